@@ -1,1 +1,10 @@
-export {};
+export { startHub, type Hub, type HubPorts, type TrafficFilter } from './hub.js';
+export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from './options.js';
+export { HubEvents, type HubEventMap, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
+export { type Logger, silentLogger } from './logger.js';
+export { SeedSchema, parseSeed, type Seed } from './seed.js';
+export { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
+export type { MethodResult } from './methods/method-service.js';
+export type { Store, Collection } from './store/collection.js';
+export { MemoryStore } from './store/memory-store.js';
+export { DurableStore } from './store/durable-store.js';

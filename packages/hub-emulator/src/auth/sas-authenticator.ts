@@ -1,0 +1,88 @@
+import {
+  deviceResourceUri,
+  findPolicy,
+  HubError,
+  identityKey,
+  parseSasToken,
+  sasScopeCovers,
+  sasSignatureMatches,
+  type AccessPolicy,
+  type Clock,
+  type Permission,
+  type SasToken,
+} from '@hubemu/shared';
+import type { DeviceEntry } from '../registry/device-entry.js';
+
+export type IdentityLookup = (key: string) => DeviceEntry | undefined;
+
+/** Who a verified service token speaks for. */
+export interface ServicePrincipal {
+  policy: AccessPolicy;
+}
+
+function unauthorized(message: string): HubError {
+  return new HubError('IotHubUnauthorized', message);
+}
+
+/**
+ * Verifies SAS tokens (reference 1.3): the HMAC over `sr` exactly as sent, the expiry, the scope by
+ * path segment against the hub's host name (with or without `:port`), and the key: the identity's own
+ * keys, or a shared access policy (`skn`) that has the permission asked for.
+ */
+export class SasAuthenticator {
+  constructor(
+    private readonly hostName: string,
+    private readonly policies: readonly AccessPolicy[],
+    private readonly lookup: IdentityLookup,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A device or module token presented on CONNECT. Returns the identity, or throws IotHubUnauthorized. */
+  authenticateDevice(password: string, deviceId: string, moduleId?: string): DeviceEntry {
+    const token = this.parse(password);
+    const entry = this.lookup(identityKey(deviceId, moduleId));
+    if (!entry) throw unauthorized(`No identity '${identityKey(deviceId, moduleId)}' is registered.`);
+    if (!sasScopeCovers(token.resourceUri, deviceResourceUri(this.hostName, deviceId, moduleId))) {
+      throw unauthorized(`The token's scope '${token.resourceUri}' does not cover ${deviceResourceUri(this.hostName, deviceId, moduleId)}.`);
+    }
+    const keys = token.keyName === undefined ? [entry.auth.primaryKey, entry.auth.secondaryKey] : this.policyKeys(token.keyName, 'DeviceConnect');
+    this.verifySignature(token, keys);
+    return entry;
+  }
+
+  /** An `Authorization` header of a REST call; the policy must grant `permission`. */
+  authenticateService(header: string | undefined, permission: Permission): ServicePrincipal {
+    if (!header) throw unauthorized('The Authorization header is missing; send a SharedAccessSignature.');
+    const token = this.parse(header);
+    if (token.keyName === undefined) throw unauthorized('A service token must name its shared access policy (skn).');
+    if (!sasScopeCovers(token.resourceUri, this.hostName)) {
+      throw unauthorized(`The token's scope '${token.resourceUri}' does not cover the hub '${this.hostName}'.`);
+    }
+    const policy = findPolicy(this.policies, token.keyName);
+    if (!policy) throw unauthorized(`There is no shared access policy named '${token.keyName}'.`);
+    this.verifySignature(token, [policy.primaryKey, policy.secondaryKey]);
+    if (!policy.permissions.includes(permission)) {
+      throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${permission} permission.`);
+    }
+    return { policy };
+  }
+
+  private parse(text: string): SasToken {
+    const token = parseSasToken(text);
+    if (!token) throw unauthorized('The SharedAccessSignature is malformed.');
+    if (token.expiry * 1000 <= this.clock.now()) throw unauthorized('The SharedAccessSignature has expired.');
+    return token;
+  }
+
+  private policyKeys(name: string, permission: Permission): Array<string | null> {
+    const policy = findPolicy(this.policies, name);
+    if (!policy) throw unauthorized(`There is no shared access policy named '${name}'.`);
+    if (!policy.permissions.includes(permission)) throw unauthorized(`The policy '${policy.name}' does not have the ${permission} permission.`);
+    return [policy.primaryKey, policy.secondaryKey];
+  }
+
+  private verifySignature(token: SasToken, keys: Array<string | null>): void {
+    for (const key of keys) if (key && sasSignatureMatches(token, key)) return;
+    throw unauthorized('The SharedAccessSignature is not valid for this key.');
+  }
+}

@@ -1,0 +1,37 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { Express } from 'express';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+
+export const WEBSOCKET_PATH = '/$iothub/websocket';
+
+/**
+ * An HTTP(S) server that serves the express app and hands `/$iothub/websocket` upgrades (subprotocol
+ * `mqtt`) to the broker as MQTT streams.
+ */
+export function createHubServer(
+  app: Express,
+  handleMqttStream: (stream: Duplex, req: import('node:http').IncomingMessage) => void,
+  tls?: { key: string; cert: string },
+): HttpServer | HttpsServer {
+  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, app) : createHttpServer(app);
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
+  });
+  server.on('upgrade', (req, socket, head) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== WEBSOCKET_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => ws.terminate());
+      handleMqttStream(stream, req);
+    });
+  });
+  server.on('close', () => wss.close());
+  return server;
+}

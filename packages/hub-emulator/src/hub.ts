@@ -1,0 +1,285 @@
+import { once } from 'node:events';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { join } from 'node:path';
+import type { Server as HttpServer } from 'node:http';
+import type { Aedes } from 'aedes';
+import {
+  buildConnectionString,
+  findPolicy,
+  HubError,
+  identityKey,
+  systemClock,
+  topics,
+  type DeviceIdentity,
+  type JsonObject,
+  type Twin,
+} from '@hubemu/shared';
+import { SasAuthenticator } from './auth/sas-authenticator.js';
+import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
+import { HubEvents, type MqttTrafficRecord, type TelemetryMessage } from './events.js';
+import { createApp } from './http/app.js';
+import { mountServiceApi } from './http/rest-api.js';
+import { createHubServer } from './http/server.js';
+import { silentLogger } from './logger.js';
+import { MethodService, type MethodResult } from './methods/method-service.js';
+import { createBroker } from './mqtt/broker.js';
+import { DeviceRouter } from './mqtt/device-router.js';
+import { DeviceSessions, type Session } from './mqtt/device-sessions.js';
+import { parseHubOptions, type HubOptions, type HubOptionsInput } from './options.js';
+import type { DeviceEntry } from './registry/device-entry.js';
+import { DeviceTable } from './registry/device-table.js';
+import { PresenceTracker } from './registry/presence.js';
+import { RegistryService } from './registry/registry-service.js';
+import { RingBuffer } from './ring-buffer.js';
+import { applySeed, parseSeed } from './seed.js';
+import type { Store } from './store/collection.js';
+import { DurableStore } from './store/durable-store.js';
+import { MemoryStore } from './store/memory-store.js';
+import { TwinService } from './twin/twin-service.js';
+
+export interface HubPorts {
+  mqtt: number;
+  https: number;
+  mqttPlain?: number;
+  http?: number;
+}
+
+export interface TrafficFilter {
+  deviceId?: string;
+  moduleId?: string;
+  direction?: 'in' | 'out';
+}
+
+/** A running hub, as `startHub()` returns it. */
+export interface Hub {
+  readonly options: HubOptions;
+  readonly hostName: string;
+  readonly ports: HubPorts;
+  /** PEM of the CA clients must trust (set `NODE_EXTRA_CA_CERTS` to `caPath`, or pass it as `ca`). */
+  readonly caPem: string | undefined;
+  readonly caPath: string | undefined;
+  readonly events: HubEvents;
+  readonly registry: RegistryService;
+  readonly twins: TwinService;
+  readonly methods: MethodService;
+  /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
+  connectionString(policyName?: string): string;
+  /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */
+  deviceConnectionString(deviceId: string, options?: { moduleId?: string; transport?: 'mqtt' | 'ws' }): string;
+  /** Creates a device (keys generated unless given) and returns it with its connection string. */
+  createDevice(deviceId: string, options?: { primaryKey?: string; secondaryKey?: string; status?: 'enabled' | 'disabled'; tags?: JsonObject; desired?: JsonObject }): { device: DeviceIdentity; connectionString: string };
+  getTwin(deviceId: string, moduleId?: string): Twin;
+  /** A service-side twin patch (tags and/or desired), as `PATCH /twins/{id}` does it. */
+  updateTwin(deviceId: string, patch: { tags?: JsonObject; properties?: { desired?: JsonObject } }, options?: { moduleId?: string; etag?: string }): Twin;
+  invokeMethod(deviceId: string, request: { methodName: string; payload?: unknown; responseTimeoutInSeconds?: number; connectTimeoutInSeconds?: number }, moduleId?: string): Promise<MethodResult>;
+  /** Telemetry received, oldest first (bounded by `telemetryBufferSize`). */
+  telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
+  /** What went over the wire (bounded by `trafficBufferSize`), oldest first. */
+  traffic(filter?: TrafficFilter): MqttTrafficRecord[];
+  /** Identities connected right now. */
+  connectedDevices(): string[];
+  /** Drops a device's connection (fault injection). */
+  disconnectDevice(deviceId: string, moduleId?: string): boolean;
+  /** Empties the registry, twins, buffers and connections, then applies the seed again. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+async function close(server: NetServer | HttpServer): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    (server as HttpServer).closeAllConnections?.();
+  });
+}
+
+/** Starts a hub: the composition root, where every layer is wired. */
+export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
+  const options = parseHubOptions(input);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const events = new HubEvents();
+  const dataDir = options.inMemory ? undefined : options.dataDir;
+
+  const tls: TlsMaterial = options.tls ? { key: options.tls.key, cert: options.tls.cert, ...(options.tls.ca ? { caPem: options.tls.ca } : {}) } : loadOrCreateCertificates(options.hostName, dataDir && join(dataDir, 'certs'));
+  const store: Store = dataDir ? new DurableStore(join(dataDir, 'state'), { fsync: options.fsync }) : new MemoryStore();
+
+  const sessions = new DeviceSessions();
+  let table: DeviceTable;
+  const presence = new PresenceTracker(clock, (key) => table.changed(key));
+  table = new DeviceTable(store.collection<DeviceEntry>('identities'), presence);
+
+  const telemetry = new RingBuffer<TelemetryMessage>(options.telemetryBufferSize);
+  const traffic = new RingBuffer<MqttTrafficRecord>(options.trafficBufferSize);
+
+  let sendToSession: (session: Session, topic: string, payload: string | Buffer) => void = () => {};
+  const disconnect = (deviceId: string, moduleId?: string): boolean => {
+    const session = sessions.get(identityKey(deviceId, moduleId));
+    if (!session) return false;
+    session.client.close();
+    return true;
+  };
+
+  const auth = new SasAuthenticator(options.hostName, options.policies, (key) => table.get(key), clock);
+  const registry = new RegistryService(table, clock, events, (d, m) => void disconnect(d, m));
+  const twins = new TwinService(table, clock, events, { rejectArrays: options.rejectArrays });
+  const methods = new MethodService(table, sessions, (s, t, p) => sendToSession(s, t, p), events, clock);
+
+  // Desired notifications, whatever wrote the change (reference 1.6): only to a connected, subscribed device.
+  events.on('twinUpdated', (event) => {
+    if (event.desired === undefined) return;
+    const key = identityKey(event.deviceId, event.moduleId);
+    if (!sessions.isSubscribed(key, 'desiredPatches')) return;
+    const session = sessions.get(key) as Session;
+    sendToSession(session, topics.desiredPatch(event.desiredVersion), JSON.stringify({ ...event.desired, $version: event.desiredVersion }));
+  });
+
+  let router: DeviceRouter;
+  const { broker, send } = await createBroker({
+    hostName: options.hostName,
+    auth,
+    table,
+    sessions,
+    events,
+    traffic,
+    clock,
+    logger,
+    router: () => router,
+    onConnected: (session) => {
+      presence.connected(session.deviceId, session.moduleId);
+      logger.info({ deviceId: session.deviceId, moduleId: session.moduleId, transport: session.transport }, 'device connected');
+      events.emit('deviceConnected', { deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }), transport: session.transport });
+    },
+    onDisconnected: (session) => {
+      presence.disconnected(session.deviceId, session.moduleId);
+      methods.onDisconnect(session.key);
+      logger.info({ deviceId: session.deviceId, moduleId: session.moduleId }, 'device disconnected');
+      events.emit('deviceDisconnected', { deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }), reason: 'closed' });
+    },
+  });
+  sendToSession = send;
+  router = new DeviceRouter(twins, methods, events, telemetry, send, clock, logger);
+
+  const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
+  if (seed && table.size === 0) applySeed(seed, registry, twins);
+
+  let ready = false;
+  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, { auth, registry, twins, methods, clock }) });
+  const handleStream = (stream: import('node:stream').Duplex, req: import('node:http').IncomingMessage): void => {
+    broker.handle(stream, req);
+  };
+
+  const servers: Array<NetServer | HttpServer> = [];
+  const mqttServer = createTlsServer({ key: tls.key, cert: tls.cert }, (socket) => broker.handle(socket));
+  const httpsServer = createHubServer(app, handleStream, tls);
+  const ports: HubPorts = { mqtt: 0, https: 0 };
+  try {
+    ports.mqtt = await listen(mqttServer, options.mqttPort, options.bindAddress);
+    servers.push(mqttServer);
+    ports.https = await listen(httpsServer, options.httpsPort, options.bindAddress);
+    servers.push(httpsServer);
+    if (options.mqttPlainPort !== undefined) {
+      const plain = createNetServer((socket) => broker.handle(socket));
+      ports.mqttPlain = await listen(plain, options.mqttPlainPort, options.bindAddress);
+      servers.push(plain);
+    }
+    if (options.httpPort !== undefined) {
+      const plainHttp = createHubServer(app, handleStream);
+      ports.http = await listen(plainHttp, options.httpPort, options.bindAddress);
+      servers.push(plainHttp);
+    }
+  } catch (error) {
+    await Promise.all(servers.map(close));
+    await closeBroker(broker);
+    store.close();
+    throw describeListenError(error);
+  }
+  ready = true;
+
+  const hostWithPort = (port: number, defaultPort: number): string => (port === defaultPort ? options.hostName : `${options.hostName}:${port}`);
+
+  const hub: Hub = {
+    options,
+    hostName: options.hostName,
+    ports,
+    caPem: tls.caPem,
+    caPath: tls.caPath,
+    events,
+    registry,
+    twins,
+    methods,
+    connectionString(policyName = 'iothubowner') {
+      const policy = findPolicy(options.policies, policyName);
+      if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
+      return buildConnectionString({ HostName: hostWithPort(ports.https, 443), SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey });
+    },
+    deviceConnectionString(deviceId, opts = {}) {
+      const entry = table.get(identityKey(deviceId, opts.moduleId));
+      if (!entry) throw new HubError(opts.moduleId === undefined ? 'DeviceNotFound' : 'ModuleNotFound', identityKey(deviceId, opts.moduleId));
+      if (!entry.auth.primaryKey) throw new HubError('ArgumentInvalid', `${identityKey(deviceId, opts.moduleId)} does not use SAS keys.`);
+      const host = opts.transport === 'ws' ? hostWithPort(ports.https, 443) : hostWithPort(ports.mqtt, 8883);
+      return buildConnectionString({ HostName: host, DeviceId: deviceId, ...(opts.moduleId ? { ModuleId: opts.moduleId } : {}), SharedAccessKey: entry.auth.primaryKey });
+    },
+    createDevice(deviceId, opts = {}) {
+      const device = registry.createDevice(deviceId, {
+        ...(opts.status ? { status: opts.status } : {}),
+        ...(opts.primaryKey || opts.secondaryKey ? { authentication: { type: 'sas', symmetricKey: { primaryKey: opts.primaryKey ?? '', secondaryKey: opts.secondaryKey ?? '' } } } : {}),
+      });
+      if (opts.tags || opts.desired) {
+        twins.updateTwin(deviceId, undefined, { ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.desired ? { properties: { desired: opts.desired } } : {}) }, 'patch', { source: 'service' });
+      }
+      return { device: registry.getDevice(deviceId), connectionString: hub.deviceConnectionString(deviceId) };
+    },
+    getTwin: (deviceId, moduleId) => structuredClone(twins.getTwin(deviceId, moduleId)),
+    updateTwin: (deviceId, patch, opts = {}) =>
+      structuredClone(twins.updateTwin(deviceId, opts.moduleId, patch, 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
+    invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, request),
+    telemetry: (filter = {}) => telemetry.toArray().filter((m) => filter.deviceId === undefined || m.deviceId === filter.deviceId),
+    traffic: (filter = {}) =>
+      traffic
+        .toArray()
+        .filter(
+          (r) =>
+            (filter.deviceId === undefined || r.deviceId === filter.deviceId) &&
+            (filter.moduleId === undefined || r.moduleId === filter.moduleId) &&
+            (filter.direction === undefined || r.direction === filter.direction),
+        ),
+    connectedDevices: () => [...sessions.all()].map((s) => s.key),
+    disconnectDevice: (deviceId, moduleId) => disconnect(deviceId, moduleId),
+    async reset() {
+      methods.cancelAll();
+      await Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve()))));
+      store.clear();
+      table.cleared();
+      presence.clear();
+      telemetry.clear();
+      traffic.clear();
+      if (seed) applySeed(seed, registry, twins);
+    },
+    async stop() {
+      ready = false;
+      methods.cancelAll();
+      await Promise.all(servers.map(close));
+      await closeBroker(broker);
+      store.close();
+    },
+  };
+  return hub;
+}
+
+async function closeBroker(broker: Aedes): Promise<void> {
+  await new Promise<void>((resolve) => broker.close(() => resolve()));
+}
+
+function describeListenError(error: unknown): Error {
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  if (e.code === 'EACCES') return new Error(`Permission denied binding port ${e.port ?? ''}: ports below 1024 need root (or use --https-port 8443).`);
+  if (e.code === 'EADDRINUSE') return new Error(`Port ${e.port ?? ''} is already in use: another hub may be running (or pick another port; 0 picks a free one).`);
+  return e instanceof Error ? e : new Error(String(e));
+}

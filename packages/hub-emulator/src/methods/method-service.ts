@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { HubError, identityKey, LIMITS, topics, tryParseJson, type Clock } from '@hubemu/shared';
+import type { HubEvents } from '../events.js';
+import type { DeviceSessions, Session } from '../mqtt/device-sessions.js';
+import type { DeviceTable } from '../registry/device-table.js';
+
+/** Method names: printable US-ASCII without `$ ( ) < > @ , ; : \ " / [ ] ? = { }`, space or tab (reference 1.7). */
+export const METHOD_NAME_PATTERN = /^[!#%&'*+\-.0-9A-Z^_`a-z|~]{1,128}$/;
+
+export const MethodRequestSchema = z.object({
+  methodName: z.string().regex(METHOD_NAME_PATTERN, 'methodName may contain only printable ASCII without $()<>@,;:\\"/[]?={} and spaces'),
+  payload: z.unknown().optional(),
+  responseTimeoutInSeconds: z.number().int().min(5).max(300).nullish(),
+  connectTimeoutInSeconds: z.number().int().min(0).max(300).nullish(),
+});
+export type MethodRequest = z.infer<typeof MethodRequestSchema>;
+
+export interface MethodResult {
+  status: number;
+  payload: unknown;
+}
+
+interface Pending {
+  resolve: (result: MethodResult) => void;
+  reject: (error: HubError) => void;
+  timer: NodeJS.Timeout;
+}
+
+export type Send = (session: Session, topic: string, payload: string) => void;
+
+/** Direct methods (reference 4.4): waits for the device to be online and subscribed, sends, awaits the answer. */
+export class MethodService {
+  private readonly pending = new Map<string, Pending>();
+  private nextRid = 1;
+
+  constructor(
+    private readonly table: DeviceTable,
+    private readonly sessions: DeviceSessions,
+    private readonly send: Send,
+    private readonly events: HubEvents,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Validates a request body as the REST API and jobs receive it. */
+  static parseRequest(body: unknown): MethodRequest {
+    const parsed = MethodRequestSchema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new HubError('ArgumentInvalid', `Invalid method request: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'malformed body'}`);
+    }
+    return parsed.data;
+  }
+
+  async invoke(deviceId: string, moduleId: string | undefined, body: unknown): Promise<MethodResult> {
+    const request = MethodService.parseRequest(body);
+    const key = identityKey(deviceId, moduleId);
+    if (!this.table.get(deviceId)) throw new HubError('DeviceNotFound', deviceId);
+    if (!this.table.get(key)) throw new HubError('ModuleNotFound', key);
+    const payloadText = JSON.stringify(request.payload ?? null);
+    if (Buffer.byteLength(payloadText) > LIMITS.methodPayloadBytes) {
+      throw new HubError('MessageTooLarge', `The method payload is larger than ${LIMITS.methodPayloadBytes} bytes.`);
+    }
+    const connectMs = (request.connectTimeoutInSeconds ?? 0) * 1000;
+    if (!(await this.sessions.waitFor(key, 'methodRequests', connectMs))) {
+      const reason = this.sessions.get(key) ? 'Timed out waiting for device to subscribe.' : 'Timed out waiting for device to connect.';
+      throw new HubError('DeviceNotOnline', reason);
+    }
+    const session = this.sessions.get(key) as Session;
+    const rid = (this.nextRid++).toString(16);
+    const started = this.clock.now();
+    const responseMs = (request.responseTimeoutInSeconds ?? 30) * 1000;
+    const result = await new Promise<MethodResult>((resolve, reject) => {
+      const pendingKey = `${key}\u0000${rid}`;
+      const timer = setTimeout(() => {
+        this.pending.delete(pendingKey);
+        reject(new HubError('GatewayTimeout', `Timed out waiting for the response from device (${responseMs / 1000} s).`));
+      }, responseMs);
+      this.pending.set(pendingKey, { resolve, reject, timer });
+      this.send(session, topics.methodRequest(request.methodName, rid), payloadText);
+    });
+    this.events.emit('methodInvoked', {
+      deviceId,
+      ...(moduleId === undefined ? {} : { moduleId }),
+      methodName: request.methodName,
+      status: result.status,
+      durationMs: this.clock.now() - started,
+    });
+    return result;
+  }
+
+  /** A device's answer on `$iothub/methods/res/{status}/?$rid=`. Unknown or late rids are ignored. */
+  onResponse(key: string, rid: string, status: number, body: Buffer): void {
+    const pendingKey = `${key}\u0000${rid}`;
+    const pending = this.pending.get(pendingKey);
+    if (!pending) return;
+    this.pending.delete(pendingKey);
+    clearTimeout(pending.timer);
+    const text = body.toString('utf8');
+    let payload: unknown = null;
+    if (text.trim() !== '') {
+      const json = tryParseJson(text);
+      payload = json.ok ? json.value : text;
+    }
+    pending.resolve({ status, payload });
+  }
+
+  /** Fails the calls waiting on a connection that went away. */
+  onDisconnect(key: string): void {
+    for (const [pendingKey, pending] of this.pending) {
+      if (!pendingKey.startsWith(`${key}\u0000`)) continue;
+      this.pending.delete(pendingKey);
+      clearTimeout(pending.timer);
+      pending.reject(new HubError('DeviceConnectionClosedRemotely', 'The device disconnected before it answered the method call.'));
+    }
+  }
+
+  /** Fails every pending call (hub stop or reset). */
+  cancelAll(): void {
+    for (const [pendingKey, pending] of this.pending) {
+      this.pending.delete(pendingKey);
+      clearTimeout(pending.timer);
+      pending.reject(new HubError('ServiceUnavailable', 'The hub stopped.'));
+    }
+  }
+}

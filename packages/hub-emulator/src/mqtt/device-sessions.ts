@@ -1,0 +1,114 @@
+import type { Client } from 'aedes';
+import { DESIRED_PATCH_FILTER, identityKey, METHOD_REQUEST_FILTER, TWIN_RESPONSE_FILTER } from '@hubemu/shared';
+
+export interface Session {
+  key: string;
+  deviceId: string;
+  moduleId?: string;
+  client: Client;
+  transport: string;
+}
+
+type Channel = 'twinResponses' | 'desiredPatches' | 'methodRequests';
+
+const FILTERS: Record<Channel, readonly string[]> = {
+  twinResponses: [TWIN_RESPONSE_FILTER],
+  desiredPatches: [DESIRED_PATCH_FILTER, '$iothub/twin/PATCH/properties/desired/'],
+  methodRequests: [METHOD_REQUEST_FILTER],
+};
+
+function subscriptionsOf(client: Client): Record<string, unknown> {
+  return (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions ?? {};
+}
+
+/**
+ * The one live connection per identity, and what each has subscribed to. Subscriptions are read from
+ * the broker's own client state, so sessions restored with CleanSession=0 count too.
+ */
+export class DeviceSessions {
+  private readonly byKey = new Map<string, Session>();
+  private readonly byClient = new WeakMap<Client, Session>();
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  /** Binds an authenticated client to its identity (before CONNACK; restored subscriptions need it). */
+  bind(client: Client, deviceId: string, moduleId: string | undefined, transport: string): Session {
+    const session: Session = { key: identityKey(deviceId, moduleId), deviceId, client, transport, ...(moduleId === undefined ? {} : { moduleId }) };
+    this.byClient.set(client, session);
+    return session;
+  }
+
+  /** Makes a bound client its identity's live connection (after CONNACK). */
+  activate(client: Client): Session | undefined {
+    const session = this.byClient.get(client);
+    if (!session) return undefined;
+    this.byKey.set(session.key, session);
+    this.notify(session.key);
+    return session;
+  }
+
+  /** Forgets the client; returns its session only if it was still the identity's live connection. */
+  detach(client: Client): Session | undefined {
+    const session = this.byClient.get(client);
+    if (!session) return undefined;
+    this.byClient.delete(client);
+    if (this.byKey.get(session.key)?.client !== client) return undefined;
+    this.byKey.delete(session.key);
+    return session;
+  }
+
+  ofClient(client: Client): Session | undefined {
+    return this.byClient.get(client);
+  }
+
+  get(key: string): Session | undefined {
+    return this.byKey.get(key);
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  all(): IterableIterator<Session> {
+    return this.byKey.values();
+  }
+
+  isSubscribed(key: string, channel: Channel): boolean {
+    const session = this.byKey.get(key);
+    if (!session) return false;
+    const subs = subscriptionsOf(session.client);
+    return FILTERS[channel].some((f) => f in subs);
+  }
+
+  /** Called when a client subscribed, so waiters (method calls with a connect timeout) re-check. */
+  subscribed(client: Client): void {
+    const session = this.byClient.get(client);
+    if (session) this.notify(session.key);
+  }
+
+  /** Resolves true once `key` is connected and subscribed to `channel`, false after `timeoutMs`. */
+  waitFor(key: string, channel: Channel, timeoutMs: number): Promise<boolean> {
+    if (this.isSubscribed(key, channel)) return Promise.resolve(true);
+    if (timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const set = this.waiters.get(key) ?? new Set<() => void>();
+      this.waiters.set(key, set);
+      const check = (): void => {
+        if (!this.isSubscribed(key, channel)) return;
+        done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      const done = (result: boolean): void => {
+        clearTimeout(timer);
+        set.delete(check);
+        if (set.size === 0) this.waiters.delete(key);
+        resolve(result);
+      };
+      set.add(check);
+    });
+  }
+
+  private notify(key: string): void {
+    const set = this.waiters.get(key);
+    if (set) for (const check of [...set]) check();
+  }
+}

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { WELL_KNOWN_POLICIES, type AccessPolicy, type Clock } from '@hubemu/shared';
+import type { Logger } from './logger.js';
+
+const port = z.number().int().min(0).max(65535);
+
+/** Options of `startHub()`, parsed once at the edge. Every port accepts 0 (pick a free one). */
+export const HubOptionsSchema = z.object({
+  /** The host name in connection strings; SAS `sr` and MQTT usernames are checked against it. */
+  hostName: z.string().min(1).default('localhost'),
+  /** The address every listener binds. */
+  bindAddress: z.string().default('127.0.0.1'),
+  /** MQTT over TLS. */
+  mqttPort: port.default(8883),
+  /** HTTPS: REST service API, MQTT over WebSockets at /$iothub/websocket, /health. */
+  httpsPort: port.default(443),
+  /** Optional plain MQTT (no TLS), for workshops and tools. */
+  mqttPlainPort: port.optional(),
+  /** Optional plain HTTP with the same routes as HTTPS (including WebSockets). */
+  httpPort: port.optional(),
+  /** Where state and certificates live. Ignored with inMemory. */
+  dataDir: z.string().default('.hubemu'),
+  /** Keep nothing on disk (certificates are made per process). */
+  inMemory: z.boolean().default(false),
+  /** fsync every write: survives power loss, not only a killed process. */
+  fsync: z.boolean().default(false),
+  /** Your own certificate and key (PEM text); the hub then makes none. */
+  tls: z.object({ cert: z.string(), key: z.string(), ca: z.string().optional() }).optional(),
+  /** Refuse arrays in twins, as the service did before 2021. */
+  rejectArrays: z.boolean().default(false),
+  /** Accept query extensions the real service refuses (ORDER BY). */
+  queryLoose: z.boolean().default(false),
+  /** How many telemetry messages the hub keeps for monitoring and tests. */
+  telemetryBufferSize: z.number().int().min(0).default(10_000),
+  /** How many MQTT packets per identity the inspection surface keeps. */
+  trafficBufferSize: z.number().int().min(0).default(200),
+  /** A seed document (already parsed) applied at start when the registry is empty or on reset(). */
+  seed: z.unknown().optional(),
+  /** Interval of automatic configuration evaluation, in milliseconds. */
+  configurationIntervalMs: z.number().int().min(10).default(2_000),
+});
+
+export type HubOptionsInput = z.input<typeof HubOptionsSchema> & {
+  /** Shared access policies; the well-known ones by default. */
+  policies?: readonly AccessPolicy[];
+  clock?: Clock;
+  logger?: Logger;
+};
+
+export type HubOptions = z.output<typeof HubOptionsSchema> & {
+  policies: readonly AccessPolicy[];
+  clock?: Clock;
+  logger?: Logger;
+};
+
+export function parseHubOptions(input: HubOptionsInput = {}): HubOptions {
+  const { policies, clock, logger, ...rest } = input;
+  const parsed = HubOptionsSchema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid hub options: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`);
+  }
+  return { ...parsed.data, policies: policies ?? WELL_KNOWN_POLICIES, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) };
+}

@@ -1,0 +1,125 @@
+import type { DeviceIdentity, Twin } from '@hubemu/shared';
+import type { Collection, EtagCondition } from '../store/collection.js';
+import { renderIdentity, renderTwin, type DeviceEntry } from './device-entry.js';
+import type { PresenceTracker } from './presence.js';
+
+export interface TwinSource {
+  list(): Iterable<Twin>;
+  get(key: string): Twin | undefined;
+}
+
+/**
+ * The identities collection with what every reader needs on top: rendered twins cached until the next
+ * write or presence change, device/module listings, and one change hook for indexes and caches.
+ */
+export class DeviceTable {
+  private readonly twinCache = new Map<string, Twin>();
+  private readonly listeners: Array<(key: string, entry: DeviceEntry | undefined) => void> = [];
+  private readonly modules = new Map<string, Set<string>>();
+
+  constructor(
+    private readonly collection: Collection<DeviceEntry>,
+    readonly presence: PresenceTracker,
+  ) {
+    for (const entry of collection.values()) this.indexModule(entry, true);
+  }
+
+  /** Module ids of a device. */
+  modulesOf(deviceId: string): string[] {
+    return [...(this.modules.get(deviceId) ?? [])];
+  }
+
+  private indexModule(entry: DeviceEntry, present: boolean): void {
+    if (entry.moduleId === undefined) return;
+    let set = this.modules.get(entry.deviceId);
+    if (present) {
+      if (!set) this.modules.set(entry.deviceId, (set = new Set()));
+      set.add(entry.moduleId);
+    } else if (set) {
+      set.delete(entry.moduleId);
+      if (set.size === 0) this.modules.delete(entry.deviceId);
+    }
+  }
+
+  /** Called after every write and presence change, with the new entry (undefined when deleted). */
+  onChange(listener: (key: string, entry: DeviceEntry | undefined) => void): void {
+    this.listeners.push(listener);
+  }
+
+  get(key: string): DeviceEntry | undefined {
+    return this.collection.get(key);
+  }
+
+  get size(): number {
+    return this.collection.size;
+  }
+
+  entries(): IterableIterator<DeviceEntry> {
+    return this.collection.values();
+  }
+
+  put(key: string, entry: DeviceEntry, condition?: EtagCondition<DeviceEntry>): void {
+    this.collection.put(key, entry, condition);
+    this.indexModule(entry, true);
+    this.changed(key);
+  }
+
+  delete(key: string, condition?: EtagCondition<DeviceEntry>): boolean {
+    const current = this.collection.get(key);
+    const deleted = this.collection.delete(key, condition);
+    if (deleted && current) {
+      this.indexModule(current, false);
+      this.presence.forget(key);
+      this.changed(key);
+    }
+    return deleted;
+  }
+
+  /** Drops cached views of `key` and tells the listeners. */
+  changed(key: string): void {
+    this.twinCache.delete(key);
+    const entry = this.collection.get(key);
+    for (const listener of this.listeners) listener(key, entry);
+  }
+
+  /** Forgets caches and indexes after the store was emptied (the embedded `reset()`). */
+  cleared(): void {
+    this.twinCache.clear();
+    this.modules.clear();
+  }
+
+  twin(key: string): Twin | undefined {
+    const cached = this.twinCache.get(key);
+    if (cached) return cached;
+    const entry = this.collection.get(key);
+    if (!entry) return undefined;
+    const twin = renderTwin(entry, this.presence.get(key));
+    this.twinCache.set(key, twin);
+    return twin;
+  }
+
+  identity(key: string): DeviceIdentity | undefined {
+    const entry = this.collection.get(key);
+    return entry && renderIdentity(entry, this.presence.get(key));
+  }
+
+  /** Device twins (no modules), for queries. */
+  readonly deviceTwins: TwinSource = {
+    list: () => this.listTwins(false),
+    get: (key) => (key.includes('/') ? undefined : this.twin(key)),
+  };
+
+  /** Module twins, for `FROM devices.modules`. */
+  readonly moduleTwins: TwinSource = {
+    list: () => this.listTwins(true),
+    get: (key) => (key.includes('/') ? this.twin(key) : undefined),
+  };
+
+  private *listTwins(modules: boolean): Iterable<Twin> {
+    for (const entry of this.collection.values()) {
+      if ((entry.moduleId !== undefined) !== modules) continue;
+      const twin = this.twin(entry.moduleId === undefined ? entry.deviceId : `${entry.deviceId}/${entry.moduleId}`);
+      if (twin) yield twin;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HubError } from '@hubemu/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Store } from './collection.js';
+import { DurableStore } from './durable-store.js';
+import { MemoryStore } from './memory-store.js';
+
+interface Doc {
+  id: string;
+  etag: string;
+  n: number;
+}
+const etagOf = (d: Doc): string => d.etag;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'hubemu-store-'));
+  dirs.push(d);
+  return d;
+}
+
+const implementations: Array<[string, () => Store]> = [
+  ['MemoryStore', () => new MemoryStore()],
+  ['DurableStore', () => new DurableStore(tempDir())],
+];
+
+describe.each(implementations)('%s (store contract)', (_name, make) => {
+  it('returns what was put and undefined for unknown keys', () => {
+    const c = make().collection<Doc>('identities');
+    c.put('a', { id: 'a', etag: '1', n: 1 });
+    expect(c.get('a')).toEqual({ id: 'a', etag: '1', n: 1 });
+    expect(c.get('b')).toBeUndefined();
+    expect(c.has('a')).toBe(true);
+    expect(c.size).toBe(1);
+  });
+
+  it('keeps collections apart', () => {
+    const s = make();
+    s.collection<Doc>('identities').put('a', { id: 'a', etag: '1', n: 1 });
+    expect(s.collection<Doc>('jobs').get('a')).toBeUndefined();
+  });
+
+  it('writes when the If-Match etag matches, quoted or as a wildcard', () => {
+    const c = make().collection<Doc>('identities');
+    c.put('a', { id: 'a', etag: 'e1', n: 1 });
+    c.put('a', { id: 'a', etag: 'e2', n: 2 }, { ifMatch: '"e1"', etagOf });
+    c.put('a', { id: 'a', etag: 'e3', n: 3 }, { ifMatch: '*', etagOf });
+    expect(c.get('a')?.n).toBe(3);
+  });
+
+  it('refuses a stale etag with PreconditionFailed and keeps the stored value', () => {
+    const c = make().collection<Doc>('identities');
+    c.put('a', { id: 'a', etag: 'e1', n: 1 });
+    let error: unknown;
+    try {
+      c.put('a', { id: 'a', etag: 'e2', n: 2 }, { ifMatch: '"stale"', etagOf });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(HubError);
+    expect((error as HubError).code).toBe(412001);
+    expect(c.get('a')?.n).toBe(1);
+  });
+
+  it('refuses a conditional write to a key that does not exist', () => {
+    const c = make().collection<Doc>('identities');
+    expect(() => c.put('a', { id: 'a', etag: 'e1', n: 1 }, { ifMatch: '*', etagOf })).toThrow(HubError);
+    expect(c.has('a')).toBe(false);
+  });
+
+  it('deletes with and without a condition and reports whether anything was deleted', () => {
+    const c = make().collection<Doc>('identities');
+    c.put('a', { id: 'a', etag: 'e1', n: 1 });
+    c.put('b', { id: 'b', etag: 'e1', n: 1 });
+    expect(() => c.delete('a', { ifMatch: '"nope"', etagOf })).toThrow(HubError);
+    expect(c.delete('a', { ifMatch: '"e1"', etagOf })).toBe(true);
+    expect(c.delete('b')).toBe(true);
+    expect(c.delete('b')).toBe(false);
+    expect(c.size).toBe(0);
+  });
+
+  it('lists keys and values', () => {
+    const c = make().collection<Doc>('identities');
+    for (const k of ['x', 'y', 'z']) c.put(k, { id: k, etag: '1', n: 0 });
+    expect([...c.keys()].sort()).toEqual(['x', 'y', 'z']);
+    expect([...c.values()].map((d) => d.id).sort()).toEqual(['x', 'y', 'z']);
+  });
+
+  it('empties every collection on clear', () => {
+    const s = make();
+    s.collection<Doc>('identities').put('a', { id: 'a', etag: '1', n: 1 });
+    s.collection<Doc>('jobs').put('j', { id: 'j', etag: '1', n: 1 });
+    s.clear();
+    expect(s.collection<Doc>('identities').size).toBe(0);
+    expect(s.collection<Doc>('jobs').size).toBe(0);
+  });
+});
+
+describe('DurableStore', () => {
+  it('brings back every write, update and delete after a reopen', () => {
+    const dir = tempDir();
+    const a = new DurableStore(dir);
+    const c = a.collection<Doc>('identities');
+    c.put('a', { id: 'a', etag: '1', n: 1 });
+    c.put('b', { id: 'b', etag: '1', n: 1 });
+    c.put('a', { id: 'a', etag: '2', n: 2 });
+    c.delete('b');
+    a.collection<Doc>('jobs').put('j', { id: 'j', etag: '1', n: 7 });
+    // No close(): a killed process never gets to close; writes must already be in the file.
+    const b = new DurableStore(dir);
+    expect(b.collection<Doc>('identities').get('a')?.n).toBe(2);
+    expect(b.collection<Doc>('identities').has('b')).toBe(false);
+    expect(b.collection<Doc>('jobs').get('j')?.n).toBe(7);
+    b.close();
+  });
+
+  it('compacts a long log without losing the live data', () => {
+    const dir = tempDir();
+    const s = new DurableStore(dir);
+    const c = s.collection<Doc>('identities');
+    for (let i = 0; i < 5000; i++) c.put(`k${i % 10}`, { id: `k${i % 10}`, etag: String(i), n: i });
+    s.close();
+    const again = new DurableStore(dir).collection<Doc>('identities');
+    expect(again.size).toBe(10);
+    expect(again.get('k9')?.n).toBe(4999);
+  });
+
+  it('stays empty after clear and a reopen', () => {
+    const dir = tempDir();
+    const s = new DurableStore(dir);
+    s.collection<Doc>('identities').put('a', { id: 'a', etag: '1', n: 1 });
+    s.clear();
+    s.close();
+    expect(new DurableStore(dir).collection<Doc>('identities').size).toBe(0);
+  });
+});

@@ -1,0 +1,131 @@
+import { z } from 'zod';
+import {
+  applyTwinWrite,
+  HubError,
+  identityKey,
+  isJsonObject,
+  twinEtag,
+  type Clock,
+  type DeviceTwinView,
+  type JsonObject,
+  type Twin,
+  type TwinLimitOptions,
+  type TwinWrite,
+} from '@hubemu/shared';
+import type { HubEvents, WriteSource } from '../events.js';
+import { renderDeviceTwin, type DeviceEntry } from '../registry/device-entry.js';
+import type { DeviceTable } from '../registry/device-table.js';
+
+/** The body of `PATCH /twins/{id}` and `PUT /twins/{id}`: read-only fields of a whole twin are ignored. */
+const TwinBodySchema = z
+  .object({
+    tags: z.unknown().optional(),
+    properties: z
+      .object({ desired: z.unknown().optional(), reported: z.unknown().optional() })
+      .loose()
+      .nullish(),
+  })
+  .loose();
+
+export interface TwinWriteOptions {
+  ifMatch?: string;
+  source: WriteSource;
+}
+
+/** Removes `$metadata` and `$version` that a client copied back from a GET. */
+function withoutSystemKeys(value: unknown): unknown {
+  if (!isJsonObject(value)) return value;
+  if (!('$metadata' in value) && !('$version' in value)) return value;
+  const { $metadata: _m, $version: _v, ...rest } = value;
+  return rest;
+}
+
+/** Twin reads and writes for the service, the device plane, jobs and configurations. */
+export class TwinService {
+  constructor(
+    private readonly table: DeviceTable,
+    private readonly clock: Clock,
+    private readonly events: HubEvents,
+    private readonly limits: TwinLimitOptions,
+  ) {}
+
+  getTwin(deviceId: string, moduleId?: string): Twin {
+    this.require(deviceId, moduleId);
+    return this.table.twin(identityKey(deviceId, moduleId)) as Twin;
+  }
+
+  /** `PATCH` (merge) or `PUT` (replace) from the service side: tags and desired only. */
+  updateTwin(deviceId: string, moduleId: string | undefined, body: unknown, mode: 'patch' | 'replace', options: TwinWriteOptions): Twin {
+    const parsed = TwinBodySchema.safeParse(body);
+    if (!parsed.success) throw new HubError('ArgumentInvalid', 'The twin body must be a JSON object with tags and/or properties.desired.');
+    const { tags, properties } = parsed.data;
+    if (mode === 'patch' && properties?.reported !== undefined) {
+      throw new HubError('ArgumentInvalid', 'Reported properties are read-only from the service side; only the device can update them.');
+    }
+    const write: TwinWrite = {};
+    if (tags !== undefined && tags !== null) write.tags = mode === 'patch' ? { patch: tags as JsonObject } : { replace: tags as JsonObject };
+    const desired = withoutSystemKeys(properties?.desired);
+    if (desired !== undefined && desired !== null) write.desired = mode === 'patch' ? { patch: desired as JsonObject } : { replace: desired as JsonObject };
+    this.write(deviceId, moduleId, write, options);
+    return this.table.twin(identityKey(deviceId, moduleId)) as Twin;
+  }
+
+  /** The device's own view (`$iothub/twin/GET`). */
+  deviceTwin(deviceId: string, moduleId?: string): DeviceTwinView {
+    return renderDeviceTwin(this.require(deviceId, moduleId));
+  }
+
+  /**
+   * A reported-properties patch from the device. With `expectedVersion` (the `$version` a client sent),
+   * a stale version is refused with PreconditionFailed. Returns the new reported `$version`.
+   */
+  reportFromDevice(deviceId: string, moduleId: string | undefined, patch: unknown, expectedVersion?: number): number {
+    const entry = this.require(deviceId, moduleId);
+    if (expectedVersion !== undefined && expectedVersion !== entry.twin.reported.version) {
+      throw new HubError('PreconditionFailed', `Precondition failed: the reported $version is ${entry.twin.reported.version}, not ${expectedVersion}.`);
+    }
+    if (!isJsonObject(patch)) throw new HubError('ArgumentInvalid', 'The reported-properties patch must be a JSON object.');
+    const next = this.write(deviceId, moduleId, { reported: { patch } }, { source: 'device' });
+    return next.twin.reported.version;
+  }
+
+  /** Applies a write atomically, stores it (conditionally on the twin etag) and emits `twinUpdated`. */
+  write(deviceId: string, moduleId: string | undefined, write: TwinWrite, options: TwinWriteOptions): DeviceEntry {
+    const entry = this.require(deviceId, moduleId);
+    const result = applyTwinWrite(entry.twin, write, { ...this.limits, nowMs: this.clock.now() });
+    const next: DeviceEntry = { ...entry, twin: result.state };
+    const key = identityKey(deviceId, moduleId);
+    const condition = options.ifMatch === undefined ? undefined : { ifMatch: options.ifMatch, etagOf: (e: DeviceEntry) => twinEtag(e.twin.etag) };
+    this.table.put(key, next, condition);
+    this.events.emit('twinUpdated', {
+      deviceId,
+      ...(moduleId === undefined ? {} : { moduleId }),
+      source: options.source,
+      ...(result.desiredNotification === undefined ? {} : { desired: result.desiredNotification }),
+      desiredVersion: next.twin.desired.version,
+      ...(write.reported ? { reported: write.reported.patch } : {}),
+      reportedVersion: next.twin.reported.version,
+      tagsChanged: write.tags !== undefined,
+    });
+    return next;
+  }
+
+  /** Sets `configurations.[[id]].status` entries of a twin (automatic device management). */
+  setConfigurations(deviceId: string, moduleId: string | undefined, configurations: DeviceEntry['configurations']): void {
+    const entry = this.require(deviceId, moduleId);
+    const next: DeviceEntry = { ...entry };
+    if (configurations && Object.keys(configurations).length > 0) next.configurations = configurations;
+    else delete next.configurations;
+    this.table.put(identityKey(deviceId, moduleId), next);
+  }
+
+  private require(deviceId: string, moduleId?: string): DeviceEntry {
+    const entry = this.table.get(identityKey(deviceId, moduleId));
+    if (!entry) {
+      if (moduleId === undefined) throw new HubError('DeviceNotFound', deviceId);
+      if (!this.table.get(deviceId)) throw new HubError('DeviceNotFound', deviceId);
+      throw new HubError('ModuleNotFound', `${deviceId}/${moduleId}`);
+    }
+    return entry;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The `$iothub` MQTT topic grammar, built and parsed in one place for the hub and the device agent.
+ * See reference section 1.4.
+ */
+
+export type DeviceRequestTopic =
+  | { kind: 'twinGet'; rid: string }
+  | { kind: 'twinPatchReported'; rid: string; version?: number }
+  | { kind: 'methodResponse'; rid: string; status: number }
+  | { kind: 'telemetry'; deviceId: string; moduleId?: string; properties: PropertyBag };
+
+export type HubTopic =
+  | { kind: 'twinResponse'; status: number; rid: string; version?: number }
+  | { kind: 'desiredPatch'; version: number }
+  | { kind: 'methodRequest'; methodName: string; rid: string };
+
+/** A parsed `k=v&k2=v2` property bag; a bare key (no `=`) means null. */
+export type PropertyBag = Record<string, string | null>;
+
+export const TWIN_RESPONSE_FILTER = '$iothub/twin/res/#';
+export const DESIRED_PATCH_FILTER = '$iothub/twin/PATCH/properties/desired/#';
+export const METHOD_REQUEST_FILTER = '$iothub/methods/POST/#';
+
+const TWIN_GET_PREFIX = '$iothub/twin/GET/';
+const TWIN_PATCH_REPORTED_PREFIX = '$iothub/twin/PATCH/properties/reported/';
+const METHOD_RESPONSE_PREFIX = '$iothub/methods/res/';
+const TWIN_RESPONSE_PREFIX = '$iothub/twin/res/';
+const DESIRED_PATCH_PREFIX = '$iothub/twin/PATCH/properties/desired/';
+const METHOD_REQUEST_PREFIX = '$iothub/methods/POST/';
+
+export function encodePropertyBag(bag: PropertyBag): string {
+  return Object.entries(bag)
+    .map(([k, v]) => (v === null ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(v)}`))
+    .join('&');
+}
+
+/** Parses `k=v&...` (URL-encoded). Returns undefined when a part cannot be decoded. */
+export function parsePropertyBag(text: string): PropertyBag | undefined {
+  const bag: PropertyBag = {};
+  if (text === '') return bag;
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    try {
+      if (eq < 0) bag[decodeURIComponent(part)] = null;
+      else bag[decodeURIComponent(part.slice(0, eq))] = decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+    } catch {
+      return undefined;
+    }
+  }
+  return bag;
+}
+
+/** Splits `{rest}/?{query}` (or `{rest}?{query}`) into the path part and its parsed query. */
+function splitQuery(tail: string): { path: string; query: PropertyBag } | undefined {
+  const q = tail.indexOf('?');
+  const path = q < 0 ? tail : tail.slice(0, q);
+  const query = parsePropertyBag(q < 0 ? '' : tail.slice(q + 1));
+  if (!query) return undefined;
+  return { path: path.endsWith('/') ? path.slice(0, -1) : path, query };
+}
+
+function parseInteger(text: string | null | undefined): number | undefined {
+  if (text === null || text === undefined || !/^-?\d+$/.test(text)) return undefined;
+  return Number(text);
+}
+
+/** Result of parsing a topic a device published on. `invalid` carries the reason for the error reply. */
+export type ParsedDeviceTopic = DeviceRequestTopic | { kind: 'invalid'; reason: string; rid?: string } | { kind: 'unknown' };
+
+/** Parses a topic a device (or module) published to. Identity checks are the caller's job. */
+export function parseDeviceTopic(topic: string): ParsedDeviceTopic {
+  if (topic.startsWith(TWIN_GET_PREFIX)) {
+    const parts = splitQuery(topic.slice(TWIN_GET_PREFIX.length));
+    const rid = parts?.query.$rid;
+    if (!parts || parts.path !== '') return { kind: 'invalid', reason: 'Malformed twin GET topic.' };
+    if (rid === undefined || rid === null || rid === '') return { kind: 'invalid', reason: 'The $rid parameter is required.' };
+    return { kind: 'twinGet', rid };
+  }
+  if (topic.startsWith(TWIN_PATCH_REPORTED_PREFIX)) {
+    const parts = splitQuery(topic.slice(TWIN_PATCH_REPORTED_PREFIX.length));
+    const rid = parts?.query.$rid;
+    if (!parts || parts.path !== '') return { kind: 'invalid', reason: 'Malformed reported-properties topic.' };
+    if (rid === undefined || rid === null || rid === '') return { kind: 'invalid', reason: 'The $rid parameter is required.' };
+    const versionText = parts.query.$version;
+    if (versionText === undefined) return { kind: 'twinPatchReported', rid };
+    const version = parseInteger(versionText);
+    if (version === undefined) return { kind: 'invalid', reason: 'The $version parameter must be an integer.', rid };
+    return { kind: 'twinPatchReported', rid, version };
+  }
+  if (topic.startsWith(METHOD_RESPONSE_PREFIX)) {
+    const parts = splitQuery(topic.slice(METHOD_RESPONSE_PREFIX.length));
+    const rid = parts?.query.$rid;
+    const status = parseInteger(parts?.path);
+    if (!parts || rid === undefined || rid === null || status === undefined) {
+      return { kind: 'invalid', reason: 'A method response topic is $iothub/methods/res/{status}/?$rid={rid}.' };
+    }
+    return { kind: 'methodResponse', rid, status };
+  }
+  const telemetry = parseTelemetryTopic(topic);
+  if (telemetry) return telemetry;
+  return { kind: 'unknown' };
+}
+
+const TELEMETRY_RE = /^devices\/([^/]+)(?:\/modules\/([^/]+))?\/messages\/events(?:\/(.*))?$/;
+
+function parseTelemetryTopic(topic: string): ParsedDeviceTopic | undefined {
+  const m = TELEMETRY_RE.exec(topic);
+  if (!m) return undefined;
+  const properties = parsePropertyBag(m[3] ?? '');
+  if (!properties) return { kind: 'invalid', reason: 'The telemetry property bag is not URL-encoded.' };
+  const deviceId = m[1] as string;
+  return m[2] === undefined
+    ? { kind: 'telemetry', deviceId, properties }
+    : { kind: 'telemetry', deviceId, moduleId: m[2], properties };
+}
+
+/** Parses a topic the hub sent to a device (used by the device agent). */
+export function parseHubTopic(topic: string): HubTopic | undefined {
+  if (topic.startsWith(TWIN_RESPONSE_PREFIX)) {
+    const parts = splitQuery(topic.slice(TWIN_RESPONSE_PREFIX.length));
+    const status = parseInteger(parts?.path);
+    const rid = parts?.query.$rid;
+    if (!parts || status === undefined || rid === undefined || rid === null) return undefined;
+    const version = parseInteger(parts.query.$version);
+    return version === undefined ? { kind: 'twinResponse', status, rid } : { kind: 'twinResponse', status, rid, version };
+  }
+  if (topic.startsWith(DESIRED_PATCH_PREFIX)) {
+    const parts = splitQuery(topic.slice(DESIRED_PATCH_PREFIX.length));
+    const version = parseInteger(parts?.query.$version);
+    if (!parts || version === undefined) return undefined;
+    return { kind: 'desiredPatch', version };
+  }
+  if (topic.startsWith(METHOD_REQUEST_PREFIX)) {
+    const parts = splitQuery(topic.slice(METHOD_REQUEST_PREFIX.length));
+    const rid = parts?.query.$rid;
+    if (!parts || parts.path === '' || rid === undefined || rid === null) return undefined;
+    return { kind: 'methodRequest', methodName: parts.path, rid };
+  }
+  return undefined;
+}
+
+export const topics = {
+  twinGet: (rid: string): string => `${TWIN_GET_PREFIX}?$rid=${encodeURIComponent(rid)}`,
+  twinPatchReported: (rid: string, version?: number): string =>
+    `${TWIN_PATCH_REPORTED_PREFIX}?$rid=${encodeURIComponent(rid)}${version === undefined ? '' : `&$version=${version}`}`,
+  twinResponse: (status: number, rid: string, version?: number): string =>
+    `${TWIN_RESPONSE_PREFIX}${status}/?$rid=${encodeURIComponent(rid)}${version === undefined ? '' : `&$version=${version}`}`,
+  desiredPatch: (version: number): string => `${DESIRED_PATCH_PREFIX}?$version=${version}`,
+  methodRequest: (methodName: string, rid: string): string => `${METHOD_REQUEST_PREFIX}${methodName}/?$rid=${encodeURIComponent(rid)}`,
+  methodResponse: (status: number, rid: string): string => `${METHOD_RESPONSE_PREFIX}${status}/?$rid=${encodeURIComponent(rid)}`,
+  telemetry: (deviceId: string, properties: PropertyBag = {}, moduleId?: string): string => {
+    const base = moduleId === undefined ? `devices/${deviceId}/messages/events/` : `devices/${deviceId}/modules/${moduleId}/messages/events/`;
+    return base + encodePropertyBag(properties);
+  },
+  c2dFilter: (deviceId: string): string => `devices/${deviceId}/messages/devicebound/#`,
+} as const;
+
+/** The subscription filters a device or module may use, with the name of what each receives. */
+export type DeviceSubscription = 'twinResponses' | 'desiredPatches' | 'methodRequests' | 'cloudToDevice' | 'moduleInputs';
+
+/**
+ * Classifies a SUBSCRIBE filter for the identity `{deviceId}[/{moduleId}]`. Returns undefined for any
+ * filter the real hub refuses (another device's topics, wildcards at the wrong level, unknown topics).
+ */
+export function classifySubscription(filter: string, deviceId: string, moduleId?: string): DeviceSubscription | undefined {
+  switch (filter) {
+    case TWIN_RESPONSE_FILTER:
+      return 'twinResponses';
+    case DESIRED_PATCH_FILTER:
+    case '$iothub/twin/PATCH/properties/desired/':
+      return 'desiredPatches';
+    case METHOD_REQUEST_FILTER:
+      return 'methodRequests';
+    default:
+      break;
+  }
+  if (moduleId === undefined) {
+    if (filter === `devices/${deviceId}/messages/devicebound/#` || filter === `devices/${deviceId}/messages/devicebound/`) {
+      return 'cloudToDevice';
+    }
+    return undefined;
+  }
+  if (filter === `devices/${deviceId}/modules/${moduleId}/#` || filter === `devices/${deviceId}/modules/${moduleId}/inputs/#`) {
+    return 'moduleInputs';
+  }
+  return undefined;
+}

@@ -1,0 +1,213 @@
+import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { validateSectionSize, validateTwinValue, type TwinLimitOptions, type TwinSectionName } from './limits.js';
+import { formatTimestamp } from './time.js';
+
+/**
+ * The pure twin rules (reference section 2): merge-patch with null deletion, `$version` bumps,
+ * `$metadata` stamping and etags. Every function returns new values; inputs are never mutated,
+ * so a refused write leaves the twin exactly as it was.
+ */
+
+/** Metadata of one node: `$lastUpdated` always, `$lastUpdatedVersion` on desired nodes. */
+export interface MetaNode {
+  lastUpdated: string;
+  lastUpdatedVersion?: number;
+  children?: Record<string, MetaNode>;
+}
+
+export interface TwinSection {
+  values: JsonObject;
+  version: number;
+  meta: MetaNode;
+}
+
+export interface TwinState {
+  tags: JsonObject;
+  desired: TwinSection;
+  reported: TwinSection;
+  /** Top-level `version`: bumps on every write. */
+  version: number;
+  /** Counter behind the twin `etag`: bumps on service writes (tags, desired), not on reported patches. */
+  etag: number;
+}
+
+export function newTwinState(nowMs: number): TwinState {
+  const stamp = formatTimestamp(nowMs);
+  return {
+    tags: {},
+    // A fresh desired section shows `$lastUpdated` only; `$lastUpdatedVersion` appears once a write stamps a node.
+    desired: { values: {}, version: 1, meta: { lastUpdated: stamp } },
+    reported: { values: {}, version: 1, meta: { lastUpdated: stamp } },
+    version: 2,
+    etag: 1,
+  };
+}
+
+/** `etag`: base64 of the big-endian int64 counter (`AAAAAAAAAAE=` is 1). */
+export function twinEtag(counter: number): string {
+  const buf = Buffer.alloc(8);
+  buf.writeBigInt64BE(BigInt(counter));
+  return buf.toString('base64');
+}
+
+/** `deviceEtag` and identity etags: base64 of the decimal counter. */
+export function identityEtag(counter: number): string {
+  return Buffer.from(String(counter), 'utf8').toString('base64');
+}
+
+/** True when an `If-Match` value allows a write against `currentEtag` (`*` or the same etag, quoted or not). */
+export function etagMatches(ifMatch: string | undefined, currentEtag: string): boolean {
+  if (ifMatch === undefined) return true;
+  const value = ifMatch.trim();
+  if (value === '*' || value === '"*"') return true;
+  const unquoted = value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
+  return unquoted === currentEtag;
+}
+
+function stampTree(value: JsonValue, stamp: string, version: number | undefined): MetaNode {
+  const node: MetaNode = version === undefined ? { lastUpdated: stamp } : { lastUpdated: stamp, lastUpdatedVersion: version };
+  if (isJsonObject(value)) {
+    const children: Record<string, MetaNode> = {};
+    for (const key of Object.keys(value)) children[key] = stampTree(value[key] as JsonValue, stamp, version);
+    node.children = children;
+  }
+  return node;
+}
+
+/** Merges `patch` into `target` (cloned) and its metadata; null deletes. Returns the new values and meta. */
+function mergeInto(target: JsonObject, meta: MetaNode, patch: JsonObject, stamp: string, version: number | undefined): { values: JsonObject; meta: MetaNode } {
+  const values: JsonObject = { ...target };
+  const children: Record<string, MetaNode> = { ...(meta.children ?? {}) };
+  for (const key of Object.keys(patch)) {
+    const change = patch[key] as JsonValue;
+    if (change === null) {
+      delete values[key];
+      delete children[key];
+      continue;
+    }
+    const current = values[key];
+    if (isJsonObject(change) && isJsonObject(current)) {
+      // Tags carry no metadata, so a missing meta node must not turn a merge into a replacement.
+      const merged = mergeInto(current, children[key] ?? { lastUpdated: stamp }, change, stamp, version);
+      values[key] = merged.values;
+      children[key] = merged.meta;
+    } else {
+      const fresh = cloneJson(change);
+      values[key] = isJsonObject(fresh) ? stripNulls(fresh) : fresh;
+      children[key] = stampTree(values[key] as JsonValue, stamp, version);
+    }
+  }
+  const node: MetaNode = version === undefined ? { lastUpdated: stamp } : { lastUpdated: stamp, lastUpdatedVersion: version };
+  node.children = children;
+  return { values, meta: node };
+}
+
+/** A null inside a new object deletes nothing and is not stored. */
+function stripNulls(obj: JsonObject): JsonObject {
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    if (v === null) delete obj[key];
+    else if (isJsonObject(v)) stripNulls(v);
+  }
+  return obj;
+}
+
+export interface WriteContext extends TwinLimitOptions {
+  nowMs: number;
+}
+
+/**
+ * Applies a merge patch to desired or reported. Validates the patch and the merged result first and
+ * throws a HubError (ArgumentInvalid) without changing anything if a limit is broken.
+ */
+export function patchSection(kind: 'desired' | 'reported', section: TwinSection, patch: unknown, ctx: WriteContext): TwinSection {
+  validateTwinValue(kind, patch, { ...ctx, allowNull: true });
+  const version = section.version + 1;
+  const merged = mergeInto(section.values, section.meta, patch, formatTimestamp(ctx.nowMs), kind === 'desired' ? version : undefined);
+  validateSectionSize(kind, merged.values);
+  return { values: merged.values, version, meta: merged.meta };
+}
+
+/** Replaces desired or reported as a whole (service PUT of desired). */
+export function replaceSection(kind: 'desired' | 'reported', section: TwinSection, doc: unknown, ctx: WriteContext): TwinSection {
+  validateTwinValue(kind, doc, { ...ctx, allowNull: false });
+  validateSectionSize(kind, doc);
+  const version = section.version + 1;
+  const values = cloneJson(doc);
+  return { values, version, meta: stampTree(values, formatTimestamp(ctx.nowMs), kind === 'desired' ? version : undefined) };
+}
+
+/** Tags merge like properties but carry no metadata or version. */
+export function patchTags(tags: JsonObject, patch: unknown, ctx: WriteContext): JsonObject {
+  validateTwinValue('tags', patch, { ...ctx, allowNull: true });
+  const merged = mergeInto(tags, { lastUpdated: '' }, patch, '', undefined).values;
+  validateSectionSize('tags', merged);
+  return merged;
+}
+
+export function replaceTags(doc: unknown, ctx: WriteContext): JsonObject {
+  validateTwinValue('tags', doc, { ...ctx, allowNull: false });
+  validateSectionSize('tags', doc);
+  return cloneJson(doc);
+}
+
+/** The change a write makes, as the service and the notifications describe it. */
+export interface TwinWrite {
+  tags?: { patch: JsonObject } | { replace: JsonObject };
+  desired?: { patch: JsonObject } | { replace: JsonObject };
+  reported?: { patch: JsonObject };
+}
+
+export interface TwinWriteResult {
+  state: TwinState;
+  /** The desired notification body (patch as applied, or the full new document) without `$version`; undefined when desired did not change. */
+  desiredNotification?: JsonObject;
+}
+
+/** Applies one write atomically: every part validates before any part takes effect. */
+export function applyTwinWrite(state: TwinState, write: TwinWrite, ctx: WriteContext): TwinWriteResult {
+  let { tags, desired, reported } = state;
+  let desiredNotification: JsonObject | undefined;
+  if (write.tags) tags = 'patch' in write.tags ? patchTags(tags, write.tags.patch, ctx) : replaceTags(write.tags.replace, ctx);
+  if (write.desired) {
+    if ('patch' in write.desired) {
+      desired = patchSection('desired', desired, write.desired.patch, ctx);
+      desiredNotification = cloneJson(write.desired.patch);
+    } else {
+      desired = replaceSection('desired', desired, write.desired.replace, ctx);
+      desiredNotification = cloneJson(desired.values);
+    }
+  }
+  if (write.reported) reported = patchSection('reported', reported, write.reported.patch, ctx);
+  const serviceWrite = write.tags !== undefined || write.desired !== undefined;
+  const next: TwinState = {
+    tags,
+    desired,
+    reported,
+    version: state.version + 1,
+    etag: serviceWrite ? state.etag + 1 : state.etag,
+  };
+  return desiredNotification === undefined ? { state: next } : { state: next, desiredNotification };
+}
+
+function renderMeta(meta: MetaNode, values: JsonValue): JsonObject {
+  const node: JsonObject = { $lastUpdated: meta.lastUpdated };
+  if (meta.lastUpdatedVersion !== undefined) node.$lastUpdatedVersion = meta.lastUpdatedVersion;
+  if (isJsonObject(values)) {
+    for (const key of Object.keys(values)) {
+      const child = meta.children?.[key];
+      if (child) node[key] = renderMeta(child, values[key] as JsonValue);
+    }
+  }
+  return node;
+}
+
+/** A section as the service shows it: values, `$metadata` and `$version`. */
+export function renderServiceSection(section: TwinSection): JsonObject {
+  return { ...cloneJson(section.values), $metadata: renderMeta(section.meta, section.values), $version: section.version };
+}
+
+/** A section as the device sees it: values and `$version`, no `$metadata`. */
+export function renderDeviceSection(section: TwinSection): JsonObject {
+  return { ...cloneJson(section.values), $version: section.version };
+}
