@@ -1,1 +1,26 @@
-export {};
+import { Command, CommanderError } from 'commander';
+import { registerStart } from './commands/start.js';
+
+/** `hubemu`: the command line, named after `az iot hub`. */
+export function createProgram(): Command {
+  const program = new Command('hubemu')
+    .description('An offline emulator of Azure IoT Hub device management: twins, queries, direct methods, jobs and configurations.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+  registerStart(program);
+  return program;
+}
+
+async function main(): Promise<void> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) process.exit(error.exitCode);
+    process.stderr.write(`hubemu: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}
+
+void main();

@@ -79,6 +79,8 @@ export interface Hub {
   traffic(filter?: TrafficFilter): MqttTrafficRecord[];
   /** Identities connected right now. */
   connectedDevices(): string[];
+  /** The topic filters a connected device (or module) is subscribed to; empty when offline. */
+  subscriptions(deviceId: string, moduleId?: string): string[];
   /** Drops a device's connection (fault injection). */
   disconnectDevice(deviceId: string, moduleId?: string): boolean;
   /** Empties the registry, twins, buffers and connections, then applies the seed again. */
@@ -92,10 +94,25 @@ async function listen(server: NetServer | HttpServer, port: number, host: string
   return (server.address() as AddressInfo).port;
 }
 
+/** Tracks a server's sockets so that stop() can end them (TLS and WebSocket connections linger otherwise). */
+function trackSockets(server: NetServer | HttpServer): NetServer | HttpServer {
+  const sockets = new Set<import('node:net').Socket>();
+  const add = (socket: import('node:net').Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  server.on('connection', add);
+  server.on('secureConnection', add);
+  (server as NetServer & { destroySockets?: () => void }).destroySockets = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return server;
+}
+
 async function close(server: NetServer | HttpServer): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
-    (server as HttpServer).closeAllConnections?.();
+    (server as NetServer & { destroySockets?: () => void }).destroySockets?.();
   });
 }
 
@@ -176,8 +193,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   };
 
   const servers: Array<NetServer | HttpServer> = [];
-  const mqttServer = createTlsServer({ key: tls.key, cert: tls.cert }, (socket) => broker.handle(socket));
-  const httpsServer = createHubServer(app, handleStream, tls);
+  const mqttServer = trackSockets(createTlsServer({ key: tls.key, cert: tls.cert }, (socket) => broker.handle(socket)));
+  const httpsServer = trackSockets(createHubServer(app, handleStream, tls));
   const ports: HubPorts = { mqtt: 0, https: 0 };
   try {
     ports.mqtt = await listen(mqttServer, options.mqttPort, options.bindAddress);
@@ -185,12 +202,12 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     ports.https = await listen(httpsServer, options.httpsPort, options.bindAddress);
     servers.push(httpsServer);
     if (options.mqttPlainPort !== undefined) {
-      const plain = createNetServer((socket) => broker.handle(socket));
+      const plain = trackSockets(createNetServer((socket) => broker.handle(socket)));
       ports.mqttPlain = await listen(plain, options.mqttPlainPort, options.bindAddress);
       servers.push(plain);
     }
     if (options.httpPort !== undefined) {
-      const plainHttp = createHubServer(app, handleStream);
+      const plainHttp = trackSockets(createHubServer(app, handleStream));
       ports.http = await listen(plainHttp, options.httpPort, options.bindAddress);
       servers.push(plainHttp);
     }
@@ -251,6 +268,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
             (filter.direction === undefined || r.direction === filter.direction),
         ),
     connectedDevices: () => [...sessions.all()].map((s) => s.key),
+    subscriptions: (deviceId, moduleId) => sessions.filters(identityKey(deviceId, moduleId)),
     disconnectDevice: (deviceId, moduleId) => disconnect(deviceId, moduleId),
     async reset() {
       methods.cancelAll();
@@ -265,8 +283,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     async stop() {
       ready = false;
       methods.cancelAll();
-      await Promise.all(servers.map(close));
       await closeBroker(broker);
+      await Promise.all(servers.map(close));
       store.close();
     },
   };

@@ -70,6 +70,11 @@ export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; s
     );
   };
 
+  const detach = (client: Client): void => {
+    const session = sessions.detach(client);
+    if (session) deps.onDisconnected(session);
+  };
+
   const broker = await Aedes.createBroker({
     concurrency: 1000,
     authenticate(client, username, password, done) {
@@ -82,7 +87,11 @@ export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; s
         if (identity.modelId !== undefined && identity.modelId !== entry.modelId) {
           deps.table.put(identityKey(identity.deviceId, identity.moduleId), { ...entry, modelId: identity.modelId });
         }
+        // The session is live from here: the device may send requests as soon as it reads CONNACK.
         sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client));
+        const session = sessions.activate(client) as Session;
+        deps.onConnected(session);
+        client.conn.once('close', () => detach(client));
         done(null, true);
       } catch (thrown) {
         const message = thrown instanceof Error ? thrown.message : String(thrown);
@@ -133,15 +142,8 @@ export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; s
     },
   });
 
-  broker.on('clientReady', (client) => {
-    const session = sessions.activate(client);
-    if (session) deps.onConnected(session);
-  });
   broker.on('subscribe', (_subs, client) => sessions.subscribed(client));
-  broker.on('clientDisconnect', (client) => {
-    const session = sessions.detach(client);
-    if (session) deps.onDisconnected(session);
-  });
+  broker.on('clientDisconnect', (client) => detach(client));
   broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'));
   broker.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'));
 

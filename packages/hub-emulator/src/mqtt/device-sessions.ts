@@ -72,6 +72,12 @@ export class DeviceSessions {
     return this.byKey.values();
   }
 
+  /** The topic filters the identity's live connection is subscribed to. */
+  filters(key: string): string[] {
+    const session = this.byKey.get(key);
+    return session ? Object.keys(subscriptionsOf(session.client)) : [];
+  }
+
   isSubscribed(key: string, channel: Channel): boolean {
     const session = this.byKey.get(key);
     if (!session) return false;

@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { startHub, type Hub, type HubOptionsInput } from '@hubemu/hub-emulator';
+import { DEMO_SEED, startDemoFleet } from '../demo.js';
+import { parsePort } from '../options.js';
+
+interface StartFlags {
+  hostName: string;
+  bind: string;
+  mqttPort: number;
+  httpsPort: number;
+  mqttPlainPort?: number;
+  httpPort?: number;
+  dataDir: string;
+  inMemory?: boolean;
+  fsync?: boolean;
+  cert?: string;
+  key?: string;
+  seed?: string;
+  logLevel: string;
+  demo?: boolean;
+  rejectArrays?: boolean;
+  queryLoose?: boolean;
+}
+
+function readSeed(path: string): unknown {
+  const text = readFileSync(path, 'utf8');
+  const ext = extname(path).toLowerCase();
+  try {
+    return ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new Error(`The seed file ${path} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export function banner(hub: Hub): string {
+  const lines = [
+    '',
+    'hubemu is running',
+    `  host name        ${hub.hostName}`,
+    `  MQTT/TLS         ${hub.options.bindAddress}:${hub.ports.mqtt}`,
+    `  HTTPS            https://${hub.hostName}:${hub.ports.https}  (REST API, MQTT over WebSockets at /$iothub/websocket, /health)`,
+  ];
+  if (hub.ports.mqttPlain !== undefined) lines.push(`  MQTT (plain)     ${hub.options.bindAddress}:${hub.ports.mqttPlain}`);
+  if (hub.ports.http !== undefined) lines.push(`  HTTP (plain)     http://${hub.hostName}:${hub.ports.http}`);
+  lines.push(
+    `  CA certificate   ${hub.caPath ?? '(in memory: pass hub.caPem or use --data-dir)'}`,
+    `                   trust it with: export NODE_EXTRA_CA_CERTS=${hub.caPath ?? '<ca.pem>'}`,
+    '',
+    `  Owner connection string:`,
+    `    ${hub.connectionString('iothubowner')}`,
+    '',
+  );
+  return lines.join('\n');
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('Start a hub (MQTT/TLS on 8883, HTTPS on 443 by default).')
+    .option('--host-name <name>', 'host name in connection strings; SAS tokens and MQTT usernames are checked against it', 'localhost')
+    .option('--bind <address>', 'address every listener binds', '127.0.0.1')
+    .option('--mqtt-port <port>', 'MQTT over TLS port (0 picks a free one)', parsePort, 8883)
+    .option('--https-port <port>', 'HTTPS port: REST API, MQTT over WebSockets, /health (0 picks a free one)', parsePort, 443)
+    .option('--mqtt-plain-port <port>', 'also serve plain MQTT (no TLS) on this port', parsePort)
+    .option('--http-port <port>', 'also serve plain HTTP (no TLS) on this port', parsePort)
+    .option('--data-dir <dir>', 'where state and certificates are kept', '.hubemu')
+    .option('--in-memory', 'keep no state on disk')
+    .option('--fsync', 'fsync every write (survives power loss, slower)')
+    .option('--cert <file>', 'server certificate (PEM) to use instead of the generated one')
+    .option('--key <file>', 'private key (PEM) of --cert')
+    .option('--seed <file>', 'seed file (JSON or YAML) with devices, tags and desired properties')
+    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
+    .option('--demo', 'seed a demo fleet and run simulated devices against it')
+    .option('--reject-arrays', 'refuse arrays in twins, as the service did before 2021')
+    .option('--query-loose', 'accept query extensions the real service refuses (ORDER BY)')
+    .action(async (flags: StartFlags) => {
+      if (Boolean(flags.cert) !== Boolean(flags.key)) throw new Error('--cert and --key go together.');
+      const logger = pino({ level: flags.logLevel, base: undefined });
+      const options: HubOptionsInput = {
+        hostName: flags.hostName,
+        bindAddress: flags.bind,
+        mqttPort: flags.mqttPort,
+        httpsPort: flags.httpsPort,
+        dataDir: flags.dataDir,
+        inMemory: Boolean(flags.inMemory),
+        fsync: Boolean(flags.fsync),
+        rejectArrays: Boolean(flags.rejectArrays),
+        queryLoose: Boolean(flags.queryLoose),
+        logger,
+      };
+      if (flags.mqttPlainPort !== undefined) options.mqttPlainPort = flags.mqttPlainPort;
+      if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
+      if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };
+      if (flags.seed) options.seed = readSeed(flags.seed);
+      else if (flags.demo) options.seed = DEMO_SEED;
+      const hub = await startHub(options);
+      process.stdout.write(`${banner(hub)}\n`);
+      const demo = flags.demo ? await startDemoFleet(hub, logger) : undefined;
+      let stopping = false;
+      const stop = async (signal: string): Promise<void> => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'stopping');
+        await demo?.stop();
+        await hub.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}
