@@ -1,0 +1,121 @@
+// Device plane benchmark: twin GET and reported-PATCH round trips per second against the bare-aedes
+// floor, connect rate of SAS-authenticated devices, and hub heap per connected device.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { signSasToken, topics, TWIN_RESPONSE_FILTER } from '../packages/shared/dist/index.js';
+import { round, summarize } from './lib/stats.mjs';
+
+const SERVER = fileURLToPath(new URL('./lib/server-process.mjs', import.meta.url));
+
+function startServer(kind) {
+  const child = fork(SERVER, [kind], { execArgv: ['--expose-gc', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const request = (message, replyType) =>
+    new Promise((resolve) => {
+      const onMessage = (reply) => {
+        if (reply.type !== replyType) return;
+        child.off('message', onMessage);
+        resolve(reply);
+      };
+      child.on('message', onMessage);
+      child.send(message);
+    });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('message', (ready) => resolve({ child, ...ready, request, stop: () => child.kill('SIGKILL') }));
+  });
+}
+
+async function connectAll(server, count, concurrency) {
+  const clients = new Array(count);
+  const times = [];
+  let next = 0;
+  const started = performance.now();
+  async function worker() {
+    while (next < count) {
+      const i = next++;
+      const id = `dev-${i}`;
+      const t0 = performance.now();
+      clients[i] = await mqtt.connectAsync(`mqtts://localhost:${server.port}`, {
+        ca: server.ca,
+        clientId: id,
+        username: `localhost/${id}/?api-version=2021-04-12`,
+        password: signSasToken(`localhost/devices/${id}`, server.key, Math.floor(Date.now() / 1000) + 3600),
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+        keepalive: 0,
+      });
+      times.push(performance.now() - t0);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(clients.map((c) => c.subscribeAsync(TWIN_RESPONSE_FILTER, { qos: 0 })));
+  return { clients, perSecond: count / seconds, latency: summarize(times) };
+}
+
+/** Every client runs request/response round trips back to back for `seconds`; returns round trips per second. */
+async function roundTrips(clients, seconds, makeRequest) {
+  let completed = 0;
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(
+    clients.map(
+      (client, index) =>
+        new Promise((resolve) => {
+          let rid = 0;
+          const send = () => {
+            if (performance.now() >= deadline) {
+              client.removeListener('message', onMessage);
+              return resolve();
+            }
+            rid += 1;
+            const [topic, payload] = makeRequest(`${index}-${rid}`, rid);
+            client.publish(topic, payload, { qos: 0 });
+          };
+          const onMessage = () => {
+            completed += 1;
+            send();
+          };
+          client.on('message', onMessage);
+          send();
+        }),
+    ),
+  );
+  return completed / seconds;
+}
+
+export async function run({ smoke }) {
+  const clientsCount = smoke ? 50 : 1000;
+  const connectCount = smoke ? 200 : 10_000;
+  const seconds = smoke ? 1 : 5;
+  const rows = [];
+
+  // Floor and hub, one after the other, with the same clients and the same topics.
+  const results = {};
+  for (const kind of ['floor', 'hub']) {
+    const server = await startServer(kind);
+    await server.request({ type: 'createDevices', count: connectCount }, 'created');
+    const before = await server.request({ type: 'heap' }, 'heap');
+    const connected = await connectAll(server, connectCount, 100);
+    const after = await server.request({ type: 'heap' }, 'heap');
+    const sample = connected.clients.slice(0, clientsCount);
+    await roundTrips(sample, seconds / 2, (rid) => [topics.twinGet(rid), ' ']); // warm-up, not measured
+    const get = await roundTrips(sample, seconds, (rid) => [topics.twinGet(rid), ' ']);
+    const patch = await roundTrips(sample, seconds, (rid, n) => [topics.twinPatchReported(rid), JSON.stringify({ counter: n, status: 'ok' })]);
+    results[kind] = { connect: connected, get, patch, heapPerDevice: (after.heapUsed - before.heapUsed) / connectCount, rssPerDevice: (after.rss - before.rss) / connectCount };
+    await Promise.all(connected.clients.map((c) => c.endAsync(true)));
+    server.stop();
+  }
+  const { floor, hub } = results;
+  rows.push(
+    { name: `twin GET round trips/s (${clientsCount} devices)`, value: round(hub.get, 0), unit: 'req/s', floor: round(floor.get, 0), ratio: round(hub.get / floor.get), note: 'target >= 0.6 of the floor' },
+    { name: `reported PATCH round trips/s (${clientsCount} devices)`, value: round(hub.patch, 0), unit: 'req/s', floor: round(floor.patch, 0), ratio: round(hub.patch / floor.patch), note: 'target >= 0.6 of the floor' },
+    { name: `connect rate, ${connectCount} SAS devices over TLS`, value: round(hub.connect.perSecond, 0), unit: 'conn/s', floor: round(floor.connect.perSecond, 0), ratio: round(hub.connect.perSecond / floor.connect.perSecond), note: `hub connect latency p50 ${round(hub.connect.latency.p50)} ms, p99 ${round(hub.connect.latency.p99)} ms` },
+    { name: 'hub heap per connected device', value: round(hub.heapPerDevice / 1024, 1), unit: 'KiB', floor: round(floor.heapPerDevice / 1024, 1), ratio: round(hub.heapPerDevice / floor.heapPerDevice), note: `includes the identity and twin; RSS per device ${round(hub.rssPerDevice / 1024, 1)} KiB` },
+  );
+  return { title: 'Device plane (MQTT over TLS)', rows };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await run({ smoke: process.argv.includes('--smoke') }), null, 2));
+}

@@ -1,0 +1,56 @@
+// A child process that runs what the benchmark measures: the hub, or its physical floor (a bare aedes
+// broker answering the same request/response topics). Run with --expose-gc. Talks to the parent over IPC.
+import { createServer } from 'node:tls';
+import { once } from 'node:events';
+import { Aedes } from 'aedes';
+import { loadOrCreateCertificates, startHub } from '../../packages/hub-emulator/dist/index.js';
+
+const kind = process.argv[2];
+const KEY = Buffer.alloc(32, 3).toString('base64');
+
+async function startFloor() {
+  const tls = loadOrCreateCertificates('localhost');
+  const broker = await Aedes.createBroker({
+    concurrency: 1000,
+    published(packet, client, done) {
+      done();
+      if (!client) return;
+      const rid = /\$rid=([^&]*)/.exec(packet.topic)?.[1];
+      if (rid === undefined) return;
+      // Same shape as the hub's answers: a GET gets a small twin, a PATCH gets 204 with a version.
+      const isGet = packet.topic.startsWith('$iothub/twin/GET/');
+      const topic = isGet ? `$iothub/twin/res/200/?$rid=${rid}` : `$iothub/twin/res/204/?$rid=${rid}&$version=2`;
+      const payload = isGet ? Buffer.from('{"desired":{"$version":1},"reported":{"$version":1}}') : Buffer.alloc(0);
+      setImmediate(() => client.publish({ cmd: 'publish', topic, payload, qos: 0, retain: false, dup: false }, () => {}));
+    },
+  });
+  const server = createServer({ key: tls.key, cert: tls.cert }, (socket) => broker.handle(socket));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { port: server.address().port, ca: tls.caPem, createDevices: () => {} };
+}
+
+async function startTheHub() {
+  const hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
+  let created = 0;
+  return {
+    port: hub.ports.mqtt,
+    ca: hub.caPem,
+    createDevices(n) {
+      for (; created < n; created++) hub.createDevice(`dev-${created}`, { primaryKey: KEY, secondaryKey: KEY });
+    },
+  };
+}
+
+const server = kind === 'floor' ? await startFloor() : await startTheHub();
+process.on('message', (message) => {
+  if (message.type === 'createDevices') {
+    server.createDevices(message.count);
+    process.send({ type: 'created' });
+  } else if (message.type === 'heap') {
+    globalThis.gc?.();
+    globalThis.gc?.();
+    process.send({ type: 'heap', heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
+  }
+});
+process.send({ type: 'ready', port: server.port, ca: server.ca, key: KEY });
