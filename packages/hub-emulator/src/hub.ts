@@ -37,6 +37,7 @@ import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { TwinService } from './twin/twin-service.js';
+import { QueryService } from './query-service.js';
 
 export interface HubPorts {
   mqtt: number;
@@ -63,6 +64,7 @@ export interface Hub {
   readonly registry: RegistryService;
   readonly twins: TwinService;
   readonly methods: MethodService;
+  readonly query: QueryService;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
   connectionString(policyName?: string): string;
   /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */
@@ -147,6 +149,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const registry = new RegistryService(table, clock, events, (d, m) => void disconnect(d, m));
   const twins = new TwinService(table, clock, events, { rejectArrays: options.rejectArrays });
   const methods = new MethodService(table, sessions, (s, t, p) => sendToSession(s, t, p), events, clock);
+  const query = new QueryService(table, { loose: options.queryLoose });
 
   // Desired notifications, whatever wrote the change (reference 1.6): only to a connected, subscribed device.
   events.on('twinUpdated', (event) => {
@@ -187,7 +190,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   if (seed && table.size === 0) applySeed(seed, registry, twins);
 
   let ready = false;
-  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, { auth, registry, twins, methods, clock }) });
+  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, { auth, registry, twins, methods, query, clock }) });
   const handleStream = (stream: import('node:stream').Duplex, req: import('node:http').IncomingMessage): void => {
     broker.handle(stream, req);
   };
@@ -231,6 +234,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     registry,
     twins,
     methods,
+    query,
     connectionString(policyName = 'iothubowner') {
       const policy = findPolicy(options.policies, policyName);
       if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
@@ -275,6 +279,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
       await Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve()))));
       store.clear();
       table.cleared();
+      query.reset();
       presence.clear();
       telemetry.clear();
       traffic.clear();

@@ -1,0 +1,73 @@
+import type { DeviceJobRecord, Twin } from '@hubemu/shared';
+import { QueryEngine, type ConditionAst, type QueryPage, type QueryPageRequest } from './query/index.js';
+import type { DeviceTable } from './registry/device-table.js';
+
+/**
+ * The query engine over the hub's live data. Twin changes are collected as dirty keys and handed to
+ * the engine (rendered once) just before the next query, so a device reporting many times between
+ * queries costs one render, and the write path never renders for the query engine.
+ */
+export class QueryService {
+  private engine: QueryEngine;
+  private readonly dirty = new Set<string>();
+  private deviceJobs: () => Iterable<DeviceJobRecord> = () => [];
+
+  constructor(
+    private readonly table: DeviceTable,
+    private readonly options: { loose: boolean },
+  ) {
+    this.engine = this.newEngine();
+    table.onChange((key) => this.dirty.add(key));
+  }
+
+  private newEngine(): QueryEngine {
+    return new QueryEngine(
+      { devices: this.table.deviceTwins, modules: this.table.moduleTwins, deviceJobs: { list: () => this.deviceJobs() } },
+      { loose: this.options.loose },
+    );
+  }
+
+  /** Forgets snapshots and indexes (after the store was emptied). */
+  reset(): void {
+    this.dirty.clear();
+    this.engine = this.newEngine();
+  }
+
+  /** Where `FROM devices.jobs` rows come from (the job service). */
+  setDeviceJobsSource(list: () => Iterable<DeviceJobRecord>): void {
+    this.deviceJobs = list;
+  }
+
+  execute(query: string, page?: QueryPageRequest): QueryPage {
+    this.flush();
+    return this.engine.execute(query, page);
+  }
+
+  /** Device twins matching a WHERE condition (`*` for all): jobs' queryCondition, configurations' targetCondition. */
+  matchDevices(condition: string | ConditionAst): Twin[] {
+    this.flush();
+    return this.engine.matchDevices(condition);
+  }
+
+  /** Module twins matching a WHERE condition (module configurations). */
+  matchModules(condition: string | ConditionAst): Twin[] {
+    this.flush();
+    const where = typeof condition === 'string' ? condition : undefined;
+    if (where === undefined) throw new Error('matchModules takes the condition text');
+    const query = where.trim() === '*' ? 'SELECT * FROM devices.modules' : `SELECT * FROM devices.modules WHERE ${where}`;
+    const out: Twin[] = [];
+    let continuation: string | undefined;
+    do {
+      const page = this.engine.execute(query, { pageSize: 100, ...(continuation ? { continuation } : {}) });
+      out.push(...(page.items as Twin[]));
+      continuation = page.continuation;
+    } while (continuation);
+    return out;
+  }
+
+  private flush(): void {
+    if (this.dirty.size === 0) return;
+    for (const key of this.dirty) this.engine.onTwinChanged(key.includes('/') ? 'modules' : 'devices', key, this.table.twin(key));
+    this.dirty.clear();
+  }
+}
