@@ -8,3 +8,5 @@ export type { MethodResult } from './methods/method-service.js';
 export type { Store, Collection } from './store/collection.js';
 export { MemoryStore } from './store/memory-store.js';
 export { DurableStore } from './store/durable-store.js';
+export { QueryService } from './query-service.js';
+export { parseQuery, parseCondition, compileCondition, QueryEngine, type QueryPage, type QueryPageRequest, type QueryAst, type ConditionAst } from './query/index.js';

@@ -107,7 +107,7 @@ export function resolvePath(written: readonly WrittenSegment[], collection: Coll
   for (const [index, segment] of rest.entries()) {
     const lower = segment.text.toLowerCase();
     const alias = index === 0 && collection === 'devices.jobs' ? JOB_ALIASES.get(lower) : undefined;
-    const known = alias !== undefined ? current?.children.get(alias.toLowerCase()) : current?.children.get(lower);
+    const known: { readonly name: string; readonly spec: NameSpec } | undefined = alias !== undefined ? current?.children.get(alias.toLowerCase()) : current?.children.get(lower);
     if (known !== undefined) {
       out.push(known.name);
       current = known.spec;
