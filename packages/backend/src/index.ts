@@ -1,1 +1,11 @@
-export {};
+export { ServiceClient, ServiceClientOptionsSchema, type ServiceClientOptions } from './service-client.js';
+export { ServiceError, isServiceError, serviceErrorFromResponse } from './service-error.js';
+export { parseServiceConnectionString, ServiceConnectionStringSchema, type ServiceCredentials } from './connection-string.js';
+export { DevicesApi, type DeviceInput, type BulkDevice, type ImportMode } from './devices-api.js';
+export { ModulesApi, type ModuleInput } from './modules-api.js';
+export { TwinsApi, type TwinUpdate, type TwinTarget, type TwinWriteOptions } from './twins-api.js';
+export { MethodsApi, type MethodCall } from './methods-api.js';
+export { QueryApi, type QueryOptions, type QueryPage } from './query-api.js';
+export { RestClient, pathOf, quoteEtag, DEFAULT_API_VERSION, type RestRequest, type RestResponse, type RestClientOptions } from './rest-client.js';
+export { SasTokenProvider } from './sas-token-provider.js';
+export type { BulkResult, DeviceStatistics, MethodResult } from './responses.js';

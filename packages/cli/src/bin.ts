@@ -1,4 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerDeviceIdentity } from './commands/device-identity.js';
+import { registerDeviceTwin } from './commands/device-twin.js';
+import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
 import { registerStart } from './commands/start.js';
 
 /** `hubemu`: the command line, named after `az iot hub`. */
@@ -9,6 +12,9 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerStart(program);
+  registerDeviceIdentity(program);
+  registerDeviceTwin(program);
+  registerInvokeDeviceMethod(program);
   return program;
 }
 

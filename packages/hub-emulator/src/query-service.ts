@@ -14,7 +14,7 @@ export class QueryService {
 
   constructor(
     private readonly table: DeviceTable,
-    private readonly options: { loose: boolean },
+    private readonly options: { loose: boolean; secret: () => string },
   ) {
     this.engine = this.newEngine();
     table.onChange((key) => this.dirty.add(key));
@@ -23,7 +23,7 @@ export class QueryService {
   private newEngine(): QueryEngine {
     return new QueryEngine(
       { devices: this.table.deviceTwins, modules: this.table.moduleTwins, deviceJobs: { list: () => this.deviceJobs() } },
-      { loose: this.options.loose },
+      { loose: this.options.loose, secret: this.options.secret() },
     );
   }
 

@@ -56,7 +56,7 @@ export const DeviceIdentityInputSchema = z.object({
   status: DeviceStatusSchema.optional(),
   statusReason: z.string().nullish(),
   authentication: AuthenticationMechanismSchema.nullish(),
-  capabilities: z.object({ iotEdge: z.boolean() }).nullish(),
+  capabilities: z.object({ iotEdge: z.boolean().optional() }).nullish(),
   deviceScope: z.string().nullish(),
   parentScopes: z.array(z.string()).nullish(),
   etag: z.string().nullish(),

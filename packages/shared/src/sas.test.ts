@@ -16,9 +16,9 @@ import {
 // Microsoft's Node SDKs (CommonJS), installed as dependencies of the e2e tests.
 const require = createRequire(import.meta.url);
 const common = require('azure-iot-common') as typeof import('azure-iot-common');
-const deviceSas = require('azure-iot-device/dist/shared_access_signature.js') as typeof import('azure-iot-device/dist/shared_access_signature');
-const serviceSas = require('azure-iothub/dist/shared_access_signature.js') as typeof import('azure-iothub/dist/shared_access_signature');
-const { SharedAccessKeyAuthenticationProvider } = require('azure-iot-device/dist/sak_authentication_provider.js') as typeof import('azure-iot-device/dist/sak_authentication_provider');
+const deviceSas = require('azure-iot-device/dist/shared_access_signature.js') as typeof import('azure-iot-device/dist/shared_access_signature.js');
+const serviceSas = require('azure-iothub/dist/shared_access_signature.js') as typeof import('azure-iothub/dist/shared_access_signature.js');
+const { SharedAccessKeyAuthenticationProvider } = require('azure-iot-device/dist/sak_authentication_provider.js') as typeof import('azure-iot-device/dist/sak_authentication_provider.js');
 
 const DEVICE_KEY = Buffer.from('hubemu-test-device-key-012345678').toString('base64');
 const OTHER_KEY = Buffer.from('hubemu-test-other-key-987654321').toString('base64');

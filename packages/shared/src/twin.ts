@@ -40,7 +40,8 @@ export const ConnectionStateSchema = z.enum(['Connected', 'Disconnected']);
 export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
 export const AuthenticationTypeSchema = z.enum(['sas', 'selfSigned', 'certificateAuthority', 'none']);
 export type AuthenticationType = z.infer<typeof AuthenticationTypeSchema>;
-export type ConfigurationTwinStatus = 'targeted' | 'applied';
+/** `configurations.[[id]].status`, capitalised as the service writes it (`... .status = 'Applied'` in metric queries). */
+export type ConfigurationTwinStatus = 'Targeted' | 'Applied';
 
 /** What the device sees on `$iothub/twin/GET`: no wrapper, no `$metadata`. */
 export interface DeviceTwinView {

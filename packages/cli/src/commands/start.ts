@@ -3,8 +3,7 @@ import { extname } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { startHub, type Hub, type HubOptionsInput } from '@hubemu/hub-emulator';
-import { DEMO_SEED, startDemoFleet } from '../demo.js';
+import type { Hub, HubOptionsInput } from '@hubemu/hub-emulator';
 import { parsePort } from '../options.js';
 
 interface StartFlags {
@@ -95,6 +94,8 @@ export function registerStart(program: Command): void {
       if (flags.mqttPlainPort !== undefined) options.mqttPlainPort = flags.mqttPlainPort;
       if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
       if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };
+      // The hub (and the demo's device agent) load only for `start`, so client commands start fast.
+      const [{ startHub }, { DEMO_SEED, startDemoFleet }] = await Promise.all([import('@hubemu/hub-emulator'), import('../demo.js')]);
       if (flags.seed) options.seed = readSeed(flags.seed);
       else if (flags.demo) options.seed = DEMO_SEED;
       const hub = await startHub(options);

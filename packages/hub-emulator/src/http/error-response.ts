@@ -2,13 +2,26 @@ import type { Response } from 'express';
 import { toEnvelope1, toEnvelope2, toHubError, wireErrorName, type HubError } from '@hubemu/shared';
 import { randomUUID } from 'node:crypto';
 
+/**
+ * Which error body to write. 1: registry, twin, query, job and configuration APIs. 2: the device
+ * plane. 'method': direct-method calls, where the service's callers read either shape, so the body
+ * carries both (envelope 2's fields first, then envelope 1's `Message`/`ExceptionMessage`).
+ */
+export type ErrorEnvelope = 1 | 2 | 'method';
+
 /** Renders a HubError the way the real service does: envelope 1 (or 2 for methods) and `iothub-errorcode`. */
-export function sendError(res: Response, thrown: unknown, envelope: 1 | 2 = 1, now: Date = new Date()): HubError {
+export function sendError(res: Response, thrown: unknown, envelope: ErrorEnvelope = 1, now: Date = new Date()): HubError {
   const error = toHubError(thrown);
   const trackingId = randomUUID().replace(/-/g, '');
   res.status(error.status);
   res.setHeader('iothub-errorcode', wireErrorName(error.errorCode));
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.send(JSON.stringify(envelope === 1 ? toEnvelope1(error, trackingId, now) : toEnvelope2(error, trackingId, now)));
+  const body =
+    envelope === 1
+      ? toEnvelope1(error, trackingId, now)
+      : envelope === 2
+        ? toEnvelope2(error, trackingId, now)
+        : { ...toEnvelope2(error, trackingId, now), ...toEnvelope1(error, trackingId, now) };
+  res.send(JSON.stringify(body));
   return error;
 }

@@ -129,7 +129,7 @@ export class RegistryService {
       statusReason: input.statusReason === undefined ? current.statusReason : input.statusReason,
       statusUpdatedTime: statusChanged ? formatTimestamp(this.clock.now()) : current.statusUpdatedTime,
       auth: input.authentication === undefined ? current.auth : resolveAuth(input.authentication, current.auth),
-      capabilities: input.capabilities ? { iotEdge: input.capabilities.iotEdge } : current.capabilities,
+      capabilities: { iotEdge: input.capabilities?.iotEdge ?? current.capabilities.iotEdge },
     };
     this.table.put(deviceId, next, { ifMatch, etagOf: (e) => identityEtag(e.identityVersion) });
     this.events.emit('identityUpdated', { deviceId });

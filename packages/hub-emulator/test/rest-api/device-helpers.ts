@@ -15,7 +15,8 @@ export async function openDevice(hub: Hub, deviceId: string, moduleId?: string):
 
 /** Answers `methodName` with `handler`; `'never'` leaves the call unanswered (to provoke a timeout). */
 export function answerMethod(client: Client | ModuleClient, methodName: string, handler: MethodHandler): void {
-  const callback = (request: DeviceMethodRequest, response: DeviceMethodResponse): void => {
+  const callback = (request?: DeviceMethodRequest, response?: DeviceMethodResponse): void => {
+    if (!request || !response) return;
     const answer = handler(request.payload);
     if (answer === 'never') return;
     response.send(answer.status, answer.payload, () => {});

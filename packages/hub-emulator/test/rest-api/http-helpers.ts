@@ -1,4 +1,5 @@
-import { request, type IncomingHttpHeaders } from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
+import { request } from 'node:https';
 import { findPolicy, signSasToken } from '@hubemu/shared';
 import type { Hub } from '../../src/index.js';
 

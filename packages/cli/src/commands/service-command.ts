@@ -1,0 +1,127 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ServiceClient, ServiceError, type ServiceClientOptions } from '@hubemu/backend';
+import { parseOutputFormat, printResult, type OutputFormat } from './output-format.js';
+
+/** A mistake in how the command was called or in its input (exit code 1, like commander's own errors). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Exit codes of the service commands: 1 the command line or its input is wrong, 2 the hub refused, 3 no hub answered. */
+export const EXIT = { ok: 0, usage: 1, hubError: 2, unreachable: 3 } as const;
+
+export interface ServiceFlags {
+  login?: string;
+  ca?: string;
+  output: OutputFormat;
+}
+
+export const DEFAULT_CA_PATH = './.hubemu/certs/ca.pem';
+
+/** Adds `--login`, `--ca` and `-o/--output` to a command that talks to a hub. */
+export function withServiceOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-l, --login <connection-string>', 'the hub\'s service connection string (HostName=...;SharedAccessKeyName=...;SharedAccessKey=...)').env('HUBEMU_CONNECTION_STRING'))
+    .option('--ca <file>', `CA certificate (PEM) to trust besides the system roots (default: NODE_EXTRA_CA_CERTS, or ${DEFAULT_CA_PATH} if it exists)`)
+    .addOption(new Option('-o, --output <format>', 'json or table').default('json').argParser(parseOutputFormat));
+}
+
+/** Which extra CA to trust: `--ca`, else nothing when NODE_EXTRA_CA_CERTS already does, else ./.hubemu/certs/ca.pem. */
+function resolveCa(flag: string | undefined): string[] | undefined {
+  let path = flag;
+  if (path === undefined) {
+    if (process.env.NODE_EXTRA_CA_CERTS) return undefined;
+    if (!existsSync(DEFAULT_CA_PATH)) return undefined;
+    path = DEFAULT_CA_PATH;
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the CA certificate ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${path} is not a PEM certificate.`);
+  return [...rootCertificates, pem];
+}
+
+export function createClient(flags: ServiceFlags): ServiceClient {
+  if (!flags.login) {
+    throw new UsageError("No hub to talk to: pass --login '<service connection string>' or set HUBEMU_CONNECTION_STRING (hubemu start prints the owner's).");
+  }
+  const ca = resolveCa(flags.ca);
+  const options: ServiceClientOptions = ca === undefined ? {} : { ca };
+  try {
+    return ServiceClient.fromConnectionString(flags.login, options);
+  } catch (error) {
+    throw new UsageError(`--login: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** JSON given inline, or the path of a file holding it. */
+export function parseJsonArgument(flag: string, value: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (inlineError) {
+    if (existsSync(value)) {
+      try {
+        return JSON.parse(readFileSync(value, 'utf8')) as unknown;
+      } catch (fileError) {
+        throw new UsageError(`${flag}: the file ${value} is not valid JSON (${fileError instanceof Error ? fileError.message : String(fileError)}).`);
+      }
+    }
+    throw new UsageError(`${flag} is not valid JSON (${inlineError instanceof Error ? inlineError.message : String(inlineError)}). Quote it, e.g. ${flag} '{"interval": 5}'.`);
+  }
+}
+
+/** Like parseJsonArgument, but the value must be a JSON object. */
+export function parseJsonObjectArgument(flag: string, value: string): Record<string, unknown> {
+  const parsed = parseJsonArgument(flag, value);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new UsageError(`${flag} must be a JSON object.`);
+  return parsed as Record<string, unknown>;
+}
+
+function report(error: unknown): number {
+  if (error instanceof ServiceError) {
+    if (error.status === 0) {
+      process.stderr.write(`hubemu: cannot reach the hub: ${error.message}\n`);
+      if (/certificate/i.test(error.message)) process.stderr.write(`hubemu: trust the hub's CA with --ca <ca.pem> or NODE_EXTRA_CA_CERTS.\n`);
+      return EXIT.unreachable;
+    }
+    const code = error.code === undefined ? '' : ` (${error.code})`;
+    process.stderr.write(`hubemu: ${error.errorCode}${code}: ${error.message}\n`);
+    if (error.trackingId) process.stderr.write(`hubemu: HTTP ${error.status}, tracking id ${error.trackingId}\n`);
+    return EXIT.hubError;
+  }
+  if (error instanceof UsageError) {
+    process.stderr.write(`hubemu: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  process.stderr.write(`hubemu: ${error instanceof Error ? error.message : String(error)}\n`);
+  return EXIT.usage;
+}
+
+/**
+ * Runs one service command: makes the client, runs `work`, prints its result in the chosen format
+ * on stdout, and turns failures into a message on stderr and a non-zero exit code.
+ */
+export async function runServiceCommand(flags: ServiceFlags, work: (client: ServiceClient) => Promise<unknown>): Promise<void> {
+  let client: ServiceClient | undefined;
+  try {
+    client = createClient(flags);
+    printResult(await work(client), flags.output);
+  } catch (error) {
+    process.exitCode = report(error);
+  } finally {
+    client?.close();
+  }
+}
+
+/** Parses an integer flag within bounds, for commander's argParser. */
+export function integerFlag(name: string, min: number, max: number): (value: string) => number {
+  return (value: string) => {
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    return Number(value);
+  };
+}

@@ -1,0 +1,75 @@
+import { isJsonObject, tryParseJson, type JsonObject } from '@hubemu/shared';
+import { DeviceClientError } from '../errors.js';
+import type { TwinResponse } from './request-tracker.js';
+
+/** A twin section as the device sees it: properties plus `$version` (no `$metadata`). */
+export type VersionedSection = JsonObject & { $version: number };
+
+/** The body of a twin GET response. */
+export interface TwinDocument {
+  desired: VersionedSection;
+  reported: VersionedSection;
+}
+
+/** A desired-properties notification: the patch as the back end applied it, with the new `$version`. */
+export type DesiredPatch = JsonObject & { $version: number };
+
+function bodyText(body: Buffer): string {
+  return body.toString('utf8').trim();
+}
+
+/**
+ * The error a twin response carries, if any. Like Node's SDK, an `errorCode` in the JSON body fails the
+ * request; unlike it, a `{status}` of 300 or more without a body also fails (the status is not ignored).
+ */
+export function twinResponseError(response: TwinResponse, rid: string, what: string, deviceId?: string): DeviceClientError | undefined {
+  const text = bodyText(response.body);
+  if (text !== '') {
+    const parsed = tryParseJson(text);
+    if (parsed.ok && isJsonObject(parsed.value) && parsed.value.errorCode) {
+      const body = parsed.value;
+      const errorCode = Number(body.errorCode);
+      const message = typeof body.message === 'string' ? body.message : `${what} failed`;
+      return new DeviceClientError('HubError', `${what} failed (${response.status}, ${body.errorCode}): ${message}`, {
+        status: response.status,
+        errorCode: Number.isFinite(errorCode) ? errorCode : undefined,
+        trackingId: typeof body.trackingId === 'string' ? body.trackingId : undefined,
+        rid,
+        deviceId,
+      });
+    }
+  }
+  if (response.status >= 300) {
+    return new DeviceClientError('HubError', `${what} failed with status ${response.status}`, { status: response.status, rid, deviceId });
+  }
+  return undefined;
+}
+
+function section(value: unknown): VersionedSection | undefined {
+  if (!isJsonObject(value)) return undefined;
+  const version = typeof value.$version === 'number' ? value.$version : 0;
+  const { $metadata: _metadata, ...rest } = value;
+  return { ...rest, $version: version };
+}
+
+/**
+ * Parses a GET body: `{"desired":{..},"reported":{..}}`, or the `{"properties":{..}}` wrapper of the
+ * 2017/2018 docs (reference 1.6).
+ */
+export function parseTwinDocument(body: Buffer, rid: string): TwinDocument {
+  const parsed = tryParseJson(bodyText(body));
+  const root = parsed.ok && isJsonObject(parsed.value) ? parsed.value : undefined;
+  const props = root && isJsonObject(root.properties) && !('desired' in root) ? root.properties : root;
+  const desired = section(props?.desired);
+  const reported = section(props?.reported);
+  if (!desired || !reported) throw new DeviceClientError('ProtocolError', 'The twin GET response is not {desired, reported}.', { rid });
+  return { desired, reported };
+}
+
+/** Parses a desired notification; the `$version` comes from the body, else from the topic. */
+export function parseDesiredPatch(body: Buffer, topicVersion: number): DesiredPatch | undefined {
+  const parsed = tryParseJson(bodyText(body) || '{}');
+  if (!parsed.ok || !isJsonObject(parsed.value)) return undefined;
+  const version = typeof parsed.value.$version === 'number' ? parsed.value.$version : topicVersion;
+  return { ...parsed.value, $version: version };
+}

@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import type { SasAuthenticator } from '../auth/sas-authenticator.js';
+import type { RegistryService } from '../registry/registry-service.js';
+import { applyBulk } from './bulk-devices.js';
+import { BulkRequestSchema, IdentityBodySchema, ListDevicesQuerySchema } from './request-schemas.js';
+import { bodyOf, ifMatchOf, param, parseBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+
+export interface DevicesRouterDeps {
+  auth: SasAuthenticator;
+  registry: RegistryService;
+}
+
+/**
+ * Device identities (reference 4.2): `PUT/GET/DELETE /devices/{id}`, `GET /devices?top=N` and the
+ * bulk `POST /devices`. PUT without If-Match creates (409 when the id exists), with If-Match updates.
+ */
+export function devicesRouter({ auth, registry }: DevicesRouterDeps): Router {
+  const router = Router();
+  const read = requireAuth(auth, ROUTE_PERMISSIONS.registryRead);
+  const write = requireAuth(auth, ROUTE_PERMISSIONS.registryWrite);
+
+  router.get('/devices', read, (req, res) => {
+    const { top } = parseWith(ListDevicesQuerySchema, { top: req.query.top }, 'query string');
+    sendJson(res, 200, registry.listDevices(top));
+  });
+
+  router.post('/devices', write, ...parseBody(BulkRequestSchema, 'bulk request'), (req, res) => {
+    sendJson(res, 200, applyBulk(registry, bodyOf(BulkRequestSchema, req)));
+  });
+
+  router.get('/devices/:deviceId', read, (req, res) => {
+    sendJson(res, 200, registry.getDevice(param(req, 'deviceId')));
+  });
+
+  router.put('/devices/:deviceId', write, ...parseBody(IdentityBodySchema, 'device'), (req, res) => {
+    sendJson(res, 200, registry.putDevice(param(req, 'deviceId'), bodyOf(IdentityBodySchema, req), ifMatchOf(req)));
+  });
+
+  router.delete('/devices/:deviceId', write, (req, res) => {
+    registry.deleteDevice(param(req, 'deviceId'), ifMatchOf(req));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,40 @@
+import { Router } from 'express';
+import type { SasAuthenticator } from '../auth/sas-authenticator.js';
+import type { RegistryService } from '../registry/registry-service.js';
+import { IdentityBodySchema } from './request-schemas.js';
+import { bodyOf, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+
+export interface ModulesRouterDeps {
+  auth: SasAuthenticator;
+  registry: RegistryService;
+}
+
+/**
+ * Module identities (reference 4.2): `PUT/GET/DELETE /devices/{id}/modules/{mid}` and
+ * `GET /devices/{id}/modules`. PUT answers 201 when it created the module and 200 when it updated it.
+ */
+export function modulesRouter({ auth, registry }: ModulesRouterDeps): Router {
+  const router = Router();
+  const read = requireAuth(auth, ROUTE_PERMISSIONS.registryRead);
+  const write = requireAuth(auth, ROUTE_PERMISSIONS.registryWrite);
+
+  router.get('/devices/:deviceId/modules', read, (req, res) => {
+    sendJson(res, 200, registry.listModules(param(req, 'deviceId')));
+  });
+
+  router.get('/devices/:deviceId/modules/:moduleId', read, (req, res) => {
+    sendJson(res, 200, registry.getModule(param(req, 'deviceId'), param(req, 'moduleId')));
+  });
+
+  router.put('/devices/:deviceId/modules/:moduleId', write, ...parseBody(IdentityBodySchema, 'module'), (req, res) => {
+    const { module, created } = registry.putModule(param(req, 'deviceId'), param(req, 'moduleId'), bodyOf(IdentityBodySchema, req), ifMatchOf(req));
+    sendJson(res, created ? 201 : 200, module);
+  });
+
+  router.delete('/devices/:deviceId/modules/:moduleId', write, (req, res) => {
+    registry.deleteModule(param(req, 'deviceId'), param(req, 'moduleId'), ifMatchOf(req));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,144 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import { HubError, tryParseJson, type Permission } from '@hubemu/shared';
+import type { SasAuthenticator, ServicePrincipal } from '../auth/sas-authenticator.js';
+
+/**
+ * The building blocks every REST route file uses (devices, twins, methods here; query, jobs and
+ * configurations in their own files): authentication by permission, JSON bodies checked with zod at
+ * the edge, and the one way of reading `If-Match`.
+ */
+
+/** Largest request body the service API reads. Bigger bodies get 413 MessageTooLarge before any work is done. */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+
+/**
+ * Which shared access permissions open which operations. A route needs any one of the listed
+ * permissions (reference 1.3, IoT Hub "Control access" docs): the registry is read with RegistryRead
+ * and written with RegistryWrite; twins, methods, jobs and configurations are ServiceConnect; twin
+ * reads and queries also accept RegistryRead.
+ */
+export const ROUTE_PERMISSIONS = {
+  registryRead: ['RegistryRead'],
+  registryWrite: ['RegistryWrite'],
+  twinRead: ['ServiceConnect', 'RegistryRead'],
+  twinWrite: ['ServiceConnect'],
+  methods: ['ServiceConnect'],
+  query: ['ServiceConnect', 'RegistryRead'],
+  jobs: ['ServiceConnect'],
+  configurations: ['ServiceConnect'],
+} as const satisfies Record<string, readonly Permission[]>;
+
+/**
+ * Verifies the `Authorization: SharedAccessSignature ...` header and that its policy grants one of
+ * `anyOf`. A missing, malformed, expired, foreign or wrongly signed token is 401 IotHubUnauthorized;
+ * a valid token whose policy lacks the permission is 401 IotHubUnauthorizedAccess.
+ * The principal is left in `res.locals.principal`.
+ */
+export function requireAuth(auth: SasAuthenticator, anyOf: readonly Permission[]): RequestHandler {
+  if (anyOf.length === 0) throw new Error('requireAuth needs at least one permission');
+  return (req: Request, res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    let lastError: unknown;
+    for (const permission of anyOf) {
+      try {
+        res.locals.principal = auth.authenticateService(header, permission) satisfies ServicePrincipal;
+        next();
+        return;
+      } catch (error) {
+        lastError = error;
+        // Only a missing permission is worth trying the next one; a bad token stays bad.
+        if (!(error instanceof HubError) || error.errorCode !== 'IotHubUnauthorizedAccess') break;
+      }
+    }
+    next(lastError);
+  };
+}
+
+/** Reads any request body (whatever its Content-Type) as bytes, up to BODY_LIMIT_BYTES; JSON parsing is ours. */
+const readBody: RequestHandler = express.raw({ limit: BODY_LIMIT_BYTES, type: () => true });
+
+/** The request body as JSON: undefined when there is none (or only whitespace); 400 when it is not JSON. */
+function jsonOf(body: unknown): unknown {
+  if (!Buffer.isBuffer(body)) return undefined;
+  const text = body.toString('utf8');
+  if (text.trim() === '') return undefined;
+  const parsed = tryParseJson(text);
+  if (!parsed.ok) throw new HubError('ArgumentInvalid', `The request body is not valid JSON: ${parsed.error}`);
+  return parsed.value;
+}
+
+/** `a.b: message` for the first zod issue (just the message when it is about the whole value). */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'the body is malformed';
+  const path = issue.path.map(String).join('.');
+  return path === '' ? issue.message : `${path}: ${issue.message}`;
+}
+
+/** Parses `value` with `schema`, or throws 400 ArgumentInvalid naming the first problem. */
+export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new HubError('ArgumentInvalid', `Invalid ${what}: ${describeIssue(parsed.error)}.`);
+  return parsed.data;
+}
+
+/**
+ * Reads the JSON body and checks it with `schema` at the edge; the parsed value replaces `req.body`.
+ * An absent or empty body is `undefined` (schemas decide whether that is allowed). Malformed JSON
+ * and schema failures are 400 ArgumentInvalid; nothing reaches a service.
+ */
+export function parseBody<S extends z.ZodType>(schema: S, what = 'request body'): RequestHandler[] {
+  return [
+    readBody,
+    (req: Request, _res: Response, next: NextFunction) => {
+      req.body = parseWith(schema, jsonOf(req.body), what);
+      next();
+    },
+  ];
+}
+
+/** The typed body that `parseBody(schema)` left on the request. */
+export function bodyOf<S extends z.ZodType>(_schema: S, req: Request): z.output<S> {
+  return req.body as z.output<S>;
+}
+
+/**
+ * The `If-Match` header as given (quoted etag, `"*"` or `*`), or undefined when absent.
+ * An empty header is refused: it would otherwise read as "no condition".
+ */
+export function ifMatchOf(req: Request): string | undefined {
+  const value = req.get('if-match');
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new HubError('ArgumentInvalid', 'The If-Match header is empty; send a quoted etag or "*".');
+  return value.trim();
+}
+
+/** A path parameter (Express has already URL-decoded it). */
+export function param(req: Request, name: string): string {
+  const value = req.params[name];
+  if (typeof value !== 'string' || value === '') throw new HubError('ArgumentInvalid', `The path parameter '${name}' is missing.`);
+  return value;
+}
+
+/** Sends JSON as the service does: `application/json; charset=utf-8` (Node's SDK parses nothing else). */
+export function sendJson(res: Response, status: number, body: unknown): void {
+  res.status(status);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(JSON.stringify(body));
+}
+
+/**
+ * Wraps a handler so a thrown error or rejected promise reaches the error renderer. Express 5 does
+ * this for promises already; the wrapper also documents intent and types the handler.
+ */
+export function asyncRoute(handler: (req: Request, res: Response) => void | Promise<void>): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const result = handler(req, res);
+      if (result instanceof Promise) result.catch(next);
+    } catch (error) {
+      next(error);
+    }
+  };
+}

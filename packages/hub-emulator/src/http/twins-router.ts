@@ -1,0 +1,47 @@
+import { Router, type Request, type Response } from 'express';
+import { HubError } from '@hubemu/shared';
+import type { SasAuthenticator } from '../auth/sas-authenticator.js';
+import type { TwinService } from '../twin/twin-service.js';
+import { TwinBodySchema } from './request-schemas.js';
+import { bodyOf, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+
+export interface TwinsRouterDeps {
+  auth: SasAuthenticator;
+  twins: TwinService;
+}
+
+const TWIN_PATHS = ['/twins/:deviceId', '/twins/:deviceId/modules/:moduleId'];
+
+function moduleIdOf(req: Request): string | undefined {
+  return req.params.moduleId === undefined ? undefined : param(req, 'moduleId');
+}
+
+/**
+ * Device and module twins (reference 2.4, 4.2): GET, PATCH (deep merge, null deletes) and PUT
+ * (replaces the tags and desired sections the body carries). `If-Match` takes a quoted etag or `"*"`;
+ * a stale etag is 412 PreconditionFailed and changes nothing. Every desired change reaches a connected
+ * device through the twin service's `twinUpdated` event.
+ */
+export function twinsRouter({ auth, twins }: TwinsRouterDeps): Router {
+  const router = Router();
+  const read = requireAuth(auth, ROUTE_PERMISSIONS.twinRead);
+  const write = requireAuth(auth, ROUTE_PERMISSIONS.twinWrite);
+
+  const update = (mode: 'patch' | 'replace') => (req: Request, res: Response) => {
+    const body = bodyOf(TwinBodySchema, req);
+    if (body === undefined) throw new HubError('ArgumentNull', 'The twin body is required.');
+    const ifMatch = ifMatchOf(req);
+    const twin = twins.updateTwin(param(req, 'deviceId'), moduleIdOf(req), body, mode, { source: 'service', ...(ifMatch === undefined ? {} : { ifMatch }) });
+    sendJson(res, 200, twin);
+  };
+
+  for (const path of TWIN_PATHS) {
+    router.get(path, read, (req, res) => {
+      sendJson(res, 200, twins.getTwin(param(req, 'deviceId'), moduleIdOf(req)));
+    });
+    router.patch(path, write, ...parseBody(TwinBodySchema.optional(), 'twin patch'), update('patch'));
+    router.put(path, write, ...parseBody(TwinBodySchema.optional(), 'twin'), update('replace'));
+  }
+
+  return router;
+}
