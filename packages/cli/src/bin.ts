@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerDeviceIdentity } from './commands/device-identity.js';
 import { registerDeviceTwin } from './commands/device-twin.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
+import { registerQuery } from './commands/query.js';
 import { registerStart } from './commands/start.js';
 
 /** `hubemu`: the command line, named after `az iot hub`. */
@@ -15,6 +16,7 @@ export function createProgram(): Command {
   registerDeviceIdentity(program);
   registerDeviceTwin(program);
   registerInvokeDeviceMethod(program);
+  registerQuery(program);
   return program;
 }
 

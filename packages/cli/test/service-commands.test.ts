@@ -235,3 +235,17 @@ describe('login and trust', { timeout: 60_000 }, () => {
     expect(run.stderr).toContain('IotHubUnauthorizedAccess (401002)');
   });
 });
+
+describe('hubemu query', { timeout: 60_000 }, () => {
+  it('prints the items of every page up to --top, and refuses an invalid query with the position', async () => {
+    for (let i = 0; i < 5; i++) hub.createDevice(`q-${i}`, { tags: { plant: i < 3 ? 'Redmond43' : 'Dublin7' } });
+    const all = await hubemu(['query', '-q', "SELECT deviceId FROM devices WHERE tags.plant = 'Redmond43'", '--page-size', '2']);
+    expect(all.code).toBe(0);
+    expect(all.json).toEqual([{ deviceId: 'q-0' }, { deviceId: 'q-1' }, { deviceId: 'q-2' }]);
+    const top = await hubemu(['query', '-q', "SELECT deviceId FROM devices WHERE tags.plant = 'Redmond43'", '--top', '1']);
+    expect(top.json).toEqual([{ deviceId: 'q-0' }]);
+    const bad = await hubemu(['query', '-q', 'SELECT * FROM devices ORDER BY deviceId']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/position/);
+  });
+});

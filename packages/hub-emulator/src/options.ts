@@ -20,8 +20,10 @@ export const HubOptionsSchema = z.object({
   httpPort: port.optional(),
   /** Where state and certificates live. Ignored with inMemory. */
   dataDir: z.string().default('.hubemu'),
-  /** Keep nothing on disk (certificates are made per process). */
+  /** Keep no state on disk. */
   inMemory: z.boolean().default(false),
+  /** Where the CA and server certificate are kept: `<dataDir>/certs` by default; an in-memory hub without it makes them per process. */
+  certDir: z.string().optional(),
   /** fsync every write: survives power loss, not only a killed process. */
   fsync: z.boolean().default(false),
   /** Your own certificate and key (PEM text); the hub then makes none. */
@@ -38,6 +40,19 @@ export const HubOptionsSchema = z.object({
   seed: z.unknown().optional(),
   /** Interval of automatic configuration evaluation, in milliseconds. */
   configurationIntervalMs: z.number().int().min(10).default(2_000),
+  /** Jobs (`/jobs/v2`): no limits unless set here or by `tier`. See docs/jobs.md. */
+  jobs: z
+    .object({
+      /** Jobs that may be active (scheduled, queued or running) at once; more are refused with 429. */
+      maxConcurrentJobs: z.number().int().min(1).optional(),
+      /** Device operations (twin writes, method calls) per second across all jobs. */
+      deviceOperationsPerSecond: z.number().positive().optional(),
+    })
+    .default({}),
+  /** Applies the real service's limits of a tier (concurrent jobs, job device operations, configurations); explicit `jobs` options win. */
+  tier: z.enum(['F1', 'S1', 'S2', 'S3']).optional(),
+  /** Purchased units of `tier` (limits that scale per unit use it). */
+  tierUnits: z.number().int().min(1).default(1),
 });
 
 export type HubOptionsInput = z.input<typeof HubOptionsSchema> & {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -67,7 +67,7 @@ export function registerStart(program: Command): void {
     .option('--mqtt-plain-port <port>', 'also serve plain MQTT (no TLS) on this port', parsePort)
     .option('--http-port <port>', 'also serve plain HTTP (no TLS) on this port', parsePort)
     .option('--data-dir <dir>', 'where state and certificates are kept', '.hubemu')
-    .option('--in-memory', 'keep no state on disk')
+    .option('--in-memory', 'keep no state on disk (certificates are still kept in <data-dir>/certs)')
     .option('--fsync', 'fsync every write (survives power loss, slower)')
     .option('--cert <file>', 'server certificate (PEM) to use instead of the generated one')
     .option('--key <file>', 'private key (PEM) of --cert')
@@ -86,6 +86,8 @@ export function registerStart(program: Command): void {
         httpsPort: flags.httpsPort,
         dataDir: flags.dataDir,
         inMemory: Boolean(flags.inMemory),
+        // Certificates stay in <data-dir>/certs even with --in-memory, so clients have a ca.pem to trust.
+        certDir: join(flags.dataDir, 'certs'),
         fsync: Boolean(flags.fsync),
         rejectArrays: Boolean(flags.rejectArrays),
         queryLoose: Boolean(flags.queryLoose),
