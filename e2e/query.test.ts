@@ -39,7 +39,7 @@ describe('queries through Microsoft azure-iothub', () => {
   it('answers by tag and by reported property', async () => {
     const byTag = await registry.createQuery("SELECT * FROM devices WHERE tags.location.plant = 'Redmond43'", 100).nextAsTwin();
     expect(byTag.result).toHaveLength(100);
-    expect(byTag.result.every((t) => t.tags?.location?.plant === 'Redmond43')).toBe(true);
+    expect(byTag.result.every((t) => (t.tags as { location?: { plant?: string } }).location?.plant === 'Redmond43')).toBe(true);
     const query = registry.createQuery("SELECT * FROM devices WHERE properties.reported.connectivity IN ['wired', 'wifi']");
     const { result } = await query.nextAsTwin();
     expect(result).toHaveLength(100);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DESIRED_PATCH_FILTER, METHOD_REQUEST_FILTER, TWIN_RESPONSE_FILTER, topics } from '@hubemu/shared';
 import { startHub, type Hub } from '../src/index.js';
-import { connectRaw, type RawDevice } from './raw-device.js';
+import { closed, connectRaw, type RawDevice } from './raw-device.js';
 
 let hub: Hub;
 const open: RawDevice[] = [];
@@ -121,9 +121,9 @@ describe('bad input over MQTT gets an error and keeps the connection', () => {
 
   it('closes the connection on a QoS 2 publish, as the real hub does', async () => {
     const d = await device('d1');
-    const closed = once(d.client, 'close');
+    const wasClosed = closed(d.client);
     d.client.publish(topics.telemetry('d1'), 'x', { qos: 2 });
-    await closed;
+    await wasClosed;
     const other = await device('d2');
     expect((await other.request(topics.twinGet('1'), '', '1')).topic).toMatch(/\/200\//);
   });
@@ -161,18 +161,18 @@ describe('isolation between devices', () => {
   it('drops a device that publishes on another device\'s telemetry topic', async () => {
     hub.createDevice('victim');
     const d = await device('d1');
-    const closed = once(d.client, 'close');
+    const wasClosed = closed(d.client);
     d.client.publish(topics.telemetry('victim'), 'spoof');
-    await closed;
+    await wasClosed;
     expect(hub.telemetry({ deviceId: 'victim' })).toHaveLength(0);
   });
 
   it('drops the older connection when the same identity connects again', async () => {
     const first = await device('d1');
-    const closed = once(first.client, 'close');
+    const wasClosed = closed(first.client);
     const second = await connectRaw(hub, 'd1');
     open.push(second);
-    await closed;
+    await wasClosed;
     expect(hub.connectedDevices()).toEqual(['d1']);
     expect((await second.request(topics.twinGet('2'), '', '2')).topic).toMatch(/\/200\//);
   });

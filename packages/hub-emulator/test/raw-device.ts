@@ -50,3 +50,8 @@ export async function connectRaw(hub: Hub, deviceId: string, options: { moduleId
     },
   };
 }
+
+/** Resolves when the broker (or the client) closed the connection. */
+export function closed(client: MqttClient): Promise<void> {
+  return new Promise((resolve) => client.once('close', () => resolve()));
+}
