@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
@@ -12,6 +13,7 @@ import {
   systemClock,
   topics,
   type DeviceIdentity,
+  type DeviceJobRecord,
   type JsonObject,
   type Twin,
 } from '@hubemu/shared';
@@ -38,6 +40,15 @@ import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { TwinService } from './twin/twin-service.js';
 import { QueryService } from './query-service.js';
+import { ConfigurationRepository } from './configurations/configuration-repository.js';
+import { ConfigurationService } from './configurations/configuration-service.js';
+import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
+import { configurationsRouter } from './http/configurations-router.js';
+import { jobsRouter } from './http/jobs-router.js';
+import { JobRepository } from './jobs/job-repository.js';
+import type { StoredJob } from './jobs/job-schemas.js';
+import { JobService } from './jobs/job-service.js';
+import { resolveServiceLimits } from './jobs/service-limits.js';
 
 export interface HubPorts {
   mqtt: number;
@@ -65,6 +76,10 @@ export interface Hub {
   readonly twins: TwinService;
   readonly methods: MethodService;
   readonly query: QueryService;
+  /** Jobs v2: scheduled twin updates and direct methods on many devices (docs/jobs.md). */
+  readonly jobs: JobService;
+  /** Automatic device configurations (docs/configurations.md). */
+  readonly configurations: ConfigurationService;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
   connectionString(policyName?: string): string;
   /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */
@@ -96,10 +111,12 @@ async function listen(server: NetServer | HttpServer, port: number, host: string
   return (server.address() as AddressInfo).port;
 }
 
-/** Tracks a server's sockets so that stop() can end them (TLS and WebSocket connections linger otherwise). */
+/** Tracks a server's sockets so that stop() can end them (TLS and WebSocket connections linger otherwise), with TCP_NODELAY. */
 function trackSockets(server: NetServer | HttpServer): NetServer | HttpServer {
   const sockets = new Set<import('node:net').Socket>();
   const add = (socket: import('node:net').Socket): void => {
+    // Small request/response packets: without TCP_NODELAY, Nagle's algorithm holds CONNACKs and twin responses back ~40 ms.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   };
@@ -126,7 +143,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const events = new HubEvents();
   const dataDir = options.inMemory ? undefined : options.dataDir;
 
-  const tls: TlsMaterial = options.tls ? { key: options.tls.key, cert: options.tls.cert, ...(options.tls.ca ? { caPem: options.tls.ca } : {}) } : loadOrCreateCertificates(options.hostName, dataDir && join(dataDir, 'certs'));
+  const tls: TlsMaterial = options.tls ? { key: options.tls.key, cert: options.tls.cert, ...(options.tls.ca ? { caPem: options.tls.ca } : {}) } : loadOrCreateCertificates(options.hostName, options.certDir ?? (dataDir && join(dataDir, 'certs')));
   const store: Store = dataDir ? new DurableStore(join(dataDir, 'state'), { fsync: options.fsync }) : new MemoryStore();
 
   const sessions = new DeviceSessions();
@@ -149,7 +166,33 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const registry = new RegistryService(table, clock, events, (d, m) => void disconnect(d, m));
   const twins = new TwinService(table, clock, events, { rejectArrays: options.rejectArrays });
   const methods = new MethodService(table, sessions, (s, t, p) => sendToSession(s, t, p), events, clock);
-  const query = new QueryService(table, { loose: options.queryLoose });
+  // Continuation tokens are signed with a secret kept in the store, so they stay valid across restarts.
+  const querySecret = (): string => {
+    const meta = store.collection<string>('meta');
+    let secret = meta.get('querySecret');
+    if (!secret) meta.put('querySecret', (secret = randomBytes(32).toString('base64')));
+    return secret;
+  };
+  const query = new QueryService(table, { loose: options.queryLoose, secret: querySecret });
+  const limits = resolveServiceLimits(options);
+  const jobs = new JobService({
+    repository: new JobRepository(store.collection<StoredJob>('jobs'), store.collection<DeviceJobRecord>('deviceJobs')),
+    targets: query,
+    twins,
+    methods,
+    clock,
+    logger,
+    options: { maxConcurrentJobs: limits.maxConcurrentJobs, deviceOperationsPerSecond: limits.deviceOperationsPerSecond },
+  });
+  query.setDeviceJobsSource(() => jobs.deviceJobRecords());
+  const configurations = new ConfigurationService({
+    repository: new ConfigurationRepository(store.collection<StoredConfiguration>('configurations'), store.collection<TwinLedger>('configurationLedger')),
+    queries: query,
+    twins: { twin: (key) => table.twin(key), write: (d, m, w, o) => twins.write(d, m, w, o), setStatuses: (d, m, s) => twins.setConfigurations(d, m, s) },
+    clock,
+    logger,
+    options: { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations },
+  });
 
   // Desired notifications, whatever wrote the change (reference 1.6): only to a connected, subscribed device.
   events.on('twinUpdated', (event) => {
@@ -190,7 +233,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   if (seed && table.size === 0) applySeed(seed, registry, twins);
 
   let ready = false;
-  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, { auth, registry, twins, methods, query, clock }) });
+  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, { auth, registry, twins, methods, query, clock, extraRouters: [jobsRouter({ auth, jobs }), configurationsRouter({ auth, configurations })] }) });
   const handleStream = (stream: import('node:stream').Duplex, req: import('node:http').IncomingMessage): void => {
     broker.handle(stream, req);
   };
@@ -215,12 +258,14 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
       servers.push(plainHttp);
     }
   } catch (error) {
+    jobs.stop();
     await Promise.all(servers.map(close));
     await closeBroker(broker);
     store.close();
     throw describeListenError(error);
   }
   ready = true;
+  configurations.start();
 
   const hostWithPort = (port: number, defaultPort: number): string => (port === defaultPort ? options.hostName : `${options.hostName}:${port}`);
 
@@ -235,6 +280,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     twins,
     methods,
     query,
+    jobs,
+    configurations,
     connectionString(policyName = 'iothubowner') {
       const policy = findPolicy(options.policies, policyName);
       if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
@@ -275,18 +322,25 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     subscriptions: (deviceId, moduleId) => sessions.filters(identityKey(deviceId, moduleId)),
     disconnectDevice: (deviceId, moduleId) => disconnect(deviceId, moduleId),
     async reset() {
+      jobs.stop();
+      configurations.stop();
       methods.cancelAll();
       await Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve()))));
       store.clear();
       table.cleared();
       query.reset();
+      jobs.reset();
+      configurations.reset();
       presence.clear();
       telemetry.clear();
       traffic.clear();
       if (seed) applySeed(seed, registry, twins);
+      configurations.start();
     },
     async stop() {
       ready = false;
+      jobs.stop();
+      configurations.stop();
       methods.cancelAll();
       await closeBroker(broker);
       await Promise.all(servers.map(close));

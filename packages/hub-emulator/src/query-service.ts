@@ -43,6 +43,21 @@ export class QueryService {
     return this.engine.execute(query, page);
   }
 
+  /**
+   * Hands pending twin changes to the engine in chunks, yielding to the event loop between them, so
+   * a query after a job or a configuration pass over thousands of twins does not stall device traffic.
+   */
+  async catchUp(chunk = 500): Promise<void> {
+    while (this.dirty.size > chunk) {
+      let n = 0;
+      for (const key of this.dirty) {
+        this.hand(key);
+        if (++n >= chunk) break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** Device twins matching a WHERE condition (`*` for all): jobs' queryCondition, configurations' targetCondition. */
   matchDevices(condition: string | ConditionAst): Twin[] {
     this.flush();
@@ -66,8 +81,11 @@ export class QueryService {
   }
 
   private flush(): void {
-    if (this.dirty.size === 0) return;
-    for (const key of this.dirty) this.engine.onTwinChanged(key.includes('/') ? 'modules' : 'devices', key, this.table.twin(key));
-    this.dirty.clear();
+    for (const key of this.dirty) this.hand(key);
+  }
+
+  private hand(key: string): void {
+    this.dirty.delete(key);
+    this.engine.onTwinChanged(key.includes('/') ? 'modules' : 'devices', key, this.table.twin(key));
   }
 }

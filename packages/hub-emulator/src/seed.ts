@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HubError, IdentityIdSchema, type JsonObject } from '@hubemu/shared';
+import { IdentityIdSchema, parseWithSchema, type JsonObject } from '@hubemu/shared';
 import type { RegistryService } from './registry/registry-service.js';
 import type { TwinService } from './twin/twin-service.js';
 
@@ -36,12 +36,7 @@ export const SeedSchema = z.strictObject({
 export type Seed = z.infer<typeof SeedSchema>;
 
 export function parseSeed(value: unknown): Seed {
-  const parsed = SeedSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HubError('ArgumentInvalid', `Invalid seed: ${issue ? `${issue.path.join('.') || 'document'}: ${issue.message}` : 'malformed'}`);
-  }
-  return parsed.data;
+  return parseWithSchema(SeedSchema, value, 'seed');
 }
 
 function keys(primaryKey?: string, secondaryKey?: string): object {

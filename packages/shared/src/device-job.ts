@@ -8,7 +8,8 @@ export interface DeviceJobRecord {
   endTimeUtc: string;
   createdDateTimeUtc: string;
   lastUpdatedDateTimeUtc: string;
-  outcome: { deviceMethodResponse: { status: number; payload: unknown } } | null;
+  /** The device's answer for a method job; `{ deviceMethodResponse: null }` for a twin update, as the service shows it; null until done. */
+  outcome: { deviceMethodResponse: { status: number; payload: unknown } | null } | null;
   error?: { code: string; description: string };
 }
 

@@ -9,3 +9,4 @@ export * from './device-job.js';
 export * from './topics.js';
 export * from './sas.js';
 export * from './policies.js';
+export * from './parse.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { HubError, LIMITS } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { QueryService } from '../query-service.js';
-import { bodyOf, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { asyncRoute, bodyOf, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface QueryRouterDeps {
   auth: SasAuthenticator;
@@ -28,8 +28,9 @@ function pageSizeOf(header: string | undefined): number {
  */
 export function queryRouter({ auth, query }: QueryRouterDeps): Router {
   const router = Router();
-  router.post('/devices/query', requireAuth(auth, ROUTE_PERMISSIONS.query), ...parseBody(QueryBodySchema, 'query body'), (req, res) => {
+  router.post('/devices/query', requireAuth(auth, ROUTE_PERMISSIONS.query), ...parseBody(QueryBodySchema, 'query body'), asyncRoute(async (req, res) => {
     const body = bodyOf(QueryBodySchema, req);
+    await query.catchUp();
     const continuation = req.get('x-ms-continuation');
     const page = query.execute(body.query, {
       pageSize: pageSizeOf(req.get('x-ms-max-item-count')),
@@ -38,6 +39,6 @@ export function queryRouter({ auth, query }: QueryRouterDeps): Router {
     res.setHeader('x-ms-item-type', page.itemType);
     if (page.continuation !== undefined) res.setHeader('x-ms-continuation', page.continuation);
     sendJson(res, 200, page.items);
-  });
+  }));
   return router;
 }

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
-import { HubError, tryParseJson, type Permission } from '@hubemu/shared';
+import { describeZodIssue, HubError, parseWithSchema, tryParseJson, type Permission } from '@hubemu/shared';
 import type { SasAuthenticator, ServicePrincipal } from '../auth/sas-authenticator.js';
 
 /**
@@ -68,20 +68,9 @@ function jsonOf(body: unknown): unknown {
   return parsed.value;
 }
 
-/** `a.b: message` for the first zod issue (just the message when it is about the whole value). */
-export function describeIssue(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'the body is malformed';
-  const path = issue.path.map(String).join('.');
-  return path === '' ? issue.message : `${path}: ${issue.message}`;
-}
-
-/** Parses `value` with `schema`, or throws 400 ArgumentInvalid naming the first problem. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new HubError('ArgumentInvalid', `Invalid ${what}: ${describeIssue(parsed.error)}.`);
-  return parsed.data;
-}
+/** Parses `value` with `schema`, or throws 400 ArgumentInvalid naming the first problem (the shared edge rule). */
+export const parseWith = parseWithSchema;
+export const describeIssue = describeZodIssue;
 
 /**
  * Reads the JSON body and checks it with `schema` at the edge; the parsed value replaces `req.body`.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HubError, identityKey, LIMITS, topics, tryParseJson, type Clock } from '@hubemu/shared';
+import { HubError, identityKey, LIMITS, parseWithSchema, topics, tryParseJson, type Clock } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
 import type { DeviceSessions, Session } from '../mqtt/device-sessions.js';
 import type { DeviceTable } from '../registry/device-table.js';
@@ -43,12 +43,7 @@ export class MethodService {
 
   /** Validates a request body as the REST API and jobs receive it. */
   static parseRequest(body: unknown): MethodRequest {
-    const parsed = MethodRequestSchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new HubError('ArgumentInvalid', `Invalid method request: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'malformed body'}`);
-    }
-    return parsed.data;
+    return parseWithSchema(MethodRequestSchema, body, 'method request');
   }
 
   async invoke(deviceId: string, moduleId: string | undefined, body: unknown): Promise<MethodResult> {

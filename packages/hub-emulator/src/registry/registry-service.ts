@@ -9,6 +9,7 @@ import {
   LIMITS,
   ModuleIdentityInputSchema,
   newTwinState,
+  parseWithSchema,
   NEVER,
   type Clock,
   type DeviceIdentity,
@@ -38,15 +39,6 @@ export function validateIdentityId(kind: 'deviceId' | 'moduleId', id: unknown): 
   const parsed = IdentityIdSchema.safeParse(id);
   if (!parsed.success) {
     throw new HubError('ArgumentInvalid', `The ${kind} '${String(id)}' is invalid: ${parsed.error.issues[0]?.message ?? 'bad id'}`);
-  }
-  return parsed.data;
-}
-
-function parseInput<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ path: PropertyKey[]; message: string }> } } }, body: unknown): T {
-  const parsed = schema.safeParse(body ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new HubError('ArgumentInvalid', `Invalid identity: ${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'malformed body'}`);
   }
   return parsed.data;
 }
@@ -92,7 +84,7 @@ export class RegistryService {
 
   createDevice(deviceId: string, body: unknown): DeviceIdentity {
     validateIdentityId('deviceId', deviceId);
-    const input = parseInput(DeviceIdentityInputSchema, body);
+    const input = parseWithSchema(DeviceIdentityInputSchema, body ?? {}, 'identity');
     if (input.deviceId !== undefined && input.deviceId !== deviceId) {
       throw new HubError('ArgumentInvalid', `The deviceId in the body ('${input.deviceId}') does not match the URL ('${deviceId}').`);
     }
@@ -119,7 +111,7 @@ export class RegistryService {
   }
 
   updateDevice(deviceId: string, body: unknown, ifMatch: string): DeviceIdentity {
-    const input = parseInput(DeviceIdentityInputSchema, body);
+    const input = parseWithSchema(DeviceIdentityInputSchema, body ?? {}, 'identity');
     const current = this.requireDevice(deviceId);
     const statusChanged = input.status !== undefined && input.status !== current.status;
     const next: DeviceEntry = {
@@ -181,7 +173,7 @@ export class RegistryService {
   putModule(deviceId: string, moduleId: string, body: unknown, ifMatch?: string): { module: DeviceIdentity; created: boolean } {
     validateIdentityId('moduleId', moduleId);
     const device = this.requireDevice(deviceId);
-    const input: ModuleIdentityInput = parseInput(ModuleIdentityInputSchema, body);
+    const input: ModuleIdentityInput = parseWithSchema(ModuleIdentityInputSchema, body ?? {}, 'identity');
     if (input.moduleId !== undefined && input.moduleId !== moduleId) {
       throw new HubError('ArgumentInvalid', `The moduleId in the body ('${input.moduleId}') does not match the URL ('${moduleId}').`);
     }

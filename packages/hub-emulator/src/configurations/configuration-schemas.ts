@@ -1,0 +1,120 @@
+import { z } from 'zod';
+import { isJsonObject, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
+
+/**
+ * Automatic device management at the edge (reference 4.6): the Configuration body `PUT
+ * /configurations/{id}` takes (as the Node `Registry` sends it, including the read-only fields of a
+ * configuration it read back), the testQueries body, and what the hub stores.
+ */
+
+const JsonObjectSchema = z.custom<JsonObject>(isJsonObject, { message: 'expected a JSON object' });
+
+/** Configuration ids (reference 3.1): up to 128 lowercase characters, no spaces, none of `& ^ [ ] { } \ | " < > /`. */
+export const ConfigurationIdSchema = z
+  .string()
+  .min(1, 'the configuration id is empty')
+  .max(128, 'the configuration id is longer than 128 characters')
+  .refine((id) => !/[A-Z]/.test(id), 'the configuration id must be lowercase')
+  .refine((id) => /^[!-~]+$/.test(id), 'the configuration id may contain only printable ASCII without spaces')
+  .refine((id) => !/[&^[\]{}\\|"<>/]/.test(id), 'the configuration id may not contain & ^ [ ] { } \\ | " < > /');
+
+const LabelsSchema = z.record(z.string().min(1).max(128), z.string().max(128, 'a label value is longer than 128 characters'));
+
+export const ConfigurationBodySchema = z.looseObject({
+  id: z.string().optional(),
+  schemaVersion: z.string().nullish(),
+  labels: LabelsSchema.nullish(),
+  content: z
+    .looseObject({
+      deviceContent: JsonObjectSchema.nullish(),
+      moduleContent: JsonObjectSchema.nullish(),
+      modulesContent: JsonObjectSchema.nullish(),
+    })
+    .nullish(),
+  targetCondition: z.string().nullish(),
+  priority: z.number().int('priority must be an integer').min(0, 'priority must not be negative').nullish(),
+  metrics: z
+    .looseObject({
+      queries: z.record(z.string().min(1), z.string()).nullish(),
+      results: z.unknown().optional(),
+    })
+    .nullish(),
+  etag: z.string().nullish(),
+  // Read-only: a client sends them back from a GET; they are ignored.
+  systemMetrics: z.unknown().optional(),
+  createdTimeUtc: z.unknown().optional(),
+  lastUpdatedTimeUtc: z.unknown().optional(),
+});
+export type ConfigurationBody = z.infer<typeof ConfigurationBodySchema>;
+
+/** `POST /configurations/testQueries`. */
+export const TestQueriesBodySchema = z.looseObject({
+  targetCondition: z.string().nullish(),
+  customMetricQueries: z.record(z.string(), z.string()).nullish(),
+});
+export type TestQueriesBody = z.infer<typeof TestQueriesBodySchema>;
+
+export interface TestQueriesResult {
+  /** Empty when the condition is valid. */
+  targetConditionError: string;
+  customMetricQueryErrors: Record<string, string>;
+}
+
+export type ConfigurationKind = 'device' | 'module';
+
+/** What the hub stores for a configuration. */
+export interface StoredConfiguration {
+  id: string;
+  schemaVersion: string;
+  labels: Record<string, string> | null;
+  kind: ConfigurationKind;
+  /** `deviceContent` or `moduleContent`: twin paths (`properties.desired.x`) to values. */
+  content: JsonObject;
+  targetCondition: string;
+  priority: number;
+  createdMs: number;
+  lastUpdatedMs: number;
+  /** Creation order, to break priority ties in favour of the most recently created. */
+  sequence: number;
+  /** Counter behind the etag. */
+  version: number;
+  metricQueries: Record<string, string>;
+}
+
+export interface ConfigurationMetrics {
+  results: Record<string, number>;
+  queries: Record<string, string>;
+}
+
+/** The Configuration the service answers with. */
+export interface ConfigurationResponse {
+  id: string;
+  schemaVersion: string;
+  labels: Record<string, string> | null;
+  content: { deviceContent: JsonObject; moduleContent: JsonObject; modulesContent: JsonObject };
+  targetCondition: string;
+  createdTimeUtc: string;
+  lastUpdatedTimeUtc: string;
+  priority: number;
+  systemMetrics: ConfigurationMetrics;
+  metrics: ConfigurationMetrics;
+  etag: string;
+}
+
+/** What the hub remembers per twin a configuration touched: statuses it wrote, and which leaf paths configurations own. */
+export interface TwinLedger {
+  statuses: Record<string, ConfigurationTwinStatus>;
+  /** Leaf path (`properties.desired` segments joined by `.`) to the configuration that set it. */
+  owned: Record<string, string>;
+  /** The content keys those leaves came from: removed whole when no configuration sets anything inside them any more. */
+  roots?: string[];
+  /** Which configurations (id and creation) produced this ledger: the same set next time means nothing to remove. */
+  sig?: string;
+}
+
+/** Metric results of the last evaluation. */
+export interface ConfigurationResults {
+  targetedCount: number;
+  appliedCount: number;
+  custom: Record<string, number>;
+}

@@ -1,0 +1,303 @@
+import { describe, expect, it } from 'vitest';
+import { HubError, type JsonObject, type Twin } from '@hubemu/shared';
+import { HubEvents, type TwinUpdatedEvent } from '../events.js';
+import { QueryService } from '../query-service.js';
+import type { DeviceEntry } from '../registry/device-entry.js';
+import { DeviceTable } from '../registry/device-table.js';
+import { PresenceTracker } from '../registry/presence.js';
+import { RegistryService } from '../registry/registry-service.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { TwinService } from '../twin/twin-service.js';
+import { ConfigurationRepository } from './configuration-repository.js';
+import type { StoredConfiguration, TwinLedger } from './configuration-schemas.js';
+import { ConfigurationService } from './configuration-service.js';
+
+/** A registry, twin service and query service over a memory store, with the configuration service on top. */
+function world(maxConfigurations?: number) {
+  let now = Date.parse('2024-05-01T10:00:00Z');
+  const clock = { now: () => (now += 1) };
+  const store = new MemoryStore();
+  let table: DeviceTable | undefined;
+  const presence = new PresenceTracker(clock, (key) => table?.changed(key));
+  table = new DeviceTable(store.collection<DeviceEntry>('identities'), presence);
+  const events = new HubEvents();
+  const registry = new RegistryService(table, clock, events, () => {});
+  const twins = new TwinService(table, clock, events, {});
+  const query = new QueryService(table, { loose: false, secret: () => 'test' });
+  const t = table;
+  const service = new ConfigurationService({
+    repository: new ConfigurationRepository(store.collection<StoredConfiguration>('configurations'), store.collection<TwinLedger>('configurationLedger')),
+    queries: query,
+    twins: { twin: (key) => t.twin(key), write: (d, m, w, o) => twins.write(d, m, w, o), setStatuses: (d, m, s) => twins.setConfigurations(d, m, s) },
+    clock,
+    options: { intervalMs: 60_000, ...(maxConfigurations === undefined ? {} : { maxConfigurations }), chunkSize: 100 },
+  });
+  const updates: TwinUpdatedEvent[] = [];
+  events.on('twinUpdated', (e) => updates.push(e));
+  return {
+    service,
+    updates,
+    device(deviceId: string, tags: JsonObject = {}, desired?: JsonObject) {
+      registry.createDevice(deviceId, {});
+      twins.updateTwin(deviceId, undefined, { tags, ...(desired ? { properties: { desired } } : {}) }, 'patch', { source: 'service' });
+    },
+    module(deviceId: string, moduleId: string, tags: JsonObject) {
+      registry.putModule(deviceId, moduleId, {});
+      twins.updateTwin(deviceId, moduleId, { tags }, 'patch', { source: 'service' });
+    },
+    tag(deviceId: string, tags: JsonObject) {
+      twins.updateTwin(deviceId, undefined, { tags }, 'patch', { source: 'service' });
+    },
+    twin: (deviceId: string, moduleId?: string): Twin => twins.getTwin(deviceId, moduleId),
+    desired: (deviceId: string, moduleId?: string): JsonObject => {
+      const { $metadata: _m, $version: _v, ...rest } = twins.getTwin(deviceId, moduleId).properties.desired;
+      return rest;
+    },
+    status: (deviceId: string, id: string, moduleId?: string) => twins.getTwin(deviceId, moduleId).configurations?.[id]?.status,
+  };
+}
+
+const deviceConfig = (content: JsonObject, targetCondition: string, priority = 10, metrics?: Record<string, string>) => ({
+  content: { deviceContent: content },
+  targetCondition,
+  priority,
+  ...(metrics ? { metrics: { queries: metrics } } : {}),
+});
+
+function rejection(run: () => unknown): HubError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof HubError) return error;
+    throw error;
+  }
+  throw new Error('expected a HubError');
+}
+
+describe('applying a configuration', () => {
+  it('sets its content on the targeted twins through the twin service, marks them Applied and counts them', async () => {
+    const w = world();
+    w.device('a', { env: 'test' });
+    w.device('b', { env: 'test' });
+    w.device('c', { env: 'prod' });
+    w.service.put('fw', deviceConfig({ 'properties.desired.firmware': { version: '2.0' } }, "tags.env = 'test'"));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ firmware: { version: '2.0' } });
+    expect(w.status('a', 'fw')).toBe('Applied');
+    expect(w.desired('c')).toEqual({});
+    expect(w.twin('c').configurations).toBeUndefined();
+    expect(w.updates.filter((u) => u.source === 'configuration').map((u) => [u.deviceId, u.desired])).toEqual([
+      ['a', { firmware: { version: '2.0' } }],
+      ['b', { firmware: { version: '2.0' } }],
+    ]);
+    expect(w.service.get('fw').systemMetrics.results).toEqual({ targetedCount: 2, appliedCount: 2 });
+  });
+
+  it('does not rewrite twins that already hold what the configuration sets', async () => {
+    const w = world();
+    for (let i = 0; i < 300; i++) w.device(`d${i}`, { env: 'test' }, i % 2 === 0 ? { firmware: { version: '2.0' } } : undefined);
+    w.service.put('fw', deviceConfig({ 'properties.desired.firmware.version': '2.0' }, "tags.env = 'test'"));
+    await w.service.evaluateNow();
+    expect(w.updates.filter((u) => u.source === 'configuration')).toHaveLength(150);
+    await w.service.evaluateNow();
+    await w.service.evaluateNow();
+    expect(w.updates.filter((u) => u.source === 'configuration')).toHaveLength(150);
+    expect(w.service.get('fw').systemMetrics.results).toEqual({ targetedCount: 300, appliedCount: 300 });
+  });
+
+  it('puts back a value someone changed on a targeted twin at the next evaluation', async () => {
+    const w = world();
+    w.device('a', { env: 'test' });
+    w.service.put('fw', deviceConfig({ 'properties.desired.firmware': '2.0' }, '*'));
+    await w.service.evaluateNow();
+    w.tag('a', {});
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ firmware: '2.0' });
+  });
+});
+
+describe('priority', () => {
+  it('gives a property to the higher priority; the lower configuration is only Targeted', async () => {
+    const w = world();
+    w.device('a', { env: 'test', ring: 'early' });
+    w.service.put('base', deviceConfig({ 'properties.desired.firmware': '1.0' }, "tags.env = 'test'", 1));
+    w.service.put('early', deviceConfig({ 'properties.desired.firmware': '2.0-beta' }, "tags.ring = 'early'", 5));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ firmware: '2.0-beta' });
+    expect(w.twin('a').configurations).toEqual({ base: { status: 'Targeted' }, early: { status: 'Applied' } });
+    expect(w.service.get('base').systemMetrics.results).toEqual({ targetedCount: 1, appliedCount: 0 });
+  });
+
+  it('breaks a tie in favour of the most recently created configuration', async () => {
+    const w = world();
+    w.device('a');
+    w.service.put('older', deviceConfig({ 'properties.desired.mode': 'old' }, '*', 3));
+    w.service.put('newer', deviceConfig({ 'properties.desired.mode': 'new' }, '*', 3));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ mode: 'new' });
+    expect(w.status('a', 'older')).toBe('Targeted');
+  });
+
+  it('applies both configurations when they set different properties', async () => {
+    const w = world();
+    w.device('a');
+    w.service.put('fw', deviceConfig({ 'properties.desired.firmware': '2.0' }, '*', 1));
+    w.service.put('telemetry', deviceConfig({ 'properties.desired.telemetry': { interval: 30 } }, '*', 9));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ firmware: '2.0', telemetry: { interval: 30 } });
+    expect(w.twin('a').configurations).toEqual({ fw: { status: 'Applied' }, telemetry: { status: 'Applied' } });
+  });
+
+  it('moves a twin to the other configuration when a priority change makes it win', async () => {
+    const w = world();
+    w.device('a');
+    w.service.put('one', deviceConfig({ 'properties.desired.mode': 'one' }, '*', 1));
+    w.service.put('two', deviceConfig({ 'properties.desired.mode': 'two' }, '*', 2));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ mode: 'two' });
+    w.service.put('one', deviceConfig({ 'properties.desired.mode': 'one' }, '*', 7), '*');
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ mode: 'one' });
+    expect(w.twin('a').configurations).toEqual({ one: { status: 'Applied' }, two: { status: 'Targeted' } });
+  });
+});
+
+describe('retargeting and deletion', () => {
+  it('removes the settings of a configuration a twin no longer matches and applies the next one', async () => {
+    const w = world();
+    w.device('a', { env: 'test', site: 'x' });
+    w.service.put('site', deviceConfig({ 'properties.desired.fw': '1.0' }, "tags.site = 'x'", 1));
+    w.service.put('test', deviceConfig({ 'properties.desired.fw': '2.0', 'properties.desired.debug': true }, "tags.env = 'test'", 5));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: '2.0', debug: true });
+
+    w.tag('a', { env: 'prod' });
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: '1.0' });
+    expect(w.twin('a').configurations).toEqual({ site: { status: 'Applied' } });
+
+    w.tag('a', { site: 'y' });
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({});
+    expect(w.twin('a').configurations).toBeUndefined();
+  });
+
+  it('keeps desired properties no configuration set', async () => {
+    const w = world();
+    w.device('a', { env: 'test' }, { mine: 1 });
+    w.service.put('cfg', deviceConfig({ 'properties.desired.theirs': 2 }, "tags.env = 'test'"));
+    await w.service.evaluateNow();
+    w.tag('a', { env: null });
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ mine: 1 });
+  });
+
+  it('on deletion gives twins the next configuration, or removes the settings', async () => {
+    const w = world();
+    w.device('a', { env: 'test' });
+    w.device('b');
+    w.service.put('base', deviceConfig({ 'properties.desired.fw': '1.0' }, "tags.env = 'test'", 1));
+    w.service.put('all', deviceConfig({ 'properties.desired.fw': '2.0' }, '*', 5));
+    await w.service.evaluateNow();
+    w.service.delete('all');
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: '1.0' });
+    expect(w.desired('b')).toEqual({});
+    expect(w.twin('b').configurations).toBeUndefined();
+    expect(rejection(() => w.service.get('all')).errorCode).toBe('ConfigurationNotFound');
+  });
+});
+
+describe('metrics', () => {
+  it('counts the rows each custom metric query returns at every evaluation', async () => {
+    const w = world();
+    w.device('a', { env: 'test' });
+    w.device('b', { env: 'test' });
+    w.service.put('fw', deviceConfig({ 'properties.desired.fw': '2.0' }, "tags.env = 'test'", 1, {
+      applied: "SELECT deviceId FROM devices WHERE configurations.[[fw]].status = 'Applied'",
+      grouped: 'SELECT tags.env, COUNT() AS n FROM devices GROUP BY tags.env',
+    }));
+    await w.service.evaluateNow();
+    const metrics = w.service.get('fw').metrics;
+    expect(metrics.results).toEqual({ applied: 2, grouped: 1 });
+    expect(metrics.queries.applied).toContain('[[fw]]');
+  });
+});
+
+describe('module configurations', () => {
+  it('applies moduleContent to the module twins FROM devices.modules WHERE selects', async () => {
+    const w = world();
+    w.device('edge');
+    w.module('edge', 'filter', { role: 'filter' });
+    w.module('edge', 'other', { role: 'other' });
+    w.service.put('filters', { content: { moduleContent: { 'properties.desired.threshold': 7 } }, targetCondition: "FROM devices.modules WHERE tags.role = 'filter'", priority: 1 });
+    await w.service.evaluateNow();
+    expect(w.desired('edge', 'filter')).toEqual({ threshold: 7 });
+    expect(w.status('edge', 'filters', 'filter')).toBe('Applied');
+    expect(w.desired('edge', 'other')).toEqual({});
+    expect(w.desired('edge')).toEqual({});
+    expect(w.service.get('filters').systemMetrics.results).toEqual({ targetedCount: 1, appliedCount: 1 });
+  });
+});
+
+describe('configuration rules', () => {
+  it('keeps the content immutable: a different content is CannotModifyImmutableConfigurationContent', () => {
+    const w = world();
+    const created = w.service.put('fw', deviceConfig({ 'properties.desired.fw': '1.0' }, '*'));
+    expect(created.created).toBe(true);
+    const error = rejection(() => w.service.put('fw', deviceConfig({ 'properties.desired.fw': '2.0' }, '*'), '*'));
+    expect(error.errorCode).toBe('CannotModifyImmutableConfigurationContent');
+    const updated = w.service.put('fw', { ...created.configuration, priority: 20, labels: { team: 'ops' } }, `"${created.configuration.etag}"`);
+    expect(updated).toMatchObject({ created: false, configuration: { priority: 20, labels: { team: 'ops' }, content: { deviceContent: { 'properties.desired.fw': '1.0' } } } });
+    expect(updated.configuration.etag).not.toBe(created.configuration.etag);
+  });
+
+  it('refuses a stale etag with PreconditionFailed, an existing id with ConfigurationAlreadyExists, an update of nothing with ConfigurationNotFound', () => {
+    const w = world();
+    const { configuration } = w.service.put('fw', deviceConfig({}, '*'));
+    w.service.put('fw', { ...configuration, priority: 2 }, '*');
+    expect(rejection(() => w.service.put('fw', { ...configuration, priority: 3 }, `"${configuration.etag}"`)).errorCode).toBe('PreconditionFailed');
+    expect(rejection(() => w.service.put('fw', deviceConfig({}, '*'))).errorCode).toBe('ConfigurationAlreadyExists');
+    expect(rejection(() => w.service.put('none', deviceConfig({}, '*'), '*')).errorCode).toBe('ConfigurationNotFound');
+  });
+
+  it('limits a hub to its maximum of configurations and a configuration to 5 custom metrics', () => {
+    const w = world(2);
+    w.service.put('one', deviceConfig({}, '*'));
+    w.service.put('two', deviceConfig({}, '*'));
+    expect(rejection(() => w.service.put('three', deviceConfig({}, '*'))).errorCode).toBe('IotHubQuotaExceeded');
+    const six: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) six[`m${i}`] = 'SELECT deviceId FROM devices';
+    w.service.delete('two');
+    expect(rejection(() => w.service.put('many', deviceConfig({}, '*', 1, six))).message).toMatch(/at most 5 custom metrics/);
+  });
+
+  it('refuses uppercase and forbidden characters in ids, edge deployments, and bad queries', () => {
+    const w = world();
+    expect(rejection(() => w.service.put('Firmware', deviceConfig({}, '*'))).message).toMatch(/lowercase/);
+    expect(rejection(() => w.service.put('a|b', deviceConfig({}, '*'))).errorCode).toBe('ArgumentInvalid');
+    expect(rejection(() => w.service.put('edge', { content: { modulesContent: { $edgeAgent: {} } }, targetCondition: '*' })).errorCode).toBe('InvalidConfigurationContent');
+    expect(rejection(() => w.service.put('bad', deviceConfig({}, "tags.x = 'y"))).errorCode).toBe('InvalidConfigurationTargetCondition');
+    expect(rejection(() => w.service.put('bad', deviceConfig({}, '*', 1, { m: 'SELECT FROM' }))).errorCode).toBe('InvalidConfigurationCustomMetricsQuery');
+    expect(rejection(() => w.service.put('bad', deviceConfig({ 'tags.x': 1 }, '*'))).errorCode).toBe('InvalidConfigurationContent');
+  });
+
+  it('tests queries without creating anything', () => {
+    const w = world();
+    expect(w.service.testQueries({ targetCondition: "tags.env = 'test'", customMetricQueries: { ok: 'SELECT deviceId FROM devices' } })).toEqual({
+      targetConditionError: '',
+      customMetricQueryErrors: { ok: '' },
+    });
+    const bad = w.service.testQueries({ targetCondition: 'tags.env = ', customMetricQueries: { broken: 'SELECT deviceId FROM nowhere' } });
+    expect(bad.targetConditionError).toMatch(/targetCondition/);
+    expect(bad.customMetricQueryErrors.broken).toMatch(/broken/);
+    expect(w.service.list()).toEqual([]);
+  });
+
+  it('lists configurations oldest first, up to top', () => {
+    const w = world();
+    for (const id of ['c', 'a', 'b']) w.service.put(id, deviceConfig({}, '*'));
+    expect(w.service.list().map((c) => c.id)).toEqual(['c', 'a', 'b']);
+    expect(w.service.list(2).map((c) => c.id)).toEqual(['c', 'a']);
+  });
+});

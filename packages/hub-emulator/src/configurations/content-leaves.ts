@@ -1,0 +1,113 @@
+import { HubError, isJsonObject, validateTwinValue, type JsonObject, type JsonValue } from '@hubemu/shared';
+
+/**
+ * A configuration's content as leaves: `{"properties.desired.chiller": {"temperature": 66}}` is the
+ * leaf `chiller.temperature = 66` of the desired properties. Objects are walked down to their
+ * primitives, arrays, `null` (remove the property) and empty objects, so two configurations compete
+ * per property, as the service documents ("if two or more configurations target the same twin path,
+ * the content from the highest priority configuration applies").
+ */
+export interface Leaf {
+  /** Segments below `properties.desired`. */
+  readonly path: readonly string[];
+  /** `path` joined with `.` (twin keys never contain a dot). */
+  readonly key: string;
+  readonly value: JsonValue;
+  /** The content key it came from, below `properties.desired` (`chiller-water` for `properties.desired.chiller-water`). */
+  readonly root: string;
+}
+
+const PREFIX = 'properties.desired.';
+
+function invalid(message: string): HubError {
+  return new HubError('InvalidConfigurationContent', message);
+}
+
+/** The leaves of `deviceContent` / `moduleContent`, checked against the twin rules (throws 400 InvalidConfigurationContent). */
+export function contentLeaves(content: JsonObject): Leaf[] {
+  const patch: JsonObject = {};
+  const leaves: Leaf[] = [];
+  for (const [twinPath, value] of Object.entries(content)) {
+    if (!twinPath.startsWith(PREFIX) || twinPath.length === PREFIX.length) {
+      throw invalid(`The content key '${twinPath}' is not a twin path under properties.desired (for example 'properties.desired.firmware').`);
+    }
+    const segments = twinPath.slice(PREFIX.length).split('.');
+    if (segments.some((s) => s === '')) throw invalid(`The content key '${twinPath}' has an empty segment.`);
+    collect(segments, value as JsonValue, segments.join('.'), leaves);
+    setPath(patch, segments, value as JsonValue);
+  }
+  try {
+    validateTwinValue('desired', patch, { allowNull: true });
+  } catch (error) {
+    throw invalid(`The content is not a valid desired-properties patch: ${(error as Error).message}`);
+  }
+  const seen = new Set<string>();
+  for (const leaf of leaves) {
+    if (seen.has(leaf.key)) throw invalid(`The content sets 'properties.desired.${leaf.key}' twice.`);
+    seen.add(leaf.key);
+  }
+  if (conflicts(leaves)) throw invalid('The content sets a property and a property inside it; give each path once.');
+  return leaves;
+}
+
+function collect(path: string[], value: JsonValue, root: string, out: Leaf[]): void {
+  if (isJsonObject(value) && Object.keys(value).length > 0) {
+    for (const [key, child] of Object.entries(value)) collect([...path, key], child, root, out);
+    return;
+  }
+  out.push({ path, key: path.join('.'), value, root });
+}
+
+/** Writes `value` at `path` in `target`, creating objects on the way. */
+export function setPath(target: JsonObject, path: readonly string[], value: JsonValue): void {
+  let node = target;
+  for (let i = 0; i < path.length - 1; i++) {
+    const key = path[i] as string;
+    const next = node[key];
+    if (isJsonObject(next)) node = next;
+    else node = node[key] = {};
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+/** The value at `path` in `source`, or undefined. */
+export function getPath(source: JsonObject, path: readonly string[]): JsonValue | undefined {
+  let node: JsonValue | undefined = source;
+  for (const key of path) {
+    if (!isJsonObject(node)) return undefined;
+    node = node[key];
+  }
+  return node;
+}
+
+/** True when `a` equals `b` or one is an ancestor path of the other (they compete for the same property). */
+export function overlaps(a: string, b: string): boolean {
+  if (a === b) return true;
+  return a.length < b.length ? b.startsWith(`${a}.`) : a.startsWith(`${b}.`);
+}
+
+function conflicts(leaves: readonly Leaf[]): boolean {
+  const keys = new PathSet();
+  for (const leaf of leaves) {
+    if (keys.overlaps(leaf.key)) return true;
+    keys.add(leaf.key);
+  }
+  return false;
+}
+
+/** A set of leaf keys answering "does this key overlap one of them" without scanning them all. */
+export class PathSet {
+  private readonly exact = new Set<string>();
+  private readonly ancestors = new Set<string>();
+
+  add(key: string): void {
+    this.exact.add(key);
+    for (let i = key.indexOf('.'); i !== -1; i = key.indexOf('.', i + 1)) this.ancestors.add(key.slice(0, i));
+  }
+
+  overlaps(key: string): boolean {
+    if (this.exact.has(key) || this.ancestors.has(key)) return true;
+    for (let i = key.indexOf('.'); i !== -1; i = key.indexOf('.', i + 1)) if (this.exact.has(key.slice(0, i))) return true;
+    return false;
+  }
+}

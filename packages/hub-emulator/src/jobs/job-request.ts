@@ -1,0 +1,66 @@
+import { HubError, isJsonObject, validateTwinValue, type JsonObject, parseWithSchema } from '@hubemu/shared';
+import { MethodService } from '../methods/method-service.js';
+import { parseCondition } from '../query/index.js';
+import { DEFAULT_MAX_EXECUTION_SECONDS, JobIdSchema, JobRequestSchema, type JobRequest, type StoredJob } from './job-schemas.js';
+import { emptyStatistics, initialStatus } from './job-state.js';
+
+/**
+ * A `PUT /jobs/v2/{id}` body as the job the hub stores: checked as the Node SDK sends it, the query
+ * condition parsed (400 with the parser's message and position), method timeouts defaulted as the
+ * REST method API does, the twin patch checked by the twin rules. `scheduled` when it starts later.
+ */
+export function normaliseJobRequest(jobId: string, body: unknown, nowMs: number): StoredJob {
+  const id = parseWithSchema(JobIdSchema, jobId, 'job id');
+  const request = parseWithSchema(JobRequestSchema, body ?? {}, 'job request');
+  if (request.jobId !== undefined && String(request.jobId) !== id) {
+    throw new HubError('ArgumentInvalid', `The jobId in the body ('${String(request.jobId)}') does not match the URL ('${id}').`);
+  }
+  parseCondition(request.queryCondition);
+  const startMs = request.startTime ? Date.parse(request.startTime) : nowMs;
+  return {
+    jobId: id,
+    type: request.type,
+    queryCondition: request.queryCondition,
+    createdMs: nowMs,
+    startMs,
+    maxExecutionTimeInSeconds: request.maxExecutionTimeInSeconds ?? DEFAULT_MAX_EXECUTION_SECONDS,
+    status: initialStatus(startMs, nowMs),
+    statistics: emptyStatistics(),
+    ...operationOf(request),
+  };
+}
+
+function operationOf(request: JobRequest): Pick<StoredJob, 'cloudToDeviceMethod' | 'updateTwin'> {
+  if (request.type === 'scheduleDeviceMethod') {
+    if (!request.cloudToDeviceMethod) throw new HubError('ArgumentInvalid', 'A scheduleDeviceMethod job needs cloudToDeviceMethod.');
+    const method = MethodService.parseRequest({
+      methodName: request.cloudToDeviceMethod.methodName,
+      payload: request.cloudToDeviceMethod.payload,
+      responseTimeoutInSeconds: request.cloudToDeviceMethod.responseTimeoutInSeconds,
+      connectTimeoutInSeconds: request.cloudToDeviceMethod.connectTimeoutInSeconds,
+    });
+    return {
+      cloudToDeviceMethod: {
+        methodName: method.methodName,
+        payload: method.payload ?? null,
+        responseTimeoutInSeconds: method.responseTimeoutInSeconds ?? 30,
+        connectTimeoutInSeconds: method.connectTimeoutInSeconds ?? 0,
+      },
+    };
+  }
+  const patch = request.updateTwin;
+  if (!patch) throw new HubError('ArgumentInvalid', 'A scheduleUpdateTwin job needs updateTwin.');
+  if (patch.properties?.reported !== undefined) throw new HubError('ArgumentInvalid', 'A job cannot update reported properties; only the device can.');
+  const desired = desiredOf(patch.properties?.desired);
+  if (!patch.tags && !desired) throw new HubError('ArgumentInvalid', 'updateTwin must carry tags and/or properties.desired.');
+  if (patch.tags) validateTwinValue('tags', patch.tags, { allowNull: true });
+  if (desired) validateTwinValue('desired', desired, { allowNull: true });
+  return { updateTwin: patch };
+}
+
+/** Desired properties of a patch without the `$metadata`/`$version` a client may have copied from a GET; undefined when empty. */
+export function desiredOf(desired: JsonObject | null | undefined): JsonObject | undefined {
+  if (!desired || !isJsonObject(desired)) return undefined;
+  const { $metadata: _m, $version: _v, ...rest } = desired;
+  return Object.keys(rest).length === 0 ? undefined : rest;
+}

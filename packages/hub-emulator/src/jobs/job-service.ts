@@ -1,0 +1,379 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { formatTimestamp, HubError, type Clock, type DeviceJobRecord, type DeviceJobStatus } from '@hubemu/shared';
+import { silentLogger, type Logger } from '../logger.js';
+import type { JobRepository } from './job-repository.js';
+import { renderJob } from './job-response.js';
+import { decodeJobCursor, encodeJobCursor, jobOrderKey } from './job-cursor.js';
+import { deviceOperation, type JobMethodInvoker, type JobTwinWriter } from './job-operations.js';
+import { failInterruptedJobs } from './job-recovery.js';
+import { normaliseJobRequest } from './job-request.js';
+import { runDevices, type DeviceResult } from './job-runner.js';
+import type { DeviceJobStatistics, JobResponse, JobStatus, StoredJob } from './job-schemas.js';
+import { emptyStatistics, isDeviceTerminal, isTerminal, moveDevice, nextStatus, type JobEvent } from './job-state.js';
+import { RateLimiter } from './rate-limiter.js';
+
+export type { JobMethodInvoker, JobTwinWriter } from './job-operations.js';
+
+/** Which devices a job runs on: the twins matching its queryCondition (the query service). */
+export interface JobTargets {
+  matchDevices(condition: string): ReadonlyArray<{ deviceId: string }>;
+}
+
+export interface JobServiceOptions {
+  /** Jobs active (scheduled, queued, running) at once; more are refused with 429 ThrottlingMaxActiveJobCountExceeded. */
+  maxConcurrentJobs?: number | undefined;
+  /** Device operations per second across every running job. */
+  deviceOperationsPerSecond?: number | undefined;
+  /** Method calls in flight per job (default 100). */
+  methodParallelism?: number;
+  /** Devices handled between two yields to the event loop (default 200). */
+  chunkSize?: number;
+}
+
+export interface JobServiceDeps {
+  repository: JobRepository;
+  targets: JobTargets;
+  twins: JobTwinWriter;
+  methods: JobMethodInvoker;
+  clock: Clock;
+  logger?: Logger;
+  options?: JobServiceOptions;
+}
+
+export interface JobQuery {
+  jobType?: string | undefined;
+  jobStatus?: string | undefined;
+  /** 1..100, default 100. */
+  pageSize?: number | undefined;
+  continuation?: string | undefined;
+}
+
+export interface JobPage {
+  items: JobResponse[];
+  /** Present only while more pages remain. */
+  continuation?: string;
+}
+
+/** What a running job keeps in memory. */
+interface Run {
+  statistics: DeviceJobStatistics;
+  /** Set when the job stops taking devices: cancelled, out of time, or the hub stopped. */
+  stop?: 'cancelled' | 'expired' | 'closed';
+  deadline?: NodeJS.Timeout;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Jobs v2 (reference 4.5): schedule a twin update or a direct method on the devices matching a query
+ * condition, now or at a start time; track each device in a `devices.jobs` row and the job's
+ * statistics live; cancel; query jobs with paging. Jobs survive a restart of a durable hub: scheduled
+ * and queued jobs run as planned, a job that was running is marked failed (see docs/jobs.md).
+ */
+export class JobService {
+  private readonly repository: JobRepository;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly limiter: RateLimiter;
+  private readonly runs = new Map<string, Run>();
+  private readonly waiters = new Map<string, Array<(job: JobResponse) => void>>();
+  private scheduleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.repository = deps.repository;
+    this.clock = deps.clock;
+    this.logger = deps.logger ?? silentLogger;
+    this.limiter = new RateLimiter(deps.options?.deviceOperationsPerSecond, deps.clock);
+    this.recover();
+  }
+
+  /** `PUT /jobs/v2/{id}`: validates the request as the Node SDK sends it, stores the job and answers `queued` or `scheduled`. */
+  create(jobId: string, body: unknown): JobResponse {
+    const job = normaliseJobRequest(jobId, body, this.clock.now());
+    if (this.repository.getJob(job.jobId)) throw new HubError('JobAlreadyExists', `A job with ID '${job.jobId}' already exists.`);
+    const max = this.deps.options?.maxConcurrentJobs;
+    if (max !== undefined && this.activeCount() >= max) {
+      throw new HubError('ThrottlingMaxActiveJobCountExceeded', `The hub allows ${max} active job(s) at once; wait for one to finish or cancel one.`);
+    }
+    this.repository.putJob(job);
+    this.afterStored(job);
+    return renderJob(job, job.statistics);
+  }
+
+  get(jobId: string): JobResponse {
+    const job = this.require(jobId);
+    return renderJob(job, this.statisticsOf(job));
+  }
+
+  /** `POST /jobs/v2/{id}/cancel`: a finished job is returned unchanged. */
+  cancel(jobId: string): JobResponse {
+    const job = this.require(jobId);
+    const status = nextStatus(job.status, 'cancel');
+    if (status === undefined) return renderJob(job, this.statisticsOf(job));
+    const run = this.runs.get(jobId);
+    if (run) {
+      run.stop = 'cancelled';
+      this.endPending(job, run, 'cancelled');
+    }
+    const ended = this.transition(job, 'cancel', { endMs: this.clock.now() }, run?.statistics);
+    if (job.status === 'scheduled') this.armSchedule();
+    return renderJob(ended, this.statisticsOf(ended));
+  }
+
+  /** `GET /jobs/v2/query`: jobs in creation order, filtered by type and status, a page at a time. */
+  query(request: JobQuery = {}): JobPage {
+    const pageSize = request.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new HubError('ArgumentInvalid', `The page size must be a whole number from 1 to 100; got ${pageSize}.`);
+    const after = request.continuation ? decodeJobCursor(request.continuation) : undefined;
+    const matches = [...this.repository.allJobs()]
+      .filter((job) => (request.jobType === undefined || job.type === request.jobType) && (request.jobStatus === undefined || job.status === request.jobStatus))
+      .map((job) => ({ job, key: jobOrderKey(job) }))
+      .filter((entry) => after === undefined || entry.key > after)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const page = matches.slice(0, Math.min(pageSize, 100));
+    const out: JobPage = { items: page.map(({ job }) => renderJob(job, this.statisticsOf(job))) };
+    const last = page[page.length - 1];
+    if (matches.length > page.length && last) out.continuation = encodeJobCursor(last.key);
+    return out;
+  }
+
+  /** Every per-device row: the `FROM devices.jobs` query source. Rows are replaced, never mutated. */
+  deviceJobRecords(): Iterable<DeviceJobRecord> {
+    return this.repository.allRows();
+  }
+
+  /** Resolves with the job once it is completed, failed or cancelled. */
+  whenFinished(jobId: string): Promise<JobResponse> {
+    const job = this.require(jobId);
+    if (isTerminal(job.status)) return Promise.resolve(renderJob(job, this.statisticsOf(job)));
+    return new Promise((resolve) => {
+      const list = this.waiters.get(jobId) ?? [];
+      list.push(resolve);
+      this.waiters.set(jobId, list);
+    });
+  }
+
+  /** After the store was emptied (the embedded `reset()`): stops every run and forgets every job. */
+  reset(): void {
+    this.halt();
+    this.closed = false;
+    this.repository.reload();
+  }
+
+  /** Stops timers and runs; a job left running is failed at the next start (see recover). */
+  stop(): void {
+    this.halt();
+  }
+
+  private halt(): void {
+    this.closed = true;
+    clearTimeout(this.scheduleTimer);
+    this.scheduleTimer = undefined;
+    for (const run of this.runs.values()) {
+      run.stop = 'closed';
+      clearTimeout(run.deadline);
+    }
+    this.runs.clear();
+    this.waiters.clear();
+  }
+
+  private lastStamp = { ms: Number.NaN, text: '' };
+
+  /** Now as the service writes it, formatted once per millisecond (rows of a large job change many times per ms). */
+  private stampNow(): string {
+    const ms = this.clock.now();
+    if (ms !== this.lastStamp.ms) this.lastStamp = { ms, text: formatTimestamp(ms) };
+    return this.lastStamp.text;
+  }
+
+  private require(jobId: string): StoredJob {
+    const job = this.repository.getJob(jobId);
+    if (!job) throw new HubError('JobNotFound', `The job '${jobId}' does not exist.`);
+    return job;
+  }
+
+  private statisticsOf(job: StoredJob): DeviceJobStatistics {
+    return this.runs.get(job.jobId)?.statistics ?? job.statistics;
+  }
+
+  private activeCount(): number {
+    let n = 0;
+    for (const job of this.repository.allJobs()) if (!isTerminal(job.status)) n += 1;
+    return n;
+  }
+
+  /** At start: a job that was running is failed (see failInterruptedJobs); queued jobs start; scheduled ones wait. */
+  private recover(): void {
+    failInterruptedJobs(this.repository, this.clock.now());
+    for (const job of this.repository.allJobs()) if (job.status === 'queued') this.startSoon(job.jobId);
+    this.armSchedule();
+  }
+
+  private afterStored(job: StoredJob): void {
+    if (job.status === 'queued') this.startSoon(job.jobId);
+    else this.armSchedule();
+  }
+
+  /** Starts on the next turn of the event loop, so the PUT answers `queued`. */
+  private startSoon(jobId: string): void {
+    setImmediate(() => {
+      if (this.closed) return;
+      void this.start(jobId).catch((error: unknown) => this.logger.error({ jobId, err: error }, 'job run failed'));
+    });
+  }
+
+  /** One timer for the earliest scheduled job; when it fires every due job is queued. */
+  private armSchedule(): void {
+    clearTimeout(this.scheduleTimer);
+    this.scheduleTimer = undefined;
+    if (this.closed) return;
+    let earliest: number | undefined;
+    for (const job of this.repository.allJobs()) {
+      if (job.status === 'scheduled' && (earliest === undefined || job.startMs < earliest)) earliest = job.startMs;
+    }
+    if (earliest === undefined) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, earliest - this.clock.now()));
+    this.scheduleTimer = setTimeout(() => this.queueDueJobs(), delay);
+    this.scheduleTimer.unref?.();
+  }
+
+  private queueDueJobs(): void {
+    const now = this.clock.now();
+    for (const job of [...this.repository.allJobs()]) {
+      if (job.status !== 'scheduled' || job.startMs > now) continue;
+      this.transition(job, 'due', {});
+      this.startSoon(job.jobId);
+    }
+    this.armSchedule();
+  }
+
+  private async start(jobId: string): Promise<void> {
+    const job = this.repository.getJob(jobId);
+    if (!job || job.status !== 'queued') return;
+    const now = this.clock.now();
+    const deviceIds = this.deps.targets
+      .matchDevices(job.queryCondition)
+      .map((twin) => twin.deviceId)
+      .sort();
+    const statistics: DeviceJobStatistics = { ...emptyStatistics(), deviceCount: deviceIds.length, pendingCount: deviceIds.length };
+    const run: Run = { statistics };
+    this.runs.set(jobId, run);
+    const running = this.transition(job, 'start', { runStartedMs: now }, statistics);
+    const deadlineMs = now + running.maxExecutionTimeInSeconds * 1000;
+    run.deadline = setTimeout(() => this.expire(jobId), Math.min(MAX_TIMER_MS, deadlineMs - now));
+    run.deadline.unref?.();
+
+    const stamp = formatTimestamp(now);
+    const endStamp = formatTimestamp(deadlineMs);
+    // Rows as the service shows them: startTimeUtc/endTimeUtc are the job's window, the other two the row's own times.
+    const row = (deviceId: string): DeviceJobRecord => ({
+      deviceId,
+      jobId,
+      jobType: running.type,
+      status: 'pending',
+      startTimeUtc: stamp,
+      endTimeUtc: endStamp,
+      createdDateTimeUtc: stamp,
+      lastUpdatedDateTimeUtc: stamp,
+      outcome: null,
+    });
+    const chunk = this.deps.options?.chunkSize ?? 200;
+    let created = 0;
+    for (; created < deviceIds.length && !run.stop; created++) {
+      this.repository.putRow(row(deviceIds[created] as string), true);
+      if ((created + 1) % chunk === 0) await yieldToEventLoop();
+    }
+    if (created < deviceIds.length) {
+      // Stopped before every row existed: the devices without a row were never started.
+      const missing = deviceIds.length - created;
+      run.statistics = { ...run.statistics, pendingCount: run.statistics.pendingCount - missing, failedCount: run.statistics.failedCount + (run.stop === 'expired' ? missing : 0) };
+      if (run.stop !== 'closed') {
+        const current = this.repository.getJob(jobId);
+        if (current) this.repository.putJob({ ...current, statistics: { ...run.statistics } });
+      }
+    }
+
+    const operation = deviceOperation(running, this.deps.twins, this.deps.methods);
+    await runDevices(
+      deviceIds,
+      operation,
+      {
+        stopped: () => run.stop !== undefined || this.closed,
+        // A twin write starts and ends in the same turn: its row goes from pending to its result directly.
+        started: running.type === 'scheduleDeviceMethod' ? (deviceId) => this.updateRow(run, jobId, deviceId, 'running', {}, false) : () => {},
+        finished: (deviceId, result) => this.finishRow(run, jobId, deviceId, result),
+      },
+      {
+        parallelism: running.type === 'scheduleDeviceMethod' ? (this.deps.options?.methodParallelism ?? 100) : 1,
+        chunkSize: chunk,
+        limiter: this.limiter,
+      },
+    );
+    clearTimeout(run.deadline);
+    if (run.stop === 'closed' || this.closed) return;
+    this.runs.delete(jobId);
+    const current = this.repository.getJob(jobId);
+    if (!current) return;
+    if (current.status === 'running') this.transition(current, 'finish', { endMs: this.clock.now() }, run.statistics);
+    // Cancelled or expired jobs ended already; store the final counts of the calls that were in flight.
+    else this.repository.putJob({ ...current, statistics: { ...run.statistics } });
+  }
+
+  private finishRow(run: Run, jobId: string, deviceId: string, result: DeviceResult): void {
+    if (run.stop === 'closed' || this.closed) return;
+    const row = this.repository.row(jobId, deviceId);
+    // A row already failed by the deadline keeps that verdict; a late answer does not change it.
+    if (!row || isDeviceTerminal(row.status)) return;
+    if (result.ok) this.updateRow(run, jobId, deviceId, 'completed', { outcome: result.outcome }, true);
+    else this.updateRow(run, jobId, deviceId, 'failed', { error: result.error }, true);
+  }
+
+  private updateRow(run: Run, jobId: string, deviceId: string, status: DeviceJobStatus, extra: Partial<DeviceJobRecord>, persist: boolean): void {
+    const row = this.repository.row(jobId, deviceId);
+    if (!row) return;
+    this.repository.putRow({ ...row, ...extra, status, lastUpdatedDateTimeUtc: this.stampNow() }, persist);
+    run.statistics = moveDevice(run.statistics, row.status, status);
+  }
+
+  /** Ends every row that has not finished: `cancelled` ones were never started; `failed` ones ran out of time. */
+  private endPending(job: StoredJob, run: Run, as: 'cancelled' | 'failed'): void {
+    const error = { code: 'JobExpired', description: `The job reached its maxExecutionTimeInSeconds (${job.maxExecutionTimeInSeconds} s) before this device finished.` };
+    for (const row of [...this.repository.rowsOf(job.jobId).values()]) {
+      if (isDeviceTerminal(row.status)) continue;
+      // Cancelling leaves calls already in flight to finish; running out of time ends them too.
+      if (as === 'cancelled' && row.status === 'running') continue;
+      this.updateRow(run, job.jobId, row.deviceId, as, as === 'failed' ? { error } : {}, true);
+    }
+  }
+
+  /** maxExecutionTimeInSeconds elapsed: what is left fails with the reason. */
+  private expire(jobId: string): void {
+    const run = this.runs.get(jobId);
+    const job = this.repository.getJob(jobId);
+    if (!run || !job || job.status !== 'running' || this.closed) return;
+    run.stop = 'expired';
+    const unfinished = run.statistics.pendingCount + run.statistics.runningCount;
+    this.endPending(job, run, 'failed');
+    this.transition(
+      job,
+      'fail',
+      { endMs: this.clock.now(), failureReason: `The job did not finish within maxExecutionTimeInSeconds (${job.maxExecutionTimeInSeconds} s); ${unfinished} device(s) were not processed.` },
+      run.statistics,
+    );
+  }
+
+  /** Applies a job event, stores the job with the given statistics and wakes `whenFinished` callers. */
+  private transition(job: StoredJob, event: JobEvent, changes: Partial<StoredJob>, statistics?: DeviceJobStatistics): StoredJob {
+    const status = nextStatus(job.status, event) as JobStatus;
+    const next: StoredJob = { ...job, ...changes, status, statistics: { ...(statistics ?? job.statistics) } };
+    this.repository.putJob(next);
+    if (isTerminal(status)) {
+      const waiting = this.waiters.get(job.jobId);
+      this.waiters.delete(job.jobId);
+      const response = renderJob(next, next.statistics);
+      for (const resolve of waiting ?? []) resolve(response);
+    }
+    return next;
+  }
+}
