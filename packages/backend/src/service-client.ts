@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '@hubemu/shared';
+import { ConfigurationsApi } from './configurations-api.js';
 import { DevicesApi } from './devices-api.js';
+import { JobsApi } from './jobs-api.js';
 import { MethodsApi } from './methods-api.js';
 import { ModulesApi } from './modules-api.js';
 import { QueryApi } from './query-api.js';
@@ -27,13 +29,15 @@ export type ServiceClientOptions = z.input<typeof ServiceClientOptionsSchema> & 
 
 /**
  * A typed client of the IoT Hub service REST API, for hubemu or a real hub: device and module
- * identities, twins with etags, direct methods and queries. Jobs and configurations attach here the
- * same way (a small `XxxApi` class over `rest`).
+ * identities, twins with etags, direct methods, queries, jobs and automatic device configurations
+ * (each a small `XxxApi` class over `rest`).
  *
  * ```ts
  * const client = ServiceClient.fromConnectionString(hub.connectionString(), { ca: hub.caPem });
  * await client.devices.create('d1');
  * await client.twins.patch('d1', { properties: { desired: { interval: 5 } } });
+ * await client.jobs.scheduleDeviceMethod('reboot-all', { queryCondition: '*', method: { methodName: 'reboot' } });
+ * const job = await client.jobs.waitUntilFinished('reboot-all', { timeoutMs: 60_000 });
  * ```
  */
 export class ServiceClient {
@@ -44,6 +48,8 @@ export class ServiceClient {
   readonly twins: TwinsApi;
   readonly methods: MethodsApi;
   readonly query: QueryApi;
+  readonly jobs: JobsApi;
+  readonly configurations: ConfigurationsApi;
 
   constructor(credentials: ServiceCredentials, options: ServiceClientOptions = {}) {
     const { clock, ...rest } = options;
@@ -59,6 +65,8 @@ export class ServiceClient {
     this.twins = new TwinsApi(this.rest);
     this.methods = new MethodsApi(this.rest);
     this.query = new QueryApi(this.rest);
+    this.jobs = new JobsApi(this.rest);
+    this.configurations = new ConfigurationsApi(this.rest);
   }
 
   /** From `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...`. */

@@ -1,7 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerConfiguration } from './commands/configuration.js';
 import { registerDeviceIdentity } from './commands/device-identity.js';
 import { registerDeviceTwin } from './commands/device-twin.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
+import { registerJob } from './commands/job.js';
 import { registerQuery } from './commands/query.js';
 import { registerStart } from './commands/start.js';
 
@@ -17,6 +19,8 @@ export function createProgram(): Command {
   registerDeviceTwin(program);
   registerInvokeDeviceMethod(program);
   registerQuery(program);
+  registerJob(program);
+  registerConfiguration(program);
   return program;
 }
 

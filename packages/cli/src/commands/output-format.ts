@@ -13,13 +13,16 @@ function isScalar(value: unknown): value is string | number | boolean | null {
 
 /**
  * A table like `az -o table`: one row per object, one column per top-level scalar field
- * (nested objects are left out; use `-o json` for them), headers in PascalCase.
+ * (nested objects are left out; use `-o json` for them), headers in PascalCase. A field that is an
+ * object in some row and null in another (a configuration's `labels`) is a nested field: left out.
  */
 export function renderTable(value: unknown): string {
   const rows = (Array.isArray(value) ? value : [value]).filter((row): row is Record<string, unknown> => typeof row === 'object' && row !== null);
   if (rows.length === 0) return Array.isArray(value) ? '' : String(value);
+  const nested = new Set<string>();
+  for (const row of rows) for (const [key, cell] of Object.entries(row)) if (cell !== undefined && !isScalar(cell)) nested.add(key);
   const columns: string[] = [];
-  for (const row of rows) for (const [key, cell] of Object.entries(row)) if (isScalar(cell) && !columns.includes(key)) columns.push(key);
+  for (const row of rows) for (const [key, cell] of Object.entries(row)) if (isScalar(cell) && !nested.has(key) && !columns.includes(key)) columns.push(key);
   const header = columns.map((c) => c.charAt(0).toUpperCase() + c.slice(1));
   const body = rows.map((row) => columns.map((c) => (row[c] === undefined || row[c] === null ? '' : String(row[c]))));
   const widths = columns.map((_, i) => Math.max(header[i]!.length, ...body.map((r) => r[i]!.length)));

@@ -24,18 +24,17 @@ export const DEFAULT_CA_PATH = './.hubemu/certs/ca.pem';
 export function withServiceOptions(command: Command): Command {
   return command
     .addOption(new Option('-l, --login <connection-string>', 'the hub\'s service connection string (HostName=...;SharedAccessKeyName=...;SharedAccessKey=...)').env('HUBEMU_CONNECTION_STRING'))
-    .option('--ca <file>', `CA certificate (PEM) to trust besides the system roots (default: NODE_EXTRA_CA_CERTS, or ${DEFAULT_CA_PATH} if it exists)`)
+    .option('--ca <file>', `CA certificate (PEM) to trust besides the system roots and NODE_EXTRA_CA_CERTS (default: ${DEFAULT_CA_PATH} if it exists)`)
     .addOption(new Option('-o, --output <format>', 'json or table').default('json').argParser(parseOutputFormat));
 }
 
-/** Which extra CA to trust: `--ca`, else nothing when NODE_EXTRA_CA_CERTS already does, else ./.hubemu/certs/ca.pem. */
+/**
+ * Which CAs to trust besides the system roots: `--ca`, else `./.hubemu/certs/ca.pem` when it exists;
+ * NODE_EXTRA_CA_CERTS stays trusted either way (an explicit `ca` would otherwise replace it).
+ */
 function resolveCa(flag: string | undefined): string[] | undefined {
-  let path = flag;
-  if (path === undefined) {
-    if (process.env.NODE_EXTRA_CA_CERTS) return undefined;
-    if (!existsSync(DEFAULT_CA_PATH)) return undefined;
-    path = DEFAULT_CA_PATH;
-  }
+  const path = flag ?? (existsSync(DEFAULT_CA_PATH) ? DEFAULT_CA_PATH : undefined);
+  if (path === undefined) return undefined;
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
@@ -43,7 +42,9 @@ function resolveCa(flag: string | undefined): string[] | undefined {
     throw new UsageError(`Cannot read the CA certificate ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`${path} is not a PEM certificate.`);
-  return [...rootCertificates, pem];
+  const extra = process.env.NODE_EXTRA_CA_CERTS;
+  const extraPem = extra && existsSync(extra) ? [readFileSync(extra, 'utf8')] : [];
+  return [...rootCertificates, ...extraPem, pem];
 }
 
 export function createClient(flags: ServiceFlags): ServiceClient {
