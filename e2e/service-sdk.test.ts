@@ -2,21 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as DeviceClient } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { Client as ServiceClient, Registry } from 'azure-iothub';
-import { startHub, type Hub } from '../src/index.js';
-import { routeAzureIotHubSdkTo } from './azure-iothub-shim.js';
+import { startE2eHub } from './hub-fixture.js';
 
-let hub: Hub;
-let unroute: () => void;
+// Microsoft's service SDK on the real port 443, trusting the hub's CA through NODE_EXTRA_CA_CERTS.
+let hub: Awaited<ReturnType<typeof startE2eHub>>;
 let registry: Registry;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
-  unroute = routeAzureIotHubSdkTo(hub);
+  hub = await startE2eHub();
   registry = Registry.fromConnectionString(hub.connectionString());
 });
 afterAll(async () => {
-  await hub.stop();
-  unroute();
+  await hub.dispose();
 });
 
 async function rejection(promise: Promise<unknown>): Promise<Error & { response?: { statusCode: number }; responseBody?: string }> {
@@ -29,8 +26,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error & { response?
 }
 
 async function openDevice(deviceId: string, primaryKey: string): Promise<DeviceClient> {
-  const client = DeviceClient.fromConnectionString(`HostName=localhost:${hub.ports.mqtt};DeviceId=${deviceId};SharedAccessKey=${primaryKey}`, Mqtt);
-  await client.setOptions({ ca: hub.caPem } as never);
+  const client = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=${deviceId};SharedAccessKey=${primaryKey}`, Mqtt);
   await client.open();
   return client;
 }
