@@ -84,32 +84,42 @@ async function roundTrips(clients, seconds, makeRequest) {
   return completed / seconds;
 }
 
+async function bestOf(n, measure) {
+  let best = 0;
+  for (let i = 0; i < n; i++) best = Math.max(best, await measure());
+  return best;
+}
+
 export async function run({ smoke }) {
   const clientsCount = smoke ? 50 : 1000;
   const connectCount = smoke ? 200 : 10_000;
-  const seconds = smoke ? 1 : 5;
+  const seconds = smoke ? 0.5 : 4;
   const rows = [];
 
   // Floor and hub, one after the other, with the same clients and the same topics.
   const results = {};
-  for (const kind of ['floor', 'hub']) {
+  for (const kind of ['floor', 'hub', 'hub-durable']) {
+    // The durable hub is measured for round trips only (the connect and heap rows use the in-memory hub).
+    const count = kind === 'hub-durable' ? clientsCount : connectCount;
     const server = await startServer(kind);
-    await server.request({ type: 'createDevices', count: connectCount }, 'created');
+    await server.request({ type: 'createDevices', count }, 'created');
     const before = await server.request({ type: 'heap' }, 'heap');
-    const connected = await connectAll(server, connectCount, 100);
+    const connected = await connectAll(server, count, 100);
     const after = await server.request({ type: 'heap' }, 'heap');
     const sample = connected.clients.slice(0, clientsCount);
     await roundTrips(sample, seconds / 2, (rid) => [topics.twinGet(rid), ' ']); // warm-up, not measured
-    const get = await roundTrips(sample, seconds, (rid) => [topics.twinGet(rid), ' ']);
-    const patch = await roundTrips(sample, seconds, (rid, n) => [topics.twinPatchReported(rid), JSON.stringify({ counter: n, status: 'ok' })]);
-    results[kind] = { connect: connected, get, patch, heapPerDevice: (after.heapUsed - before.heapUsed) / connectCount, rssPerDevice: (after.rss - before.rss) / connectCount };
+    // Best of three windows each: the machine is shared, and a window that lost the CPU says nothing about the hub.
+    const get = await bestOf(3, () => roundTrips(sample, seconds, (rid) => [topics.twinGet(rid), ' ']));
+    const patch = await bestOf(3, () => roundTrips(sample, seconds, (rid, n) => [topics.twinPatchReported(rid), JSON.stringify({ counter: n, status: 'ok' })]));
+    results[kind] = { connect: connected, get, patch, heapPerDevice: (after.heapUsed - before.heapUsed) / count, rssPerDevice: (after.rss - before.rss) / count };
     await Promise.all(connected.clients.map((c) => c.endAsync(true)));
     server.stop();
   }
-  const { floor, hub } = results;
+  const { floor, hub, 'hub-durable': durable } = results;
   rows.push(
-    { name: `twin GET round trips/s (${clientsCount} devices)`, value: round(hub.get, 0), unit: 'req/s', floor: round(floor.get, 0), ratio: round(hub.get / floor.get), note: 'target >= 0.6 of the floor' },
-    { name: `reported PATCH round trips/s (${clientsCount} devices)`, value: round(hub.patch, 0), unit: 'req/s', floor: round(floor.patch, 0), ratio: round(hub.patch / floor.patch), note: 'target >= 0.6 of the floor' },
+    { name: `twin GET round trips/s, in-memory hub (${clientsCount} devices)`, value: round(hub.get, 0), unit: 'req/s', floor: round(floor.get, 0), ratio: round(hub.get / floor.get), note: 'target >= 0.6 of the floor' },
+    { name: `reported PATCH round trips/s, in-memory hub (${clientsCount} devices)`, value: round(hub.patch, 0), unit: 'req/s', floor: round(floor.patch, 0), ratio: round(hub.patch / floor.patch), note: 'target >= 0.6 of the floor' },
+    { name: `reported PATCH round trips/s, durable hub (${clientsCount} devices)`, value: round(durable.patch, 0), unit: 'req/s', floor: round(floor.patch, 0), ratio: round(durable.patch / floor.patch), note: 'every patch written to the state file before the 204' },
     { name: `connect rate, ${connectCount} SAS devices over TLS`, value: round(hub.connect.perSecond, 0), unit: 'conn/s', floor: round(floor.connect.perSecond, 0), ratio: round(hub.connect.perSecond / floor.connect.perSecond), note: `hub connect latency p50 ${round(hub.connect.latency.p50)} ms, p99 ${round(hub.connect.latency.p99)} ms` },
     { name: 'hub heap per connected device', value: round(hub.heapPerDevice / 1024, 1), unit: 'KiB', floor: round(floor.heapPerDevice / 1024, 1), ratio: round(hub.heapPerDevice / floor.heapPerDevice), note: `includes the identity and twin; RSS per device ${round(hub.rssPerDevice / 1024, 1)} KiB` },
   );

@@ -2,6 +2,9 @@
 // broker answering the same request/response topics). Run with --expose-gc. Talks to the parent over IPC.
 import { createServer } from 'node:tls';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { loadOrCreateCertificates, startHub } from '../../packages/hub-emulator/dist/index.js';
 
@@ -25,13 +28,17 @@ async function startFloor() {
     },
   });
   const server = createServer({ key: tls.key, cert: tls.cert }, (socket) => broker.handle(socket));
+  // The same socket options as the hub (TCP_NODELAY), so the floor is the best this broker can do.
+  server.on('connection', (socket) => socket.setNoDelay(true));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { port: server.address().port, ca: tls.caPem, createDevices: () => {} };
 }
 
-async function startTheHub() {
-  const hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
+async function startTheHub(durable) {
+  const dataDir = durable ? mkdtempSync(join(tmpdir(), 'hubemu-bench-')) : undefined;
+  if (dataDir) process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
   let created = 0;
   return {
     port: hub.ports.mqtt,
@@ -42,7 +49,7 @@ async function startTheHub() {
   };
 }
 
-const server = kind === 'floor' ? await startFloor() : await startTheHub();
+const server = kind === 'floor' ? await startFloor() : await startTheHub(kind === 'hub-durable');
 process.on('message', (message) => {
   if (message.type === 'createDevices') {
     server.createDevices(message.count);

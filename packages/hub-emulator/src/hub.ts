@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
-import type { Server as HttpServer } from 'node:http';
 import type { Aedes } from 'aedes';
 import {
   buildConnectionString,
@@ -22,7 +18,7 @@ import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 import { HubEvents, type MqttTrafficRecord, type TelemetryMessage } from './events.js';
 import { createApp } from './http/app.js';
 import { mountServiceApi } from './http/rest-api.js';
-import { createHubServer } from './http/server.js';
+import { startListeners, type HubPorts, type Listeners } from './listeners.js';
 import { silentLogger } from './logger.js';
 import { MethodService, type MethodResult } from './methods/method-service.js';
 import { createBroker } from './mqtt/broker.js';
@@ -49,13 +45,6 @@ import { JobRepository } from './jobs/job-repository.js';
 import type { StoredJob } from './jobs/job-schemas.js';
 import { JobService } from './jobs/job-service.js';
 import { resolveServiceLimits } from './jobs/service-limits.js';
-
-export interface HubPorts {
-  mqtt: number;
-  https: number;
-  mqttPlain?: number;
-  http?: number;
-}
 
 export interface TrafficFilter {
   deviceId?: string;
@@ -103,36 +92,6 @@ export interface Hub {
   /** Empties the registry, twins, buffers and connections, then applies the seed again. */
   reset(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function listen(server: NetServer | HttpServer, port: number, host: string): Promise<number> {
-  server.listen(port, host);
-  await once(server, 'listening');
-  return (server.address() as AddressInfo).port;
-}
-
-/** Tracks a server's sockets so that stop() can end them (TLS and WebSocket connections linger otherwise), with TCP_NODELAY. */
-function trackSockets(server: NetServer | HttpServer): NetServer | HttpServer {
-  const sockets = new Set<import('node:net').Socket>();
-  const add = (socket: import('node:net').Socket): void => {
-    // Small request/response packets: without TCP_NODELAY, Nagle's algorithm holds CONNACKs and twin responses back ~40 ms.
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  };
-  server.on('connection', add);
-  server.on('secureConnection', add);
-  (server as NetServer & { destroySockets?: () => void }).destroySockets = () => {
-    for (const socket of sockets) socket.destroy();
-  };
-  return server;
-}
-
-async function close(server: NetServer | HttpServer): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    (server as NetServer & { destroySockets?: () => void }).destroySockets?.();
-  });
 }
 
 /** Starts a hub: the composition root, where every layer is wired. */
@@ -234,36 +193,16 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
 
   let ready = false;
   const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, { auth, registry, twins, methods, query, clock, extraRouters: [jobsRouter({ auth, jobs }), configurationsRouter({ auth, configurations })] }) });
-  const handleStream = (stream: import('node:stream').Duplex, req: import('node:http').IncomingMessage): void => {
-    broker.handle(stream, req);
-  };
-
-  const servers: Array<NetServer | HttpServer> = [];
-  const mqttServer = trackSockets(createTlsServer({ key: tls.key, cert: tls.cert }, (socket) => broker.handle(socket)));
-  const httpsServer = trackSockets(createHubServer(app, handleStream, tls));
-  const ports: HubPorts = { mqtt: 0, https: 0 };
+  let listeners: Listeners;
   try {
-    ports.mqtt = await listen(mqttServer, options.mqttPort, options.bindAddress);
-    servers.push(mqttServer);
-    ports.https = await listen(httpsServer, options.httpsPort, options.bindAddress);
-    servers.push(httpsServer);
-    if (options.mqttPlainPort !== undefined) {
-      const plain = trackSockets(createNetServer((socket) => broker.handle(socket)));
-      ports.mqttPlain = await listen(plain, options.mqttPlainPort, options.bindAddress);
-      servers.push(plain);
-    }
-    if (options.httpPort !== undefined) {
-      const plainHttp = trackSockets(createHubServer(app, handleStream));
-      ports.http = await listen(plainHttp, options.httpPort, options.bindAddress);
-      servers.push(plainHttp);
-    }
+    listeners = await startListeners(options, tls, app, (stream, req) => void broker.handle(stream, req));
   } catch (error) {
     jobs.stop();
-    await Promise.all(servers.map(close));
     await closeBroker(broker);
     store.close();
-    throw describeListenError(error);
+    throw error;
   }
+  const { ports } = listeners;
   ready = true;
   configurations.start();
 
@@ -343,7 +282,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
       configurations.stop();
       methods.cancelAll();
       await closeBroker(broker);
-      await Promise.all(servers.map(close));
+      await listeners.close();
       store.close();
     },
   };
@@ -352,11 +291,4 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
 
 async function closeBroker(broker: Aedes): Promise<void> {
   await new Promise<void>((resolve) => broker.close(() => resolve()));
-}
-
-function describeListenError(error: unknown): Error {
-  const e = error as NodeJS.ErrnoException & { port?: number };
-  if (e.code === 'EACCES') return new Error(`Permission denied binding port ${e.port ?? ''}: ports below 1024 need root (or use --https-port 8443).`);
-  if (e.code === 'EADDRINUSE') return new Error(`Port ${e.port ?? ''} is already in use: another hub may be running (or pick another port; 0 picks a free one).`);
-  return e instanceof Error ? e : new Error(String(e));
 }

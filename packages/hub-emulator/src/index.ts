@@ -1,4 +1,5 @@
-export { startHub, type Hub, type HubPorts, type TrafficFilter } from './hub.js';
+export { startHub, type Hub, type TrafficFilter } from './hub.js';
+export type { HubPorts } from './listeners.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from './options.js';
 export { HubEvents, type HubEventMap, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
 export { type Logger, silentLogger } from './logger.js';
