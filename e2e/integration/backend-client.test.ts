@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { ServiceClient, ServiceError, parseServiceConnectionString } from '@hubemu/backend';
+import { ServiceClient, parseServiceConnectionString } from '@hubemu/backend';
+import { failure } from './service-failure.js';
 
 let hub: Hub;
 let client: ServiceClient;
@@ -15,15 +16,6 @@ afterAll(async () => {
   client.close();
   await hub.stop();
 });
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ServiceError)) throw new Error(`expected a ServiceError, got ${String(error)}`);
-  return error;
-}
 
 async function openDevice(deviceId: string): Promise<Client> {
   const device = Client.fromConnectionString(hub.deviceConnectionString(deviceId), Mqtt);

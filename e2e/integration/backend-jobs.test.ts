@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { configurationInputOf, ServiceClient, ServiceError, type DeviceJobRecord } from '@hubemu/backend';
+import { configurationInputOf, ServiceClient, type DeviceJobRecord } from '@hubemu/backend';
 import { DeviceClient, type DesiredPatch } from '@hubemu/device-agent';
+import { failure } from './service-failure.js';
 
 /**
  * Jobs and automatic device configurations through our back-end client, against a fleet of 36
@@ -53,15 +54,6 @@ afterAll(async () => {
   client.close();
   await hub.stop();
 });
-
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof ServiceError)) throw new Error(`expected a ServiceError, got ${String(error)}`);
-  return error;
-}
 
 const rowsOf = (jobId: string): Promise<DeviceJobRecord[]> => client.query.all<DeviceJobRecord>(`SELECT * FROM devices.jobs WHERE devices.jobs.jobId = '${jobId}'`);
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeService, serviceError, type FakeService } from '../test/fake-service.js';
-import type { Configuration } from './configuration-response.js';
+import type { Configuration } from '@hubemu/shared';
 import { configurationInputOf, ConfigurationsApi } from './configurations-api.js';
 
 let service: FakeService | undefined;

@@ -1,10 +1,5 @@
-import {
-  asConfiguration,
-  TestQueriesResultSchema,
-  type Configuration,
-  type ConfigurationContent,
-  type TestQueriesResult,
-} from './configuration-response.js';
+import type { Configuration, ConfigurationContent, TestQueriesResult } from '@hubemu/shared';
+import { asConfiguration, TestQueriesResultSchema } from './configuration-response.js';
 import { expectBody } from './responses.js';
 import { pathOf, quoteEtag, type RestClient } from './rest-client.js';
 

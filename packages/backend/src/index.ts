@@ -7,26 +7,26 @@ export { TwinsApi, type TwinUpdate, type TwinTarget, type TwinWriteOptions } fro
 export { MethodsApi, type MethodCall } from './methods-api.js';
 export { QueryApi, type QueryOptions, type QueryPage } from './query-api.js';
 export { JobsApi, type JobSchedule, type TwinUpdateJob, type DeviceMethodJob, type JobListOptions, type JobWaitOptions } from './jobs-api.js';
-export {
-  JobResponseSchema,
-  FINAL_JOB_STATUSES,
-  isFinalJobStatus,
-  type JobResponse,
-  type JobStatus,
-  type JobType,
-  type JobTwinPatch,
-  type DeviceJobStatistics,
-} from './job-response.js';
+export { JobResponseSchema } from './job-response.js';
 export { ConfigurationsApi, configurationInputOf, type ConfigurationInput, type TestQueriesInput } from './configurations-api.js';
-export {
-  ConfigurationResponseSchema,
-  type Configuration,
-  type ConfigurationContent,
-  type ConfigurationMetrics,
-  type TestQueriesResult,
-} from './configuration-response.js';
+export { ConfigurationResponseSchema } from './configuration-response.js';
 export { RestClient, pathOf, quoteEtag, DEFAULT_API_VERSION, type RestRequest, type RestResponse, type RestClientOptions } from './rest-client.js';
 export { SasTokenProvider } from './sas-token-provider.js';
 export type { BulkResult, DeviceStatistics, MethodResult } from './responses.js';
 /** One row of `SELECT * FROM devices.jobs`: what a job did on one device. */
-export type { DeviceJobRecord, DeviceJobStatus } from '@hubemu/shared';
+// The wire types a caller of this client reads, from the package both sides share.
+export {
+  FINAL_JOB_STATUSES,
+  isFinalJobStatus,
+  type Configuration,
+  type ConfigurationContent,
+  type ConfigurationMetrics,
+  type DeviceJobRecord,
+  type DeviceJobStatistics,
+  type DeviceJobStatus,
+  type JobResponse,
+  type JobStatus,
+  type JobTwinPatch,
+  type JobType,
+  type TestQueriesResult,
+} from '@hubemu/shared';

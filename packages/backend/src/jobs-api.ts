@@ -1,5 +1,6 @@
 import { setTimeout as pause } from 'node:timers/promises';
-import { asJob, isFinalJobStatus, type JobResponse, type JobStatus, type JobTwinPatch, type JobType } from './job-response.js';
+import { isFinalJobStatus, type JobResponse, type JobStatus, type JobTwinPatch, type JobType } from '@hubemu/shared';
+import { asJob } from './job-response.js';
 import type { MethodCall } from './methods-api.js';
 import type { QueryPage } from './query-api.js';
 import { pathOf, type RestClient } from './rest-client.js';

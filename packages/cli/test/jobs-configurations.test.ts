@@ -1,13 +1,10 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceClient } from '@hubemu/device-agent';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
-
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+import { assertCliBuilt, runCli, type Run } from './run-cli.js';
 
 let hub: Hub;
 let dir: string;
@@ -15,7 +12,7 @@ let caPath: string;
 const devices: DeviceClient[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`Build the CLI first (npx tsc -p packages/cli/tsconfig.json): ${BIN} is missing.`);
+  assertCliBuilt();
   hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
   dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-jobs-'));
   caPath = join(dir, 'ca.pem');
@@ -27,28 +24,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
 /** Runs the built `hubemu` binary with `--login` and `--ca` for the test hub. */
 function hubemu(args: string[]): Promise<Run> {
-  const full = [...args, '--login', hub.connectionString(), '--ca', caPath];
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...full], { env: { PATH: process.env.PATH }, cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      let json: unknown;
-      try {
-        json = stdout.trim() === '' ? undefined : JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
+  return runCli([...args, '--login', hub.connectionString(), '--ca', caPath], { cwd: dir });
 }
 
 /** A device connected with our device client, answering `method` with `answer` (or never, when it is undefined). */

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
+import { assertCliBuilt, runCli, type Run } from './run-cli.js';
 
-const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 // Every test runs the real binary a few times; each start costs about a second on a busy machine.
 
 let hub: Hub;
@@ -16,7 +14,7 @@ let dir: string;
 let caPath: string;
 
 beforeAll(async () => {
-  if (!existsSync(BIN)) throw new Error(`Build the CLI first (npx tsc -p packages/cli/tsconfig.json): ${BIN} is missing.`);
+  assertCliBuilt();
   hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
   dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-'));
   caPath = join(dir, 'ca.pem');
@@ -27,13 +25,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
-
 /** Runs the built `hubemu` binary; `login` and `ca` are added unless told otherwise. */
 function hubemu(args: string[], options: { login?: string | null; ca?: string | null; env?: Record<string, string>; cwd?: string } = {}): Promise<Run> {
   const full = [...args];
@@ -41,19 +32,7 @@ function hubemu(args: string[], options: { login?: string | null; ca?: string | 
   if (login !== null) full.push('--login', login);
   const ca = options.ca === undefined ? caPath : options.ca;
   if (ca !== null) full.push('--ca', ca);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...options.env };
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...full], { env, cwd: options.cwd ?? dir, timeout: 60_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      let json: unknown;
-      try {
-        json = stdout.trim() === '' ? undefined : JSON.parse(stdout);
-      } catch {
-        json = undefined;
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
+  return runCli(full, { cwd: options.cwd ?? dir, ...(options.env ? { env: options.env } : {}) });
 }
 
 describe('hubemu device-identity', { timeout: 60_000 }, () => {

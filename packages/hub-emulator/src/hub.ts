@@ -234,7 +234,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
       return buildConnectionString({ HostName: host, DeviceId: deviceId, ...(opts.moduleId ? { ModuleId: opts.moduleId } : {}), SharedAccessKey: entry.auth.primaryKey });
     },
     createDevice(deviceId, opts = {}) {
-      const device = registry.createDevice(deviceId, {
+      registry.createDevice(deviceId, {
         ...(opts.status ? { status: opts.status } : {}),
         ...(opts.primaryKey || opts.secondaryKey ? { authentication: { type: 'sas', symmetricKey: { primaryKey: opts.primaryKey ?? '', secondaryKey: opts.secondaryKey ?? '' } } } : {}),
       });

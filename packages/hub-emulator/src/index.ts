@@ -12,14 +12,11 @@ export { DurableStore } from './store/durable-store.js';
 export { QueryService } from './query-service.js';
 export { parseQuery, parseCondition, compileCondition, QueryEngine, type QueryPage, type QueryPageRequest, type QueryAst, type ConditionAst } from './query/index.js';
 export { JobService, type JobServiceOptions, type JobQuery, type JobPage } from './jobs/job-service.js';
-export { JobRequestSchema, type JobRequest, type JobResponse, type JobStatus, type JobType, type DeviceJobStatistics } from './jobs/job-schemas.js';
+export { JobRequestSchema, type JobRequest } from './jobs/job-schemas.js';
 export { resolveServiceLimits, tierLimits, type HubTier, type ServiceLimits } from './jobs/service-limits.js';
 export { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
 export {
   ConfigurationBodySchema,
   TestQueriesBodySchema,
   type ConfigurationBody,
-  type ConfigurationMetrics,
-  type ConfigurationResponse,
-  type TestQueriesResult,
 } from './configurations/configuration-schemas.js';

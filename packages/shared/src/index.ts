@@ -6,6 +6,8 @@ export * from './twin-rules.js';
 export * from './limits.js';
 export * from './identity.js';
 export * from './device-job.js';
+export * from './job.js';
+export * from './configuration.js';
 export * from './topics.js';
 export * from './sas.js';
 export * from './policies.js';

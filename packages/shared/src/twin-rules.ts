@@ -1,5 +1,5 @@
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import { validateSectionSize, validateTwinValue, type TwinLimitOptions, type TwinSectionName } from './limits.js';
+import { validateSectionSize, validateTwinValue, type TwinLimitOptions } from './limits.js';
 import { formatTimestamp } from './time.js';
 
 /**

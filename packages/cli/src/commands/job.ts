@@ -1,9 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isServiceError, type JobResponse, type JobStatus, type JobTwinPatch, type JobType, type ServiceClient } from '@hubemu/backend';
+import { JOB_STATUSES, JOB_TYPES } from '@hubemu/shared';
 import { integerFlag, parseJsonArgument, parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
-
-const JOB_TYPES: readonly JobType[] = ['scheduleUpdateTwin', 'scheduleDeviceMethod'];
-const JOB_STATUSES: readonly JobStatus[] = ['unknown', 'enqueued', 'scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled'];
 
 interface JobIdFlags extends ServiceFlags {
   jobId: string;

@@ -1,5 +1,5 @@
-import { formatTimestamp, identityEtag } from '@hubemu/shared';
-import type { ConfigurationResponse, ConfigurationResults, StoredConfiguration } from './configuration-schemas.js';
+import { formatTimestamp, identityEtag, type Configuration } from '@hubemu/shared';
+import type { ConfigurationResults, StoredConfiguration } from './configuration-schemas.js';
 import { systemMetricQueries } from './target-condition.js';
 
 /** A configuration's etag: base64 of its version counter, as the service's `"MQ=="` for version 1. */
@@ -8,7 +8,7 @@ export function configurationEtag(configuration: StoredConfiguration): string {
 }
 
 /** The Configuration the service answers with; metric results are those of the last evaluation (0 before the first). */
-export function renderConfiguration(configuration: StoredConfiguration, results: ConfigurationResults | undefined): ConfigurationResponse {
+export function renderConfiguration(configuration: StoredConfiguration, results: ConfigurationResults | undefined): Configuration {
   const custom: Record<string, number> = {};
   for (const name of Object.keys(configuration.metricQueries)) custom[name] = results?.custom[name] ?? 0;
   return {

@@ -54,12 +54,6 @@ export const TestQueriesBodySchema = z.looseObject({
 });
 export type TestQueriesBody = z.infer<typeof TestQueriesBodySchema>;
 
-export interface TestQueriesResult {
-  /** Empty when the condition is valid. */
-  targetConditionError: string;
-  customMetricQueryErrors: Record<string, string>;
-}
-
 export type ConfigurationKind = 'device' | 'module';
 
 /** What the hub stores for a configuration. */
@@ -79,26 +73,6 @@ export interface StoredConfiguration {
   /** Counter behind the etag. */
   version: number;
   metricQueries: Record<string, string>;
-}
-
-export interface ConfigurationMetrics {
-  results: Record<string, number>;
-  queries: Record<string, string>;
-}
-
-/** The Configuration the service answers with. */
-export interface ConfigurationResponse {
-  id: string;
-  schemaVersion: string;
-  labels: Record<string, string> | null;
-  content: { deviceContent: JsonObject; moduleContent: JsonObject; modulesContent: JsonObject };
-  targetCondition: string;
-  createdTimeUtc: string;
-  lastUpdatedTimeUtc: string;
-  priority: number;
-  systemMetrics: ConfigurationMetrics;
-  metrics: ConfigurationMetrics;
-  etag: string;
 }
 
 /** What the hub remembers per twin a configuration touched: statuses it wrote, and which leaf paths configurations own. */

@@ -1,14 +1,12 @@
-import { etagMatches, HubError, LIMITS, type Clock, type JsonObject, parseWithSchema } from '@hubemu/shared';
+import { etagMatches, HubError, LIMITS, type Clock, type Configuration, type JsonObject, parseWithSchema, type TestQueriesResult } from '@hubemu/shared';
 import { silentLogger, type Logger } from '../logger.js';
 import {
   ConfigurationBodySchema,
   ConfigurationIdSchema,
   TestQueriesBodySchema,
   type ConfigurationKind,
-  type ConfigurationResponse,
   type ConfigurationResults,
   type StoredConfiguration,
-  type TestQueriesResult,
 } from './configuration-schemas.js';
 import { ConfigurationEvaluator, type ConfigurationQueries, type ConfigurationTwinAccess } from './configuration-evaluator.js';
 import type { ConfigurationRepository } from './configuration-repository.js';
@@ -91,7 +89,7 @@ export class ConfigurationService {
   }
 
   /** `PUT /configurations/{id}`: creates without If-Match (409 when it exists), updates with it. */
-  put(id: string, body: unknown, ifMatch?: string): { configuration: ConfigurationResponse; created: boolean } {
+  put(id: string, body: unknown, ifMatch?: string): { configuration: Configuration; created: boolean } {
     const configurationId = parseWithSchema(ConfigurationIdSchema, id, 'configuration id');
     const input = parseWithSchema(ConfigurationBodySchema, body ?? {}, 'configuration');
     if (input.id !== undefined && input.id !== configurationId) {
@@ -151,13 +149,13 @@ export class ConfigurationService {
     return { configuration: renderConfiguration(next, this.results.get(next.id)), created: !existing };
   }
 
-  get(id: string): ConfigurationResponse {
+  get(id: string): Configuration {
     const configuration = this.require(id);
     return renderConfiguration(configuration, this.results.get(configuration.id));
   }
 
   /** `GET /configurations?top=N`, oldest first. */
-  list(top?: number): ConfigurationResponse[] {
+  list(top?: number): Configuration[] {
     return this.repository
       .all()
       .sort((a, b) => a.sequence - b.sequence)

@@ -1,5 +1,5 @@
-import { formatTimestamp } from '@hubemu/shared';
-import type { DeviceJobStatistics, JobResponse, StoredJob } from './job-schemas.js';
+import { formatTimestamp, type DeviceJobStatistics, type JobResponse } from '@hubemu/shared';
+import type { StoredJob } from './job-schemas.js';
 
 /** The JobResponse the service answers with (swagger JobResponse; times with seven fractional digits). */
 export function renderJob(job: StoredJob, statistics: DeviceJobStatistics): JobResponse {

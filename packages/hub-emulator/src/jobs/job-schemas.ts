@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isJsonObject, type JsonObject } from '@hubemu/shared';
+import { isJsonObject, JOB_TYPES, type DeviceJobStatistics, type JobMethodCall, type JobStatus, type JobType, type JsonObject } from '@hubemu/shared';
 
 /**
  * The jobs v2 API at the edge (reference 4.5): the body `PUT /jobs/v2/{id}` takes exactly as the
@@ -7,12 +7,8 @@ import { isJsonObject, type JsonObject } from '@hubemu/shared';
  * and the JobResponse the service answers with.
  */
 
-export const JOB_TYPES = ['scheduleUpdateTwin', 'scheduleDeviceMethod'] as const;
-export type JobType = (typeof JOB_TYPES)[number];
-
-/** Job statuses as the service's swagger names them (the Node typings' `finished` is never sent). */
-export const JOB_STATUSES = ['scheduled', 'queued', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+/** The statuses hubemu's jobs go through (the swagger's `unknown` and `enqueued` are never sent; nor is the Node typings' `finished`). */
+export type HubJobStatus = Exclude<JobStatus, 'unknown' | 'enqueued'>;
 
 export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
 
@@ -63,14 +59,6 @@ export const JobRequestSchema = z.looseObject({
 });
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 
-export interface DeviceJobStatistics {
-  deviceCount: number;
-  failedCount: number;
-  succeededCount: number;
-  runningCount: number;
-  pendingCount: number;
-}
-
 /** What the hub stores for a job (times in epoch milliseconds). */
 export interface StoredJob {
   jobId: string;
@@ -80,9 +68,9 @@ export interface StoredJob {
   /** When the job is due (its startTime, or its creation when none was given). */
   startMs: number;
   maxExecutionTimeInSeconds: number;
-  cloudToDeviceMethod?: { methodName: string; payload: unknown; responseTimeoutInSeconds: number; connectTimeoutInSeconds: number };
+  cloudToDeviceMethod?: JobMethodCall;
   updateTwin?: UpdateTwin;
-  status: JobStatus;
+  status: HubJobStatus;
   /** When it started running. */
   runStartedMs?: number;
   endMs?: number;
@@ -90,23 +78,6 @@ export interface StoredJob {
   statusMessage?: string;
   /** Statistics when the job was last stored; running jobs report live counts instead. */
   statistics: DeviceJobStatistics;
-}
-
-/** The JobResponse of `GET /jobs/v2/{id}`, `PUT`, `/cancel` and `/jobs/v2/query` (swagger JobResponse). */
-export interface JobResponse {
-  jobId: string;
-  queryCondition: string;
-  createdTime: string;
-  startTime: string;
-  endTime?: string;
-  maxExecutionTimeInSeconds: number;
-  type: JobType;
-  cloudToDeviceMethod?: StoredJob['cloudToDeviceMethod'];
-  updateTwin?: UpdateTwin;
-  status: JobStatus;
-  failureReason?: string;
-  statusMessage?: string;
-  deviceJobStatistics: DeviceJobStatistics;
 }
 
 /** `GET /jobs/v2/query?jobType=&jobStatus=`. */

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { formatTimestamp, HubError, type Clock, type DeviceJobRecord, type DeviceJobStatus } from '@hubemu/shared';
+import { formatTimestamp, HubError, isFinalJobStatus, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse } from '@hubemu/shared';
 import { silentLogger, type Logger } from '../logger.js';
 import type { JobRepository } from './job-repository.js';
 import { renderJob } from './job-response.js';
@@ -8,8 +8,8 @@ import { deviceOperation, type JobMethodInvoker, type JobTwinWriter } from './jo
 import { failInterruptedJobs } from './job-recovery.js';
 import { normaliseJobRequest } from './job-request.js';
 import { runDevices, type DeviceResult } from './job-runner.js';
-import type { DeviceJobStatistics, JobResponse, JobStatus, StoredJob } from './job-schemas.js';
-import { emptyStatistics, isDeviceTerminal, isTerminal, moveDevice, nextStatus, type JobEvent } from './job-state.js';
+import type { HubJobStatus, StoredJob } from './job-schemas.js';
+import { emptyStatistics, isDeviceTerminal, moveDevice, nextStatus, type JobEvent } from './job-state.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export type { JobMethodInvoker, JobTwinWriter } from './job-operations.js';
@@ -146,7 +146,7 @@ export class JobService {
   /** Resolves with the job once it is completed, failed or cancelled. */
   whenFinished(jobId: string): Promise<JobResponse> {
     const job = this.require(jobId);
-    if (isTerminal(job.status)) return Promise.resolve(renderJob(job, this.statisticsOf(job)));
+    if (isFinalJobStatus(job.status)) return Promise.resolve(renderJob(job, this.statisticsOf(job)));
     return new Promise((resolve) => {
       const list = this.waiters.get(jobId) ?? [];
       list.push(resolve);
@@ -199,7 +199,7 @@ export class JobService {
 
   private activeCount(): number {
     let n = 0;
-    for (const job of this.repository.allJobs()) if (!isTerminal(job.status)) n += 1;
+    for (const job of this.repository.allJobs()) if (!isFinalJobStatus(job.status)) n += 1;
     return n;
   }
 
@@ -365,10 +365,10 @@ export class JobService {
 
   /** Applies a job event, stores the job with the given statistics and wakes `whenFinished` callers. */
   private transition(job: StoredJob, event: JobEvent, changes: Partial<StoredJob>, statistics?: DeviceJobStatistics): StoredJob {
-    const status = nextStatus(job.status, event) as JobStatus;
+    const status = nextStatus(job.status, event) as HubJobStatus;
     const next: StoredJob = { ...job, ...changes, status, statistics: { ...(statistics ?? job.statistics) } };
     this.repository.putJob(next);
-    if (isTerminal(status)) {
+    if (isFinalJobStatus(status)) {
       const waiting = this.waiters.get(job.jobId);
       this.waiters.delete(job.jobId);
       const response = renderJob(next, next.statistics);

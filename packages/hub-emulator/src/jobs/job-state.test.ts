@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emptyStatistics, initialStatus, isTerminal, moveDevice, nextStatus, tallyStatistics } from './job-state.js';
+import { emptyStatistics, initialStatus, moveDevice, nextStatus, tallyStatistics } from './job-state.js';
+import { isFinalJobStatus } from '@hubemu/shared';
 
 describe('job lifecycle rules', () => {
   it('waits as scheduled when the start time is later than now, and is queued otherwise', () => {
@@ -18,7 +19,7 @@ describe('job lifecycle rules', () => {
     for (const status of ['scheduled', 'queued', 'running'] as const) expect(nextStatus(status, 'cancel')).toBe('cancelled');
     for (const status of ['completed', 'failed', 'cancelled'] as const) {
       expect(nextStatus(status, 'cancel')).toBeUndefined();
-      expect(isTerminal(status)).toBe(true);
+      expect(isFinalJobStatus(status)).toBe(true);
     }
   });
 

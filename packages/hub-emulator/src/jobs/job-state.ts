@@ -1,5 +1,5 @@
-import type { DeviceJobStatus } from '@hubemu/shared';
-import type { DeviceJobStatistics, JobStatus } from './job-schemas.js';
+import type { DeviceJobStatistics, DeviceJobStatus } from '@hubemu/shared';
+import type { HubJobStatus } from './job-schemas.js';
 
 /**
  * The pure rules of a job's life: `scheduled` (start in the future) or `queued` at creation, then
@@ -9,7 +9,7 @@ import type { DeviceJobStatistics, JobStatus } from './job-schemas.js';
 
 export type JobEvent = 'due' | 'start' | 'finish' | 'fail' | 'cancel';
 
-const TRANSITIONS: Readonly<Record<JobStatus, Partial<Record<JobEvent, JobStatus>>>> = {
+const TRANSITIONS: Readonly<Record<HubJobStatus, Partial<Record<JobEvent, HubJobStatus>>>> = {
   scheduled: { due: 'queued', cancel: 'cancelled', fail: 'failed' },
   queued: { start: 'running', cancel: 'cancelled', fail: 'failed' },
   running: { finish: 'completed', fail: 'failed', cancel: 'cancelled' },
@@ -23,12 +23,8 @@ export function initialStatus(startMs: number, nowMs: number): 'scheduled' | 'qu
   return startMs > nowMs ? 'scheduled' : 'queued';
 }
 
-export function isTerminal(status: JobStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'cancelled';
-}
-
 /** The next status, or undefined when the event does not apply (a finished job stays finished). */
-export function nextStatus(status: JobStatus, event: JobEvent): JobStatus | undefined {
+export function nextStatus(status: HubJobStatus, event: JobEvent): HubJobStatus | undefined {
   return TRANSITIONS[status][event];
 }
 

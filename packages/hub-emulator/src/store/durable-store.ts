@@ -28,7 +28,7 @@ export class DurableStore implements Store {
   private readonly path: string;
 
   constructor(
-    private readonly dir: string,
+    dir: string,
     private readonly options: DurableStoreOptions = {},
   ) {
     mkdirSync(dir, { recursive: true });
