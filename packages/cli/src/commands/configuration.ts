@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import { configurationInputOf, type ConfigurationContent, type ConfigurationInput } from '@hubemu/backend';
 import type { JsonObject } from '@hubemu/shared';
-import { integerFlag, parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { integerFlag } from '../options.js';
+import { parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface ConfigFlags extends ServiceFlags {
   configId: string;

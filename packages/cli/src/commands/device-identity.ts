@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { DeviceInput } from '@hubemu/backend';
-import { integerFlag, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { integerFlag } from '../options.js';
+import { runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface CreateFlags extends ServiceFlags {
   deviceId: string;

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { ServiceClient, TwinUpdate } from '@hubemu/backend';
 import type { JsonObject } from '@hubemu/shared';
-import { integerFlag, parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { integerFlag } from '../options.js';
+import { parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface TwinFlags extends ServiceFlags {
   deviceId: string;

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { integerFlag, parseJsonArgument, runServiceCommand, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { integerFlag } from '../options.js';
+import { parseJsonArgument, runServiceCommand, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface InvokeFlags extends ServiceFlags {
   deviceId: string;

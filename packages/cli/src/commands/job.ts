@@ -1,7 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isServiceError, type JobResponse, type JobStatus, type JobTwinPatch, type JobType, type ServiceClient } from '@hubemu/backend';
 import { JOB_STATUSES, JOB_TYPES } from '@hubemu/shared';
-import { integerFlag, parseJsonArgument, parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { integerFlag } from '../options.js';
+import { parseJsonArgument, parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface JobIdFlags extends ServiceFlags {
   jobId: string;

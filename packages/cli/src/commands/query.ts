@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { integerFlag, runServiceCommand, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { integerFlag } from '../options.js';
+import { runServiceCommand, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface QueryFlags extends ServiceFlags {
   queryCommand: string;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { ServiceClient, ServiceError, type ServiceClientOptions } from '@hubemu/backend';
 import { parseOutputFormat, printResult, type OutputFormat } from './output-format.js';
 
@@ -119,10 +119,3 @@ export async function runServiceCommand(flags: ServiceFlags, work: (client: Serv
   }
 }
 
-/** Parses an integer flag within bounds, for commander's argParser. */
-export function integerFlag(name: string, min: number, max: number): (value: string) => number {
-  return (value: string) => {
-    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
-    return Number(value);
-  };
-}

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { Hub, HubOptionsInput } from '@hubemu/hub-emulator';
-import { parsePort } from '../options.js';
+import { integerFlag, parsePort } from '../options.js';
 
 interface StartFlags {
   hostName: string;
@@ -23,6 +23,11 @@ interface StartFlags {
   demo?: boolean;
   rejectArrays?: boolean;
   queryLoose?: boolean;
+  configurationInterval: number;
+  tier?: 'F1' | 'S1' | 'S2' | 'S3';
+  tierUnits: number;
+  maxConcurrentJobs?: number;
+  jobOpsPerSecond?: number;
 }
 
 function readSeed(path: string): unknown {
@@ -72,10 +77,15 @@ export function registerStart(program: Command): void {
     .option('--cert <file>', 'server certificate (PEM) to use instead of the generated one')
     .option('--key <file>', 'private key (PEM) of --cert')
     .option('--seed <file>', 'seed file (JSON or YAML) with devices, tags and desired properties')
-    .option('--log-level <level>', 'fatal|error|warn|info|debug|trace|silent', 'info')
+    .addOption(new Option('--log-level <level>', 'how much the hub logs').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .option('--demo', 'seed a demo fleet and run simulated devices against it')
     .option('--reject-arrays', 'refuse arrays in twins, as the service did before 2021')
     .option('--query-loose', 'accept query extensions the real service refuses (ORDER BY)')
+    .option('--configuration-interval <ms>', 'how often automatic device configurations are evaluated', integerFlag('--configuration-interval', 10, 86_400_000), 2_000)
+    .addOption(new Option('--tier <tier>', "apply a tier's job and configuration limits (none by default)").choices(['F1', 'S1', 'S2', 'S3']))
+    .option('--tier-units <n>', 'purchased units of --tier', integerFlag('--tier-units', 1, 200), 1)
+    .option('--max-concurrent-jobs <n>', 'jobs active at once before 429 (overrides --tier)', integerFlag('--max-concurrent-jobs', 1, 1_000_000))
+    .option('--job-ops-per-second <n>', 'device operations per second across jobs (overrides --tier)', integerFlag('--job-ops-per-second', 1, 1_000_000))
     .action(async (flags: StartFlags) => {
       if (Boolean(flags.cert) !== Boolean(flags.key)) throw new Error('--cert and --key go together.');
       const logger = pino({ level: flags.logLevel, base: undefined });
@@ -91,8 +101,15 @@ export function registerStart(program: Command): void {
         fsync: Boolean(flags.fsync),
         rejectArrays: Boolean(flags.rejectArrays),
         queryLoose: Boolean(flags.queryLoose),
+        configurationIntervalMs: flags.configurationInterval,
+        tierUnits: flags.tierUnits,
+        jobs: {
+          ...(flags.maxConcurrentJobs === undefined ? {} : { maxConcurrentJobs: flags.maxConcurrentJobs }),
+          ...(flags.jobOpsPerSecond === undefined ? {} : { deviceOperationsPerSecond: flags.jobOpsPerSecond }),
+        },
         logger,
       };
+      if (flags.tier) options.tier = flags.tier;
       if (flags.mqttPlainPort !== undefined) options.mqttPlainPort = flags.mqttPlainPort;
       if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
       if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ServiceClient, ServiceError } from '@hubemu/backend';
+import { assertCliBuilt, BIN, runCli } from './run-cli.js';
+
+let dir: string;
+const children: ChildProcess[] = [];
+
+beforeAll(() => {
+  assertCliBuilt();
+  dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-start-'));
+});
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts `hubemu start` on free ports and resolves with its banner once it is up. */
+function startProcess(flags: string[]): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, [BIN, 'start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn', ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/Owner connection string:\s+\S+\n/.test(stdout)) resolve({ child, banner: stdout });
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`hubemu start exited with ${code}: ${stderr}`)));
+  });
+}
+
+describe('hubemu start', { timeout: 60_000 }, () => {
+  it('starts on the ports asked for, prints the banner, and applies the job limit flags', async () => {
+    const { child, banner } = await startProcess(['--max-concurrent-jobs', '1', '--configuration-interval', '50']);
+    const connectionString = /Owner connection string:\s+(\S+)/.exec(banner)?.[1] as string;
+    expect(connectionString).toMatch(/^HostName=localhost:\d+;SharedAccessKeyName=iothubowner;SharedAccessKey=/);
+    const caPath = join(dir, 'certs', 'ca.pem');
+    expect(banner).toContain(`CA certificate   ${caPath}`);
+
+    const client = ServiceClient.fromConnectionString(connectionString, { ca: readFileSync(caPath, 'utf8') });
+    try {
+      const later = new Date(Date.now() + 3_600_000);
+      const first = await client.jobs.scheduleTwinUpdate('later-1', { queryCondition: '*', startTime: later, twinPatch: { tags: { a: 1 } } });
+      expect(first.status).toBe('scheduled');
+      const refused = await client.jobs.scheduleTwinUpdate('later-2', { queryCondition: '*', startTime: later, twinPatch: { tags: { a: 2 } } }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ServiceError);
+      expect((refused as ServiceError).status).toBe(429);
+      expect((refused as ServiceError).errorCode).toBe('ThrottlingMaxActiveJobCountExceeded');
+    } finally {
+      client.close();
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it('refuses a bad flag value with a message that names it, before binding anything', async () => {
+    const tier = await runCli(['start', '--tier', 'S9'], { cwd: dir });
+    expect(tier.code).not.toBe(0);
+    expect(tier.stderr).toContain("option '--tier <tier>' argument 'S9' is invalid");
+    const port = await runCli(['start', '--mqtt-port', '70000'], { cwd: dir });
+    expect(port.code).not.toBe(0);
+    expect(port.stderr).toContain("'70000' is not a port");
+    const level = await runCli(['start', '--log-level', 'loud'], { cwd: dir });
+    expect(level.code).not.toBe(0);
+    expect(level.stderr).toContain('--log-level');
+  });
+});
