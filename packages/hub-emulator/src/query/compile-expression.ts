@@ -48,9 +48,10 @@ export function compileValue(expr: Expr): Evaluator {
     case 'binary':
       return binaryValue(expr);
     case 'in': {
-      const test = inTest(expr);
-      const falsity = inFalse(expr);
-      return (doc) => (test(doc) ? true : falsity(doc) ? false : undefined);
+      // NIN is the negation of IN: true where IN is false, false where IN is true, else undefined.
+      const truth = expr.negated ? inFalse(expr) : inTest(expr);
+      const falsity = expr.negated ? inTest(expr) : inFalse(expr);
+      return (doc) => (truth(doc) ? true : falsity(doc) ? false : undefined);
     }
     case 'call': {
       const spec = findFunction(expr.name);

@@ -51,7 +51,7 @@ export class ContinuationCodec {
       throw invalidContinuation('its content is not understood');
     }
     if (parsed.q !== fingerprint) {
-      throw invalidContinuation('it was issued for a different query; send the same query text with its continuation token');
+      throw invalidContinuation('it was issued for a different query - send the same query text with its continuation token');
     }
     return { after: parsed.a, emitted: parsed.e };
   }

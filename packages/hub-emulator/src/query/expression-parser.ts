@@ -1,6 +1,6 @@
 import type { AggregateName, ArrayExpr, Collection, ConstantExpr, Expr, PathExpr } from './ast.js';
 import { invalidQuery, quote, syntaxError } from './errors.js';
-import { AGGREGATE_NAMES, UNDERSCORE_ALIASES, findFunction } from './functions.js';
+import { AGGREGATE_NAMES, LOOSE_ONLY_FUNCTIONS, UNDERSCORE_ALIASES, findFunction } from './functions.js';
 import { resolvePath, type WrittenSegment } from './system-names.js';
 import { RESERVED, TokenCursor, UNSUPPORTED_CLAUSES } from './token-cursor.js';
 import { describeToken, type SymbolText, type Token } from './tokenizer.js';
@@ -71,7 +71,7 @@ export class ExpressionParser extends TokenCursor {
       const right = this.additive();
       const next = this.peek();
       if (next.type === 'symbol' && COMPARISON_SYMBOLS.has(next.text)) {
-        throw syntaxError(next.pos, `unexpected ${describeToken(next)}: comparisons cannot be chained; combine them with AND`);
+        throw syntaxError(next.pos, `unexpected ${describeToken(next)}: comparisons cannot be chained - combine them with AND`);
       }
       return { kind: 'binary', op, left, right, pos: left.pos };
     }
@@ -87,7 +87,7 @@ export class ExpressionParser extends TokenCursor {
       return { kind: 'in', negated: true, operand: left, list: this.inList('NOT IN'), pos: left.pos };
     }
     if (token.upper === 'IS') {
-      throw syntaxError(token.pos, 'IS is not part of the IoT Hub query language; use IS_NULL(x) or IS_DEFINED(x)');
+      throw syntaxError(token.pos, 'IS is not part of the IoT Hub query language - use IS_NULL(x) or IS_DEFINED(x)');
     }
     if (token.upper === 'LIKE' || token.upper === 'BETWEEN') {
       throw syntaxError(token.pos, `${token.upper} is not part of the IoT Hub query language`);
@@ -123,10 +123,27 @@ export class ExpressionParser extends TokenCursor {
     }
   }
 
+  /**
+   * A sign before a number literal is part of the constant (`-10.5`). IoT Hub's grammar has no unary
+   * operators, so a sign before anything else (`-tags.x`, `-(1)`, `- -1`) is loose mode only.
+   */
   private unary(): Expr {
     const token = this.peek();
     if (token.type === 'symbol' && (token.text === '-' || token.text === '+')) {
       this.index++;
+      const next = this.peek();
+      if (next.type === 'number') {
+        this.index++;
+        return { kind: 'literal', value: token.text === '-' ? -next.value : next.value, pos: token.pos };
+      }
+      if (!this.loose) {
+        throw syntaxError(
+          token.pos,
+          `a sign may only precede a number literal, found ${quote(token.text)} before ${describeToken(next)}: ${
+            token.text === '-' ? 'write 0 - x to negate a value' : "drop the '+'"
+          } (hubemu accepts signs before expressions with loose: true)`,
+        );
+      }
       const operand = this.unary();
       if (operand.kind === 'literal' && typeof operand.value === 'number') {
         return { kind: 'literal', value: token.text === '-' ? -operand.value : operand.value, pos: token.pos };
@@ -187,11 +204,11 @@ export class ExpressionParser extends TokenCursor {
         written.push({ text: token.text, escaped: true, pos: token.pos });
       } else if (token.type === 'name') {
         if (RESERVED.has(token.upper) && !this.loose) {
-          throw syntaxError(token.pos, `${quote(token.text)} is a reserved word; escape it as [[${token.text}]]`);
+          throw syntaxError(token.pos, `${quote(token.text)} is a reserved word - escape it as [[${token.text}]]`);
         }
         written.push({ text: token.text, escaped: false, pos: token.pos });
       } else if (token.type === 'number') {
-        throw syntaxError(token.pos, `expected a property name after '.', found ${describeToken(token)}; escape it as [[${token.raw}]]`);
+        throw syntaxError(token.pos, `expected a property name after '.', found ${describeToken(token)} - escape it as [[${token.raw}]]`);
       } else {
         throw syntaxError(token.pos, `expected a property name after '.', found ${describeToken(token)}`);
       }
@@ -230,12 +247,16 @@ export class ExpressionParser extends TokenCursor {
       return { kind: 'aggregate', name, arg: args[0], pos };
     }
     let upper = nameToken.upper;
+    const looseOnly = LOOSE_ONLY_FUNCTIONS.get(upper);
+    if (looseOnly !== undefined && !this.loose) {
+      throw invalidQuery(pos, `${nameToken.text} ${looseOnly} (hubemu accepts it with loose: true)`);
+    }
     const alias = UNDERSCORE_ALIASES.get(upper);
     if (alias !== undefined) {
       if (!this.loose) {
         throw invalidQuery(
           pos,
-          `${nameToken.text} is not a twin query function (the service answers "The query is invalid"); use ${alias}`,
+          `${nameToken.text} is not a twin query function (the service answers "The query is invalid") - use ${alias}`,
         );
       }
       upper = alias;

@@ -238,7 +238,7 @@ describe('continuation tokens', () => {
     const token = engine.execute('SELECT * FROM devices').continuation;
     const error = errorOf(() => engine.execute('SELECT deviceId FROM devices', { continuation: token }));
     expect(error.message).toBe(
-      'Invalid continuation token: it was issued for a different query; send the same query text with its continuation token',
+      'Invalid continuation token: it was issued for a different query - send the same query text with its continuation token',
     );
   });
 

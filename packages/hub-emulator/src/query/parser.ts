@@ -48,7 +48,7 @@ function checkLength(text: string): void {
   if (text.length > MAX_QUERY_LENGTH) {
     throw invalidQuery(
       MAX_QUERY_LENGTH,
-      `the query is ${text.length} characters long; IoT Hub accepts at most ${MAX_QUERY_LENGTH}`,
+      `the query is ${text.length} characters long - IoT Hub accepts at most ${MAX_QUERY_LENGTH}`,
     );
   }
 }
@@ -141,8 +141,12 @@ class QueryParser extends ExpressionParser {
   private top(): number {
     this.index++;
     const token = this.peek();
-    if (token.type !== 'number' || !Number.isInteger(token.value) || token.value < 0) {
-      throw syntaxError(token.pos, `TOP takes a non-negative whole number, found ${describeToken(token)}`);
+    // Plain digits only: not 1e2, 0x10, 1.0 or a sign.
+    if (token.type !== 'number' || !/^\d+$/u.test(token.raw)) {
+      throw syntaxError(token.pos, `TOP takes a non-negative whole number written in digits, found ${describeToken(token)}`);
+    }
+    if (!Number.isSafeInteger(token.value)) {
+      throw syntaxError(token.pos, `TOP ${token.raw} is too large (at most ${Number.MAX_SAFE_INTEGER})`);
     }
     this.index++;
     return token.value;
@@ -201,7 +205,7 @@ class QueryParser extends ExpressionParser {
       return token.text;
     }
     if (token.type === 'name') {
-      throw syntaxError(token.pos, `${quote(token.text)} is a reserved word; escape it as [[${token.text}]] to use it as an alias`);
+      throw syntaxError(token.pos, `${quote(token.text)} is a reserved word - escape it as [[${token.text}]] to use it as an alias`);
     }
     throw syntaxError(token.pos, `expected an alias after AS, found ${describeToken(token)}`);
   }

@@ -158,7 +158,7 @@ function remember<V>(cache: Map<string, V>, key: string, value: V): void {
 function pageSizeOf(requested: number | undefined): number {
   if (requested === undefined) return MAX_PAGE_SIZE;
   if (!Number.isInteger(requested) || requested < 1) {
-    throw new HubError('ArgumentInvalid', `The page size must be a whole number from 1 to ${MAX_PAGE_SIZE}; got ${requested}.`);
+    throw new HubError('ArgumentInvalid', `The page size must be a whole number from 1 to ${MAX_PAGE_SIZE} - got ${requested}.`);
   }
   return Math.min(requested, MAX_PAGE_SIZE);
 }

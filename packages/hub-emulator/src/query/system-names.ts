@@ -116,7 +116,7 @@ export function resolvePath(written: readonly WrittenSegment[], collection: Coll
     if (index === 0 && collection === 'devices.jobs') {
       throw invalidQuery(
         segment.pos,
-        `devices.jobs has no field '${segment.text}'; job queries can use ${JOB_FIELDS.join(', ')} and cannot reference twin properties`,
+        `devices.jobs has no field '${segment.text}' - job queries can use ${JOB_FIELDS.join(', ')} and cannot reference twin properties`,
       );
     }
     out.push(segment.text);
@@ -135,7 +135,7 @@ function stripCollectionPrefix(written: readonly WrittenSegment[], collection: C
   if (named !== collection) {
     throw invalidQuery(
       first.pos,
-      `the path refers to ${named} but the query reads ${collection}; IoT Hub queries read one collection (no joins)`,
+      `the path refers to ${named} but the query reads ${collection} - IoT Hub queries read one collection (no joins)`,
     );
   }
   const rest = written.slice(named === 'devices' ? 1 : 2);

@@ -11,10 +11,10 @@ export const RESERVED: ReadonlySet<string> = new Set([
 export const UNSUPPORTED_CLAUSES: ReadonlyMap<string, string> = new Map([
   ['JOIN', 'JOIN is not supported: an IoT Hub query reads one collection (devices, devices.modules or devices.jobs)'],
   ['HAVING', 'HAVING is not part of the IoT Hub query language'],
-  ['LIMIT', 'LIMIT is not part of the IoT Hub query language; use SELECT TOP n'],
-  ['OFFSET', 'OFFSET is not part of the IoT Hub query language; page with continuation tokens'],
+  ['LIMIT', 'LIMIT is not part of the IoT Hub query language - use SELECT TOP n'],
+  ['OFFSET', 'OFFSET is not part of the IoT Hub query language - page with continuation tokens'],
   ['UNION', 'UNION is not part of the IoT Hub query language'],
-  ['DISTINCT', 'DISTINCT is not part of the IoT Hub query language; use GROUP BY'],
+  ['DISTINCT', 'DISTINCT is not part of the IoT Hub query language - use GROUP BY'],
 ]);
 
 /** Walks the token list for the parsers: look at the next token, expect one, expect the end. */

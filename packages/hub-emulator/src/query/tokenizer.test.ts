@@ -102,6 +102,76 @@ describe('tokenize', () => {
     ]);
   });
 
+  it('reads [[true]], [[false]], [[null]] after IN/NIN and inside arrays as nested arrays', () => {
+    expect(shapes('x IN [[true]]')).toEqual(['name:x', 'name:IN', '[', '[', 'name:true', ']', ']', 'end']);
+    expect(shapes('x nin [[false], [[null]]]')).toEqual([
+      'name:x',
+      'name:nin',
+      '[',
+      '[',
+      'name:false',
+      ']',
+      ',',
+      '[',
+      '[',
+      'name:null',
+      ']',
+      ']',
+      ']',
+      'end',
+    ]);
+    expect(shapes('x IN [1, [[undefined]]]')).toEqual([
+      'name:x',
+      'name:IN',
+      '[',
+      'number:1',
+      ',',
+      '[',
+      '[',
+      'name:undefined',
+      ']',
+      ']',
+      ']',
+      'end',
+    ]);
+  });
+
+  it('still reads [[...]] as escaped names after a dot, in function arguments and after the array closes', () => {
+    expect(shapes('tags.[[true]]')).toEqual(['name:tags', '.', 'escaped:true', 'end']);
+    expect(shapes('f([[my-prop]], [[null]])')).toEqual(['name:f', '(', 'escaped:my-prop', ',', 'escaped:null', ')', 'end']);
+    expect(shapes("x IN ['a'] AND [[group]] = 1")).toEqual([
+      'name:x',
+      'name:IN',
+      '[',
+      "string:a",
+      ']',
+      'name:AND',
+      'escaped:group',
+      '=',
+      'number:1',
+      'end',
+    ]);
+  });
+
+  it('refuses SQL comments at their position instead of reading -- as two minus signs', () => {
+    expect(errorOf("region = 'US' --comment").message).toBe(
+      "Syntax error at position 15: comments are not supported: '--' starts no comment in the IoT Hub query language",
+    );
+    expect(errorOf('a = 5--1').message).toMatch(/^Syntax error at position 6: comments are not supported/);
+    expect(errorOf('a = 1 /* x */').message).toMatch(/^Syntax error at position 7: comments are not supported: '\/\*'/);
+    expect(errorOf('a = 1 // x').message).toMatch(/^Syntax error at position 7: comments are not supported/);
+    expect(shapes("a = 5 - -1 AND b = '--'")).toEqual(['name:a', '=', 'number:5', '-', '-', 'number:1', 'name:AND', 'name:b', '=', 'string:--', 'end']);
+  });
+
+  it('refuses number literals that are not finite', () => {
+    expect(errorOf('a < 1e400').message).toBe(
+      "Syntax error at position 5: number '1e400' is out of range (it does not fit a 64-bit floating-point number)",
+    );
+    expect(errorOf(`a < 0x${'f'.repeat(300)}`).message).toMatch(/^Syntax error at position 5: number '0xf+\.\.\.' is out of range/);
+    expect(errorOf(`a < ${'9'.repeat(400)}`).message).toMatch(/^Syntax error at position 5: number .* is out of range/);
+    expect(shapes('1.7976931348623157e308 5e-400')).toEqual(['number:1.7976931348623157e+308', 'number:0', 'end']);
+  });
+
   it('reads a dot after a name as a path separator, not as the start of a number', () => {
     expect(shapes('tags.[[1]]')).toEqual(['name:tags', '.', 'escaped:1', 'end']);
     expect(shapes('tags.5')).toEqual(['name:tags', '.', 'number:5', 'end']);
@@ -122,7 +192,7 @@ describe('tokenize', () => {
   });
 
   it('reports a character that is not part of the language', () => {
-    expect(errorOf('x = 1;').message).toBe("Syntax error at position 6: unexpected character ';'");
+    expect(errorOf('x = 1;').message).toBe('Syntax error at position 6: unexpected semicolon: a query is one statement, without a terminator');
     expect(errorOf('x & y').message).toBe("Syntax error at position 3: unexpected character '&'");
   });
 

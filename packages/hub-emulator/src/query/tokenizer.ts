@@ -30,6 +30,12 @@ const NAME_CHAR = /[\p{L}\p{N}_$]/u;
 /** What an escaped name at the start of an expression may contain (else `[[` opens a nested array). */
 const BARE_ESCAPED = /^[^\d\s'",[\]+\-.][^\s'",[\]]*$/u;
 
+/**
+ * SQL comment openers. None can start valid query text (`5 - -3` needs its space), so they are
+ * refused by name rather than read as two minus signs or as `/` and `*`.
+ */
+const COMMENT_STARTS: readonly string[] = ['--', '/*', '//'];
+
 const SYMBOLS: readonly SymbolText[] = ['!=', '<>', '<=', '>=', '(', ')', '[', ']', ',', '.', '*', '+', '-', '/', '%', '=', '<', '>'];
 
 const STRICT_ESCAPES: Readonly<Record<string, string>> = { "'": "'", '"': '"', '\\': '\\' };
@@ -46,6 +52,8 @@ const LOOSE_ESCAPES: Readonly<Record<string, string>> = {
 export function tokenize(text: string, options: TokenizeOptions = {}): Token[] {
   const tokens: Token[] = [];
   const escapes = options.loose === true ? LOOSE_ESCAPES : STRICT_ESCAPES;
+  /** The brackets and parentheses open at this point, innermost last. */
+  const open: Array<'(' | '['> = [];
   let i = 0;
   while (i < text.length) {
     const ch = text[i] as string;
@@ -61,7 +69,7 @@ export function tokenize(text: string, options: TokenizeOptions = {}): Token[] {
       continue;
     }
     if (ch === '[' && text[i + 1] === '[') {
-      const escaped = readEscapedName(text, i, tokens[tokens.length - 1]);
+      const escaped = readEscapedName(text, i, tokens[tokens.length - 1], open[open.length - 1] === '[');
       if (escaped !== undefined) {
         tokens.push(escaped);
         i = escaped.end;
@@ -81,10 +89,18 @@ export function tokenize(text: string, options: TokenizeOptions = {}): Token[] {
       i += name[0].length;
       continue;
     }
+    const comment = COMMENT_STARTS.find((c) => text.startsWith(c, i));
+    if (comment !== undefined) {
+      throw syntaxError(i, `comments are not supported: ${quote(comment)} starts no comment in the IoT Hub query language`);
+    }
     const symbol = SYMBOLS.find((s) => text.startsWith(s, i));
     if (symbol === undefined) {
+      // Error texts cannot carry a semicolon (the Node SDK cuts the message at the second one).
+      if (ch === ';') throw syntaxError(i, 'unexpected semicolon: a query is one statement, without a terminator');
       throw syntaxError(i, `unexpected character ${quote(ch)}`);
     }
+    if (symbol === '(' || symbol === '[') open.push(symbol);
+    else if ((symbol === ')' && open[open.length - 1] === '(') || (symbol === ']' && open[open.length - 1] === '[')) open.pop();
     tokens.push({ type: 'symbol', text: symbol, pos: start });
     i += symbol.length;
   }
@@ -138,7 +154,7 @@ function readNumber(text: string, start: number): Token & { type: 'number' } {
   if (hex !== null) {
     raw = hex[0];
     if (raw.length === 2) throw syntaxError(start, `invalid hexadecimal number ${quote(raw)}: no digits after 0x`);
-    value = parseInt(raw.slice(2), 16);
+    value = Number(raw);
   } else {
     DECIMAL.lastIndex = start;
     raw = (DECIMAL.exec(text) as RegExpExecArray)[0];
@@ -148,17 +164,29 @@ function readNumber(text: string, start: number): Token & { type: 'number' } {
   if (after !== undefined && NAME_CHAR.test(after)) {
     throw syntaxError(start, `invalid number ${quote(text.slice(start, start + raw.length + 1))}`);
   }
+  if (!Number.isFinite(value)) {
+    throw syntaxError(start, `number ${quote(raw)} is out of range (it does not fit a 64-bit floating-point number)`);
+  }
   return { type: 'number', value, raw, pos: start };
 }
 
 /**
- * `[[name]]` is an escaped property name. After a `.` it always is one; at the start of an
- * expression it is one only when its content looks like a name (no quotes, commas, brackets,
- * spaces, leading digit or sign), so that `IN [[1, 2], [3]]` still reads as nested arrays.
+ * `[[name]]` is an escaped property name. After a `.` it always is one. Where only an array
+ * constant can follow - after IN or NIN, or inside an array constant - it never is one, so
+ * `IN [[true]]` and `IN [1, [[null]]]` are nested arrays. Elsewhere at the start of an expression
+ * it is one only when its content looks like a name (no quotes, commas, brackets, spaces, leading
+ * digit or sign), so that `IN [[1, 2], [3]]` still reads as nested arrays.
  */
-function readEscapedName(text: string, start: number, previous: Token | undefined): (Token & { type: 'escaped' }) | undefined {
-  const close = text.indexOf(']]', start + 2);
+function readEscapedName(
+  text: string,
+  start: number,
+  previous: Token | undefined,
+  inArray: boolean,
+): (Token & { type: 'escaped' }) | undefined {
   const afterDot = previous?.type === 'symbol' && previous.text === '.';
+  const afterIn = previous?.type === 'name' && (previous.upper === 'IN' || previous.upper === 'NIN');
+  if (!afterDot && (afterIn || inArray)) return undefined;
+  const close = text.indexOf(']]', start + 2);
   if (close === -1) {
     if (afterDot) throw syntaxError(start, "unterminated escaped name: '[[' without ']]'");
     return undefined;

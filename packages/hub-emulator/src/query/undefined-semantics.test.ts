@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCondition } from './compile-expression.js';
+import { compileCondition, compileValue } from './compile-expression.js';
 import { parseCondition } from './parser.js';
 
 /** Section 5.2 of the reference: a condition holds only when it is Boolean true. */
@@ -90,6 +90,38 @@ describe('undefined and type semantics of conditions', () => {
     expect(holds("NOT (tags.region IN ['EU', 'APAC'])", twin)).toBe(true);
   });
 
+  it('NIN used as a value is the negation of IN, and undefined stays undefined', () => {
+    expect(holds("(tags.region NIN ['EU']) = true", twin)).toBe(true);
+    expect(holds("(tags.region NIN ['US']) = false", twin)).toBe(true);
+    expect(holds("(tags.region NIN ['US']) = true", twin)).toBe(false);
+    expect(holds("(tags.region NIN ['US']) != (tags.region IN ['US'])", twin)).toBe(true);
+    expect(holds("(tags.floor NIN [1, 2]) = (tags.floor IN [3])", twin)).toBe(true);
+    expect(holds("IS_BOOL(tags.region NIN ['US'])", twin)).toBe(true);
+    expect(holds("NOT ((tags.region NIN ['EU']) = false)", twin)).toBe(true);
+    // Undefined operands and mixed-type lists give undefined, which is neither true nor false.
+    expect(holds("IS_BOOL(tags.missing NIN ['US'])", twin)).toBe(false);
+    expect(holds("IS_DEFINED(tags.missing NIN ['US'])", twin)).toBe(false);
+    expect(holds("(tags.missing NIN ['US']) = true", twin)).toBe(false);
+    expect(holds("(tags.missing NIN ['US']) = false", twin)).toBe(false);
+    expect(holds("IS_BOOL(tags.region NIN ['EU', 3])", twin)).toBe(false);
+    expect(holds("IS_BOOL(tags.nested NIN ['EU'])", twin)).toBe(false);
+    expect(holds("(tags.region NIN [['US']]) = false", twin)).toBe(false);
+  });
+
+  it('NIN as a projected value (loose mode): true, false or left undefined', () => {
+    const value = (condition: string, doc: object): unknown => {
+      const ast = parseCondition(condition, { loose: true });
+      return ast.where === undefined ? undefined : compileValue(ast.where)(doc);
+    };
+    expect(value("tags.region NIN ['US']", twin)).toBe(false);
+    expect(value("tags.region NIN ['EU']", twin)).toBe(true);
+    expect(value("tags.region NOT IN ['EU']", twin)).toBe(true);
+    expect(value("tags.missing NIN ['US']", twin)).toBeUndefined();
+    expect(value("tags.region NIN ['EU', 3]", twin)).toBeUndefined();
+    expect(value("tags.region IN ['US']", twin)).toBe(true);
+    expect(value("tags.region IN ['EU']", twin)).toBe(false);
+  });
+
   it('IS_DEFINED is true for null and false only for missing properties', () => {
     expect(holds('IS_DEFINED(tags.nothing)', twin)).toBe(true);
     expect(holds('IS_DEFINED(tags.missing)', twin)).toBe(false);
@@ -102,7 +134,9 @@ describe('undefined and type semantics of conditions', () => {
     expect(holds("tags.region + 1 != 1", twin)).toBe(false);
     expect(holds('tags.floor / 0 = tags.floor / 0', twin)).toBe(false);
     expect(holds('tags.floor * 2 - 1 = 5', twin)).toBe(true);
-    expect(holds('-tags.floor = -3', twin)).toBe(true);
+    expect(holds('0 - tags.floor = -3', twin)).toBe(true);
+    expect(holds('-tags.floor = -3', twin, true)).toBe(true);
+    expect(holds("-tags.region = -3 OR -tags.region != -3", twin, true)).toBe(false);
   });
 
   it('paths read plain objects only: not string lengths, array methods or prototype members', () => {

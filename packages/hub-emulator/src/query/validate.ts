@@ -41,7 +41,7 @@ function validateProjections(ast: QueryAst, projections: readonly Projection[], 
   const names = new Set<string>();
   for (const projection of projections) {
     if (names.has(projection.name)) {
-      throw invalidQuery(projection.pos, `two projections are named '${projection.name}'; give one an alias with AS`);
+      throw invalidQuery(projection.pos, `two projections are named '${projection.name}' - give one an alias with AS`);
     }
     names.add(projection.name);
   }
@@ -102,7 +102,7 @@ function validateProjections(ast: QueryAst, projections: readonly Projection[], 
 function rejectAggregates(expr: Expr, where: string): void {
   const found = findAggregate(expr);
   if (found !== undefined) {
-    throw invalidQuery(found.pos, `${found.name}() is an aggregate; aggregates are only allowed as SELECT items, not in ${where}`);
+    throw invalidQuery(found.pos, `${found.name}() is an aggregate - aggregates are only allowed as SELECT items, not in ${where}`);
   }
 }
 
