@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as ServiceClient, JobClient, Registry } from 'azure-iothub';
 import { startFleet, type Fleet } from '@hubemu/device-agent';
+import type { TwinUpdatedEvent } from '@hubemu/hub-emulator';
 import { startE2eHub } from './hub-fixture.js';
 
 /**
@@ -71,20 +72,39 @@ describe('device management patterns across a fleet', () => {
   });
 
   it('rolls a telemetry configuration out with an automatic device configuration: Pending, then Success everywhere', async () => {
-    await registry.addConfiguration({
-      id: 'telemetry-5m',
-      schemaVersion: '1.0',
-      labels: { purpose: 'telemetry' },
-      content: { deviceContent: { 'properties.desired.telemetryConfig': { configId: 'c5m', sendFrequency: '5m' } } },
-      targetCondition: "tags.model = 'thermostat'",
-      priority: 10,
-      metrics: { queries: { converged: "SELECT deviceId FROM devices WHERE properties.reported.telemetryConfig.configId = 'c5m' AND properties.reported.telemetryConfig.status = 'Success'" } },
-    } as never);
-    await expect.poll(() => groupBy('properties.reported.telemetryConfig.configId'), { timeout: 30_000 }).toEqual({ c5m: FLEET });
+    // Every reported telemetryConfig patch, per device and in order, from the hub's twinUpdated events:
+    // the Pending state lasts a moment only, so polling the twins could miss it.
+    const reports = new Map<string, unknown[]>();
+    const onTwinUpdated = (event: TwinUpdatedEvent): void => {
+      const reported = event.source === 'device' ? event.reported?.telemetryConfig : undefined;
+      if (reported !== undefined) reports.set(event.deviceId, [...(reports.get(event.deviceId) ?? []), reported]);
+    };
+    hub.events.on('twinUpdated', onTwinUpdated);
+    try {
+      await registry.addConfiguration({
+        id: 'telemetry-5m',
+        schemaVersion: '1.0',
+        labels: { purpose: 'telemetry' },
+        content: { deviceContent: { 'properties.desired.telemetryConfig': { configId: 'c5m', sendFrequency: '5m' } } },
+        targetCondition: "tags.model = 'thermostat'",
+        priority: 10,
+        metrics: { queries: { converged: "SELECT deviceId FROM devices WHERE properties.reported.telemetryConfig.configId = 'c5m' AND properties.reported.telemetryConfig.status = 'Success'" } },
+      } as never);
+      await expect.poll(() => groupBy('properties.reported.telemetryConfig.configId'), { timeout: 30_000 }).toEqual({ c5m: FLEET });
+    } finally {
+      hub.events.off('twinUpdated', onTwinUpdated);
+    }
     expect(await groupBy('properties.reported.telemetryConfig.status')).toEqual({ Success: FLEET });
-    // The traffic shows each device went through Pending (with pendingConfig) before Success.
-    const reports = hub.traffic({ deviceId: 'thermostat-2', direction: 'in' }).filter((r) => r.topic.includes('reported') && r.payload.includes('c5m'));
-    expect(reports.map((r) => (JSON.parse(r.payload) as { telemetryConfig: { status: string } }).telemetryConfig.status)).toEqual(['Pending', 'Success']);
+    // Each device first said Pending, still on its old configuration ('0', every 24h), with the one it
+    // was applying in pendingConfig; then Success on the new one, clearing pendingConfig (null removes
+    // it from the twin).
+    for (let n = 1; n <= FLEET; n++) {
+      expect(reports.get(`thermostat-${n}`), `thermostat-${n}`).toEqual([
+        { configId: '0', sendFrequency: '24h', status: 'Pending', pendingConfig: { configId: 'c5m', sendFrequency: '5m' } },
+        { configId: 'c5m', sendFrequency: '5m', status: 'Success', pendingConfig: null },
+      ]);
+      expect(hub.getTwin(`thermostat-${n}`).properties.reported.telemetryConfig).toEqual({ configId: 'c5m', sendFrequency: '5m', status: 'Success' });
+    }
     await expect
       .poll(async () => {
         const { responseBody } = await registry.getConfiguration('telemetry-5m');

@@ -10,6 +10,7 @@ import type { DeviceTable } from './registry/device-table.js';
 export class QueryService {
   private engine: QueryEngine;
   private readonly dirty = new Set<string>();
+  private catching: Promise<void> | undefined;
   private deviceJobs: () => Iterable<DeviceJobRecord> = () => [];
 
   constructor(
@@ -45,9 +46,18 @@ export class QueryService {
 
   /**
    * Hands pending twin changes to the engine in chunks, yielding to the event loop between them, so
-   * a query after a job or a configuration pass over thousands of twins does not stall device traffic.
+   * a query, a job start or a configuration pass after thousands of twin changes does not stall device
+   * traffic. Callers that come while a catch-up is under way share it (one chunk per turn, not one per
+   * caller). When it resolves, at most `chunk` changes are left for the query itself to hand over.
    */
-  async catchUp(chunk = 500): Promise<void> {
+  catchUp(chunk = 500): Promise<void> {
+    this.catching ??= this.drain(chunk).finally(() => {
+      this.catching = undefined;
+    });
+    return this.catching;
+  }
+
+  private async drain(chunk: number): Promise<void> {
     while (this.dirty.size > chunk) {
       let n = 0;
       for (const key of this.dirty) {

@@ -11,6 +11,8 @@ import { targetWhere } from './target-condition.js';
 
 /** The query service, as configurations use it. */
 export interface ConfigurationQueries {
+  /** Brings the query engine up to date with changed twins, yielding to the event loop between chunks. */
+  catchUp(): Promise<void>;
   matchDevices(condition: string | ConditionAst): readonly Twin[];
   matchModules(condition: string): readonly Twin[];
   execute(query: string, page: { pageSize: number; continuation?: string }): { items: unknown[]; continuation?: string };
@@ -58,9 +60,14 @@ interface Plan {
   ledger: TwinLedger | undefined;
 }
 
-/** Configurations by id and creation (an id deleted and created again is another configuration). */
+/** A configuration by id and creation: an id deleted and created again is another configuration. */
+function creationKey(configuration: StoredConfiguration): string {
+  return `${configuration.id}#${configuration.sequence}`;
+}
+
+/** Configurations by id and creation, in precedence order. */
 function signatureOf(configurations: readonly StoredConfiguration[]): string {
-  return configurations.map((c) => `${c.id}#${c.sequence}`).join('|');
+  return configurations.map(creationKey).join('|');
 }
 
 /**
@@ -71,7 +78,8 @@ function signatureOf(configurations: readonly StoredConfiguration[]): string {
  * and counts the metrics. Yields to the event loop every `chunkSize` twins.
  */
 export class ConfigurationEvaluator {
-  private readonly leavesCache = new Map<string, { version: number; leaves: Leaf[] }>();
+  /** Content leaves by creation key (content never changes within one creation). */
+  private readonly leavesCache = new Map<string, readonly Leaf[]>();
 
   constructor(
     private readonly repository: ConfigurationRepository,
@@ -82,6 +90,9 @@ export class ConfigurationEvaluator {
 
   /** Returns the metric results by configuration id (undefined when cancelled part-way). */
   async evaluate(): Promise<Map<string, ConfigurationResults> | undefined> {
+    // Twins changed since the last query reach the query engine in chunks before the targets are matched.
+    await this.queries.catchUp();
+    if (this.options.cancelled()) return undefined;
     const configurations = this.repository.all().sort(byPrecedence);
     const results = new Map<string, ConfigurationResults>();
     const targetsOf = new Map<string, string[]>();
@@ -116,12 +127,23 @@ export class ConfigurationEvaluator {
         if (this.options.cancelled()) return undefined;
       }
     }
+    // The metric queries see the twins this pass wrote: those reach the query engine in chunks too.
+    if (configurations.some((c) => Object.keys(c.metricQueries).length > 0)) {
+      await this.queries.catchUp();
+      if (this.options.cancelled()) return undefined;
+    }
     for (const configuration of configurations) {
       const custom = (results.get(configuration.id) as ConfigurationResults).custom;
       for (const [name, query] of Object.entries(configuration.metricQueries)) custom[name] = this.count(query);
     }
-    for (const id of this.leavesCache.keys()) if (!results.has(id)) this.leavesCache.delete(id);
+    const live = new Set(configurations.map(creationKey));
+    for (const key of this.leavesCache.keys()) if (!live.has(key)) this.leavesCache.delete(key);
     return results;
+  }
+
+  /** Forgets cached content (after the store was emptied, when creation numbers start again). */
+  reset(): void {
+    this.leavesCache.clear();
   }
 
   /** What every twin targeted by the same configurations gets: resolved once per evaluation, not per twin. */
@@ -199,10 +221,9 @@ export class ConfigurationEvaluator {
   }
 
   private leaves(configuration: StoredConfiguration): readonly Leaf[] {
-    const cached = this.leavesCache.get(configuration.id);
-    if (cached && cached.version === configuration.version) return cached.leaves;
-    const leaves = contentLeaves(configuration.content);
-    this.leavesCache.set(configuration.id, { version: configuration.version, leaves });
+    const key = creationKey(configuration);
+    let leaves = this.leavesCache.get(key);
+    if (!leaves) this.leavesCache.set(key, (leaves = contentLeaves(configuration.content)));
     return leaves;
   }
 

@@ -1,12 +1,43 @@
 import type { Collection } from '../store/collection.js';
 import type { StoredConfiguration, TwinLedger } from './configuration-schemas.js';
 
-/** Configurations and the per-twin ledgers, behind the store's `configurations` and `configurationLedger` collections. */
+/** Where the creation counter is kept in the `meta` collection. */
+const SEQUENCE_KEY = 'configurationSequence';
+
+/** The creation numbers a ledger signature (`id#sequence|...`) mentions. */
+function sequencesIn(sig: string | undefined): number[] {
+  if (!sig) return [];
+  return sig.split('|').map((part) => Number(part.slice(part.lastIndexOf('#') + 1))).filter((n) => Number.isSafeInteger(n));
+}
+
+/**
+ * Configurations, the per-twin ledgers and the creation counter, behind the store's `configurations`,
+ * `configurationLedger` and `meta` collections.
+ */
 export class ConfigurationRepository {
   constructor(
     private readonly configurations: Collection<StoredConfiguration>,
     private readonly ledgers: Collection<TwinLedger>,
+    private readonly meta: Collection<string>,
   ) {}
+
+  /**
+   * The next creation number. It only ever increases, and is kept in the store (so across restarts):
+   * a configuration deleted and created again with the same id is another configuration, and the
+   * ledgers that name the old one (`id#sequence`) never match the new one. A store written before the
+   * counter existed starts it above every number its configurations and ledgers use.
+   */
+  nextSequence(): number {
+    const stored = Number(this.meta.get(SEQUENCE_KEY));
+    let last = Number.isSafeInteger(stored) && stored > 0 ? stored : 0;
+    if (last === 0) {
+      for (const configuration of this.configurations.values()) last = Math.max(last, configuration.sequence);
+      for (const ledger of this.ledgers.values()) for (const n of sequencesIn(ledger.sig)) last = Math.max(last, n);
+    }
+    const next = last + 1;
+    this.meta.put(SEQUENCE_KEY, String(next));
+    return next;
+  }
 
   get(id: string): StoredConfiguration | undefined {
     return this.configurations.get(id);

@@ -1,13 +1,11 @@
 import { z } from 'zod';
-import { isJsonObject, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
+import { JsonObjectSchema, LIMITS, nestsDeeperThan, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
 
 /**
  * Automatic device management at the edge (reference 4.6): the Configuration body `PUT
  * /configurations/{id}` takes (as the Node `Registry` sends it, including the read-only fields of a
  * configuration it read back), the testQueries body, and what the hub stores.
  */
-
-const JsonObjectSchema = z.custom<JsonObject>(isJsonObject, { message: 'expected a JSON object' });
 
 /** Configuration ids (reference 3.1): up to 128 lowercase characters, no spaces, none of `& ^ [ ] { } \ | " < > /`. */
 export const ConfigurationIdSchema = z
@@ -20,15 +18,20 @@ export const ConfigurationIdSchema = z
 
 const LabelsSchema = z.record(z.string().min(1).max(128), z.string().max(128, 'a label value is longer than 128 characters'));
 
+/** Content maps twin paths to values that become desired properties: no deeper than a twin allows (plus the content object and a `properties.desired` key's own level); the twin rules check the rest. */
+const ContentSchema = JsonObjectSchema.refine((content) => !nestsDeeperThan(content, LIMITS.maxDepth + 2), {
+  message: `the content nests deeper than a twin's ${LIMITS.maxDepth} levels`,
+});
+
 export const ConfigurationBodySchema = z.looseObject({
   id: z.string().optional(),
   schemaVersion: z.string().nullish(),
   labels: LabelsSchema.nullish(),
   content: z
     .looseObject({
-      deviceContent: JsonObjectSchema.nullish(),
-      moduleContent: JsonObjectSchema.nullish(),
-      modulesContent: JsonObjectSchema.nullish(),
+      deviceContent: ContentSchema.nullish(),
+      moduleContent: ContentSchema.nullish(),
+      modulesContent: ContentSchema.nullish(),
     })
     .nullish(),
   targetCondition: z.string().nullish(),

@@ -1,78 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HubError, type JsonObject, type Twin } from '@hubemu/shared';
-import { HubEvents, type TwinUpdatedEvent } from '../events.js';
-import { QueryService } from '../query-service.js';
-import type { DeviceEntry } from '../registry/device-entry.js';
-import { DeviceTable } from '../registry/device-table.js';
-import { PresenceTracker } from '../registry/presence.js';
-import { RegistryService } from '../registry/registry-service.js';
-import { MemoryStore } from '../store/memory-store.js';
-import { TwinService } from '../twin/twin-service.js';
-import { ConfigurationRepository } from './configuration-repository.js';
-import type { StoredConfiguration, TwinLedger } from './configuration-schemas.js';
-import { ConfigurationService } from './configuration-service.js';
-
-/** A registry, twin service and query service over a memory store, with the configuration service on top. */
-function world(maxConfigurations?: number) {
-  let now = Date.parse('2024-05-01T10:00:00Z');
-  const clock = { now: () => (now += 1) };
-  const store = new MemoryStore();
-  let table: DeviceTable | undefined;
-  const presence = new PresenceTracker(clock, (key) => table?.changed(key));
-  table = new DeviceTable(store.collection<DeviceEntry>('identities'), presence);
-  const events = new HubEvents();
-  const registry = new RegistryService(table, clock, events, () => {});
-  const twins = new TwinService(table, clock, events, {});
-  const query = new QueryService(table, { loose: false, secret: () => 'test' });
-  const t = table;
-  const service = new ConfigurationService({
-    repository: new ConfigurationRepository(store.collection<StoredConfiguration>('configurations'), store.collection<TwinLedger>('configurationLedger')),
-    queries: query,
-    twins: { twin: (key) => t.twin(key), write: (d, m, w, o) => twins.write(d, m, w, o), setStatuses: (d, m, s) => twins.setConfigurations(d, m, s) },
-    clock,
-    options: { intervalMs: 60_000, ...(maxConfigurations === undefined ? {} : { maxConfigurations }), chunkSize: 100 },
-  });
-  const updates: TwinUpdatedEvent[] = [];
-  events.on('twinUpdated', (e) => updates.push(e));
-  return {
-    service,
-    updates,
-    device(deviceId: string, tags: JsonObject = {}, desired?: JsonObject) {
-      registry.createDevice(deviceId, {});
-      twins.updateTwin(deviceId, undefined, { tags, ...(desired ? { properties: { desired } } : {}) }, 'patch', { source: 'service' });
-    },
-    module(deviceId: string, moduleId: string, tags: JsonObject) {
-      registry.putModule(deviceId, moduleId, {});
-      twins.updateTwin(deviceId, moduleId, { tags }, 'patch', { source: 'service' });
-    },
-    tag(deviceId: string, tags: JsonObject) {
-      twins.updateTwin(deviceId, undefined, { tags }, 'patch', { source: 'service' });
-    },
-    twin: (deviceId: string, moduleId?: string): Twin => twins.getTwin(deviceId, moduleId),
-    desired: (deviceId: string, moduleId?: string): JsonObject => {
-      const { $metadata: _m, $version: _v, ...rest } = twins.getTwin(deviceId, moduleId).properties.desired;
-      return rest;
-    },
-    status: (deviceId: string, id: string, moduleId?: string) => twins.getTwin(deviceId, moduleId).configurations?.[id]?.status,
-  };
-}
-
-const deviceConfig = (content: JsonObject, targetCondition: string, priority = 10, metrics?: Record<string, string>) => ({
-  content: { deviceContent: content },
-  targetCondition,
-  priority,
-  ...(metrics ? { metrics: { queries: metrics } } : {}),
-});
-
-function rejection(run: () => unknown): HubError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('expected a HubError');
-}
+import { deviceConfig, rejection, world } from './configuration-world.fixtures.js';
 
 describe('applying a configuration', () => {
   it('sets its content on the targeted twins through the twin service, marks them Applied and counts them', async () => {
@@ -114,6 +41,17 @@ describe('applying a configuration', () => {
     await w.service.evaluateNow();
     expect(w.desired('a')).toEqual({ firmware: '2.0' });
   });
+
+  it('puts back, at the next pass, a property a service patch changed (the configuration owns it), and keeps the others', async () => {
+    const w = world();
+    w.device('a');
+    w.service.put('fw', deviceConfig({ 'properties.desired.firmware': { version: '2.0' } }, '*'));
+    await w.service.evaluateNow();
+    w.patchDesired('a', { firmware: { version: '3.0' }, mine: 1 });
+    expect(w.desired('a')).toEqual({ firmware: { version: '3.0' }, mine: 1 });
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ firmware: { version: '2.0' }, mine: 1 });
+  });
 });
 
 describe('priority', () => {
@@ -126,6 +64,39 @@ describe('priority', () => {
     expect(w.desired('a')).toEqual({ firmware: '2.0-beta' });
     expect(w.twin('a').configurations).toEqual({ base: { status: 'Targeted' }, early: { status: 'Applied' } });
     expect(w.service.get('base').systemMetrics.results).toEqual({ targetedCount: 1, appliedCount: 0 });
+  });
+
+  it('gives a whole value to the higher priority when two configurations set the same content key', async () => {
+    const w = world();
+    w.device('a');
+    w.service.put('l', deviceConfig({ 'properties.desired.fw': { v: 1, url: 'a' } }, '*', 1));
+    w.service.put('h', deviceConfig({ 'properties.desired.fw': { v: 2 } }, '*', 9));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: { v: 2 } });
+    expect(w.twin('a').configurations).toEqual({ h: { status: 'Applied' }, l: { status: 'Targeted' } });
+    expect(w.service.get('l').systemMetrics.results).toEqual({ targetedCount: 1, appliedCount: 0 });
+    expect(w.service.get('h').systemMetrics.results).toEqual({ targetedCount: 1, appliedCount: 1 });
+  });
+
+  it('removes what the lower configuration set inside a content key a higher one takes over', async () => {
+    const w = world();
+    w.device('a');
+    w.service.put('l', deviceConfig({ 'properties.desired.fw': { v: 1, url: 'a' } }, '*', 1));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: { v: 1, url: 'a' } });
+    w.service.put('h', deviceConfig({ 'properties.desired.fw.v': 2 }, '*', 9));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: { v: 2 } });
+    expect(w.status('a', 'l')).toBe('Targeted');
+
+    // Priorities swap back and forth: each time the winner's value is on the twin, whole and alone.
+    w.service.put('l', deviceConfig({ 'properties.desired.fw': { v: 1, url: 'a' } }, '*', 20), '*');
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: { v: 1, url: 'a' } });
+    w.service.put('h', deviceConfig({ 'properties.desired.fw.v': 2 }, '*', 30), '*');
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ fw: { v: 2 } });
+    expect(w.twin('a').configurations).toEqual({ h: { status: 'Applied' }, l: { status: 'Targeted' } });
   });
 
   it('breaks a tie in favour of the most recently created configuration', async () => {
@@ -262,7 +233,7 @@ describe('configuration rules', () => {
   });
 
   it('limits a hub to its maximum of configurations and a configuration to 5 custom metrics', () => {
-    const w = world(2);
+    const w = world({ maxConfigurations: 2 });
     w.service.put('one', deviceConfig({}, '*'));
     w.service.put('two', deviceConfig({}, '*'));
     expect(rejection(() => w.service.put('three', deviceConfig({}, '*'))).errorCode).toBe('IotHubQuotaExceeded');

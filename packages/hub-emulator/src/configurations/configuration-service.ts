@@ -86,6 +86,7 @@ export class ConfigurationService {
   /** After the store was emptied (the embedded `reset()`). */
   reset(): void {
     this.results = new Map();
+    this.evaluator.reset();
   }
 
   /** `PUT /configurations/{id}`: creates without If-Match (409 when it exists), updates with it. */
@@ -139,7 +140,7 @@ export class ConfigurationService {
         priority: input.priority ?? 0,
         createdMs: now,
         lastUpdatedMs: now,
-        sequence: this.nextSequence(),
+        sequence: this.repository.nextSequence(),
         version: 1,
         metricQueries,
       };
@@ -240,12 +241,6 @@ export class ConfigurationService {
     const configuration = this.repository.get(id);
     if (!configuration) throw new HubError('ConfigurationNotFound', `The configuration '${id}' does not exist.`);
     return configuration;
-  }
-
-  private nextSequence(): number {
-    let max = 0;
-    for (const c of this.repository.all()) max = Math.max(max, c.sequence);
-    return max + 1;
   }
 
   /** The one content a configuration carries; edge deployments (`modulesContent`) are refused. */

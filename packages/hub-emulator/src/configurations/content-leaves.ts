@@ -3,9 +3,10 @@ import { HubError, isJsonObject, validateTwinValue, type JsonObject, type JsonVa
 /**
  * A configuration's content as leaves: `{"properties.desired.chiller": {"temperature": 66}}` is the
  * leaf `chiller.temperature = 66` of the desired properties. Objects are walked down to their
- * primitives, arrays, `null` (remove the property) and empty objects, so two configurations compete
- * per property, as the service documents ("if two or more configurations target the same twin path,
- * the content from the highest priority configuration applies").
+ * primitives, arrays, `null` (remove the property) and empty objects, so a patch can set exactly what
+ * differs. Each leaf keeps its content key (`root`): configurations compete per content key, as whole
+ * values ("if two or more configurations target the same twin path, the content from the highest
+ * priority configuration applies"; see resolve-content.ts).
  */
 export interface Leaf {
   /** Segments below `properties.desired`. */

@@ -17,11 +17,28 @@ describe('which configuration sets which property of a twin', () => {
     expect(result.leaves.get('telemetry.interval')?.owner).toBe('b');
   });
 
-  it('partly applies a lower configuration whose object a higher one overrides in part', () => {
+  it('gives a whole value to the higher configuration when both set the same content key; the lower one is only Targeted', () => {
+    const result = resolveContent([config('h', { 'properties.desired.fw': { v: 2 } }), config('l', { 'properties.desired.fw': { v: 1, url: 'a' } })]);
+    expect([...result.leaves.values()].map((l) => [l.key, l.value, l.owner])).toEqual([['fw.v', 2, 'h']]);
+    expect([...result.applied]).toEqual(['h']);
+  });
+
+  it('lets a higher configuration that sets inside a lower one\'s content key take that key whole', () => {
     const result = resolveContent([config('high', { 'properties.desired.chiller.temperature': 70 }), config('low', { 'properties.desired.chiller': { temperature: 66, pressure: 28 } })]);
-    expect(result.leaves.get('chiller.temperature')).toMatchObject({ value: 70, owner: 'high' });
-    expect(result.leaves.get('chiller.pressure')).toMatchObject({ value: 28, owner: 'low' });
-    expect([...result.applied].sort()).toEqual(['high', 'low']);
+    expect([...result.leaves.values()].map((l) => [l.key, l.value, l.owner])).toEqual([['chiller.temperature', 70, 'high']]);
+    expect([...result.applied]).toEqual(['high']);
+  });
+
+  it('merges the content keys that do not compete, and marks a configuration that lost any key Targeted', () => {
+    const result = resolveContent([
+      config('high', { 'properties.desired.fw': { v: 2 } }),
+      config('low', { 'properties.desired.fw': { v: 1, url: 'a' }, 'properties.desired.telemetry': { interval: 5 } }),
+    ]);
+    expect([...result.leaves.values()].map((l) => [l.key, l.value, l.owner])).toEqual([
+      ['fw.v', 2, 'high'],
+      ['telemetry.interval', 5, 'low'],
+    ]);
+    expect([...result.applied]).toEqual(['high']);
   });
 
   it('lets a higher configuration that sets a whole property shadow a lower one that sets inside it', () => {

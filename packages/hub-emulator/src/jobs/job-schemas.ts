@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isJsonObject, JOB_TYPES, type DeviceJobStatistics, type JobMethodCall, type JobStatus, type JobType, type JsonObject } from '@hubemu/shared';
+import { JOB_TYPES, TwinPatchSchema, type TwinPatch, type DeviceJobStatistics, type JobMethodCall, type JobStatus, type JobType } from '@hubemu/shared';
 
 /**
  * The jobs v2 API at the edge (reference 4.5): the body `PUT /jobs/v2/{id}` takes exactly as the
@@ -11,8 +11,6 @@ import { isJsonObject, JOB_TYPES, type DeviceJobStatistics, type JobMethodCall, 
 export type HubJobStatus = Exclude<JobStatus, 'unknown' | 'enqueued'>;
 
 export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
-
-const JsonObjectSchema = z.custom<JsonObject>(isJsonObject, { message: 'expected a JSON object' });
 
 /** Job ids: 1 to 128 printable ASCII characters without `/`, `?`, `#` or spaces (they travel in the URL path). */
 export const JobIdSchema = z
@@ -31,17 +29,7 @@ export const CloudToDeviceMethodSchema = z.looseObject({
 export type CloudToDeviceMethod = z.infer<typeof CloudToDeviceMethodSchema>;
 
 /** The twin patch of a scheduleUpdateTwin job: tags and/or desired properties, with an etag (`*` or absent: any). */
-export const UpdateTwinSchema = z.looseObject({
-  tags: JsonObjectSchema.nullish(),
-  properties: z
-    .looseObject({
-      desired: JsonObjectSchema.nullish(),
-      reported: z.unknown().optional(),
-    })
-    .nullish(),
-  etag: z.string().nullish(),
-});
-export type UpdateTwin = z.infer<typeof UpdateTwinSchema>;
+export type UpdateTwin = TwinPatch;
 
 const StartTimeSchema = z
   .string()
@@ -55,7 +43,7 @@ export const JobRequestSchema = z.looseObject({
   startTime: StartTimeSchema,
   maxExecutionTimeInSeconds: z.number().int().positive('maxExecutionTimeInSeconds must be positive').nullish(),
   cloudToDeviceMethod: CloudToDeviceMethodSchema.nullish(),
-  updateTwin: UpdateTwinSchema.nullish(),
+  updateTwin: TwinPatchSchema.nullish(),
 });
 export type JobRequest = z.infer<typeof JobRequestSchema>;
 

@@ -26,7 +26,7 @@ function fleet(devices: Record<string, { tags?: JsonObject; behaviour?: Behaviou
   const make = (opts: JobServiceOptions): JobService =>
     new JobService({
       repository: new JobRepository(store.collection<StoredJob>('jobs'), store.collection<DeviceJobRecord>('deviceJobs')),
-      targets: { matchDevices: (condition) => twins.filter(compileCondition(parseCondition(condition))) },
+      targets: { catchUp: () => Promise.resolve(), matchDevices: (condition) => twins.filter(compileCondition(parseCondition(condition))) },
       twins: {
         write: (deviceId, _moduleId, write, writeOptions) => {
           if (!(deviceId in devices)) throw new HubError('DeviceNotFound', deviceId);

@@ -16,6 +16,8 @@ export type { JobMethodInvoker, JobTwinWriter } from './job-operations.js';
 
 /** Which devices a job runs on: the twins matching its queryCondition (the query service). */
 export interface JobTargets {
+  /** Brings the query engine up to date with changed twins, yielding to the event loop between chunks. */
+  catchUp(): Promise<void>;
   matchDevices(condition: string): ReadonlyArray<{ deviceId: string }>;
 }
 
@@ -249,8 +251,12 @@ export class JobService {
   }
 
   private async start(jobId: string): Promise<void> {
+    if (this.repository.getJob(jobId)?.status !== 'queued') return;
+    // Twins changed since the last query (thousands after a large job) reach the query engine in
+    // chunks, so matching does not hold the event loop; the job may be cancelled meanwhile.
+    await this.deps.targets.catchUp();
     const job = this.repository.getJob(jobId);
-    if (!job || job.status !== 'queued') return;
+    if (this.closed || !job || job.status !== 'queued') return;
     const now = this.clock.now();
     const deviceIds = this.deps.targets
       .matchDevices(job.queryCondition)

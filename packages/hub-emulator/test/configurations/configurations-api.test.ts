@@ -101,10 +101,19 @@ describe('PUT /configurations/{id}', () => {
     expect(condition.status).toBe(400);
     expect(errorOf(condition).name).toBe('InvalidConfigurationTargetCondition');
   });
+
+  it('refuses content nested absurdly deep with 400, not a crash', async () => {
+    const deep = `${'{"n":'.repeat(15_000)}1${'}'.repeat(15_000)}`;
+    const body = `{"content":{"deviceContent":{"properties.desired.deep":${deep}}},"targetCondition":"*"}`;
+    const answer = await call(hub, { method: 'PUT', path: '/configurations/deep', body });
+    expect(answer.status).toBe(400);
+    expect(errorOf(answer).message).toMatch(/nests deeper/);
+    expect((await call(hub, { method: 'GET', path: '/configurations/deep' })).status).toBe(404);
+  });
 });
 
 describe('priority and retargeting over the wire', () => {
-  it('gives the early ring the higher-priority content and notifies a connected device', async () => {
+  it('gives the early ring the higher-priority content, whole, and notifies a connected device', async () => {
     const device = await connectRaw(hub, 'cfg-0', { subscribe: ['$iothub/twin/PATCH/properties/desired/#'] });
     try {
       const res = await call(hub, {
@@ -114,8 +123,9 @@ describe('priority and retargeting over the wire', () => {
       });
       expect(res.status).toBe(201);
       await expect.poll(() => (desired('cfg-0').firmware as { version?: string } | undefined)?.version, { timeout: 10_000 }).toBe('2.1.0-beta');
-      expect(desired('cfg-0').firmware).toEqual({ version: '2.1.0-beta', url: 'https://example.test/fw.bin' });
-      expect(hub.getTwin('cfg-0').configurations).toEqual({ 'firmware-test': { status: 'Applied' }, 'firmware-early': { status: 'Applied' } });
+      // properties.desired.firmware.version is inside the lower configuration's properties.desired.firmware: the higher one takes it whole.
+      expect(desired('cfg-0').firmware).toEqual({ version: '2.1.0-beta' });
+      expect(hub.getTwin('cfg-0').configurations).toEqual({ 'firmware-test': { status: 'Targeted' }, 'firmware-early': { status: 'Applied' } });
       expect(desired('cfg-2')).toEqual({ firmware: { version: '2.0.1', url: 'https://example.test/fw.bin' } });
       await expect.poll(() => device.messages.map((m) => JSON.parse(m.body) as { firmware?: { version?: string } }).some((p) => p.firmware?.version === '2.1.0-beta'), { timeout: 10_000 }).toBe(true);
     } finally {

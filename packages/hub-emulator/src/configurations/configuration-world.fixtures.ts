@@ -1,0 +1,99 @@
+import { HubError, type JsonObject, type Twin } from '@hubemu/shared';
+import { HubEvents, type TwinUpdatedEvent } from '../events.js';
+import { QueryService } from '../query-service.js';
+import type { DeviceEntry } from '../registry/device-entry.js';
+import { DeviceTable } from '../registry/device-table.js';
+import { PresenceTracker } from '../registry/presence.js';
+import { RegistryService } from '../registry/registry-service.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { TwinService } from '../twin/twin-service.js';
+import { ConfigurationRepository } from './configuration-repository.js';
+import type { StoredConfiguration, TwinLedger } from './configuration-schemas.js';
+import { ConfigurationService } from './configuration-service.js';
+
+export interface WorldOptions {
+  maxConfigurations?: number;
+  /** Twins per chunk of a pass (default 100). */
+  chunkSize?: number;
+}
+
+/** A registry, twin service and query service over a memory store, with the configuration service on top. */
+export function world(options: WorldOptions = {}) {
+  let now = Date.parse('2024-05-01T10:00:00Z');
+  const clock = { now: () => (now += 1) };
+  const store = new MemoryStore();
+  let table: DeviceTable | undefined;
+  const presence = new PresenceTracker(clock, (key) => table?.changed(key));
+  table = new DeviceTable(store.collection<DeviceEntry>('identities'), presence);
+  const events = new HubEvents();
+  const registry = new RegistryService(table, clock, events, () => {});
+  const twins = new TwinService(table, clock, events, {});
+  const query = new QueryService(table, { loose: false, secret: () => 'test' });
+  const t = table;
+  const makeService = (): ConfigurationService =>
+    new ConfigurationService({
+      repository: new ConfigurationRepository(
+        store.collection<StoredConfiguration>('configurations'),
+        store.collection<TwinLedger>('configurationLedger'),
+        store.collection<string>('meta'),
+      ),
+      queries: query,
+      twins: { twin: (key) => t.twin(key), write: (d, m, w, o) => twins.write(d, m, w, o), setStatuses: (d, m, s) => twins.setConfigurations(d, m, s) },
+      clock,
+      options: { intervalMs: 60_000, ...(options.maxConfigurations === undefined ? {} : { maxConfigurations: options.maxConfigurations }), chunkSize: options.chunkSize ?? 100 },
+    });
+  const updates: TwinUpdatedEvent[] = [];
+  events.on('twinUpdated', (e) => updates.push(e));
+  const w = {
+    service: makeService(),
+    store,
+    events,
+    query,
+    updates,
+    /** A new configuration service over the same store, as after a restart of a durable hub. */
+    restart(): ConfigurationService {
+      w.service.stop();
+      w.service = makeService();
+      return w.service;
+    },
+    device(deviceId: string, tags: JsonObject = {}, desired?: JsonObject) {
+      registry.createDevice(deviceId, {});
+      twins.updateTwin(deviceId, undefined, { tags, ...(desired ? { properties: { desired } } : {}) }, 'patch', { source: 'service' });
+    },
+    module(deviceId: string, moduleId: string, tags: JsonObject) {
+      registry.putModule(deviceId, moduleId, {});
+      twins.updateTwin(deviceId, moduleId, { tags }, 'patch', { source: 'service' });
+    },
+    tag(deviceId: string, tags: JsonObject) {
+      twins.updateTwin(deviceId, undefined, { tags }, 'patch', { source: 'service' });
+    },
+    /** A service-side desired patch, as `PATCH /twins/{id}` or a job makes it. */
+    patchDesired(deviceId: string, desired: JsonObject) {
+      twins.updateTwin(deviceId, undefined, { properties: { desired } }, 'patch', { source: 'service' });
+    },
+    twin: (deviceId: string, moduleId?: string): Twin => twins.getTwin(deviceId, moduleId),
+    desired: (deviceId: string, moduleId?: string): JsonObject => {
+      const { $metadata: _m, $version: _v, ...rest } = twins.getTwin(deviceId, moduleId).properties.desired;
+      return rest;
+    },
+    status: (deviceId: string, id: string, moduleId?: string) => twins.getTwin(deviceId, moduleId).configurations?.[id]?.status,
+  };
+  return w;
+}
+
+export const deviceConfig = (content: JsonObject, targetCondition: string, priority = 10, metrics?: Record<string, string>) => ({
+  content: { deviceContent: content },
+  targetCondition,
+  priority,
+  ...(metrics ? { metrics: { queries: metrics } } : {}),
+});
+
+export function rejection(run: () => unknown): HubError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof HubError) return error;
+    throw error;
+  }
+  throw new Error('expected a HubError');
+}
