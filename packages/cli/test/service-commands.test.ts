@@ -88,6 +88,38 @@ describe('hubemu device-identity', { timeout: 60_000 }, () => {
     expect(hub.registry.getDevice('cli-etag-del').deviceId).toBe('cli-etag-del');
   });
 
+  it('deletes with -e, the short form of --etag, when the etag is current', async () => {
+    const created = await hubemu(['device-identity', 'create', '-d', 'cli-etag-short']);
+    hub.registry.updateDevice('cli-etag-short', { status: 'disabled' }, '*');
+    const stale = await hubemu(['device-identity', 'delete', '-d', 'cli-etag-short', '-e', created.json.etag]);
+    expect(stale.code).toBe(2);
+    expect(stale.stderr).toContain('PreconditionFailed (412001)');
+    const current = hub.registry.getDevice('cli-etag-short').etag;
+    const deleted = await hubemu(['device-identity', 'delete', '-d', 'cli-etag-short', '-e', current]);
+    expect(deleted).toMatchObject({ code: 0, stdout: '' });
+    expect(() => hub.registry.getDevice('cli-etag-short')).toThrow();
+  });
+
+  it('takes az\'s --pk and --sk for the keys and --am shared_private_key', async () => {
+    const primary = Buffer.alloc(32, 1).toString('base64');
+    const secondary = Buffer.alloc(32, 2).toString('base64');
+    const run = await hubemu(['device-identity', 'create', '-d', 'cli-pk-sk', '--am', 'shared_private_key', '--pk', primary, '--sk', secondary]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json.authentication).toMatchObject({ type: 'sas', symmetricKey: { primaryKey: primary, secondaryKey: secondary } });
+  });
+
+  it('refuses the x509 auth methods with a clear message and exit code 1, creating nothing', async () => {
+    for (const method of ['x509_ca', 'x509_thumbprint']) {
+      const run = await hubemu(['device-identity', 'create', '-d', 'cli-x509', '--auth-method', method]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`${method} is not supported: hubemu creates devices with SAS keys only`);
+    }
+    const unknown = await hubemu(['device-identity', 'create', '-d', 'cli-x509', '--am', 'password']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('Allowed choices are shared_private_key, x509_thumbprint, x509_ca');
+    expect(() => hub.registry.getDevice('cli-x509')).toThrow();
+  });
+
   it("shows a device's connection string with the primary or secondary key", async () => {
     const created = await hubemu(['device-identity', 'create', '-d', 'cli-cs']);
     const primary = await hubemu(['device-identity', 'connection-string', 'show', '-d', 'cli-cs']);

@@ -83,6 +83,12 @@ describe('HubError', () => {
     expect(error.info).toEqual({ deviceId: 'd1' });
   });
 
+  it('never carries a ";" in its text (Node splits envelope 1 on it): between clauses it becomes " - ", elsewhere ","', () => {
+    expect(new HubError('ArgumentInvalid', 'The header is empty; send a value.').message).toBe('The header is empty - send a value.');
+    expect(new HubError('DeviceNotFound', 'a;b;;c').message).toBe('a,b,,c');
+    expect(toEnvelope2(new HubError('DeviceNotOnline', 'x;\ny'), 't', NOW).message).toBe('x - y');
+  });
+
   it('has empty info by default', () => {
     expect(new HubError('ServerError', 'x').info).toEqual({});
   });
@@ -122,10 +128,11 @@ describe('envelope 1 (REST registry, twin, query, jobs, configurations)', () => 
     });
   });
 
-  it.each(NAMES)('lets the Node SDK split the name back out of Message for %s', (name) => {
-    const body = toEnvelope1(new HubError(name, 'Something went wrong: details; more details.'), 't', NOW);
+  it.each(NAMES)('lets the Node SDK split the name and the whole text out of Message for %s, even a text with ";"', (name) => {
+    const body = toEnvelope1(new HubError(name, "Something went wrong: details; more details on 'a;b'."), 't', NOW);
     expect(sdkErrorName(body.Message)).toBe(wireErrorName(name));
-    expect(Http.parseErrorBody(JSON.stringify(body))).toEqual({ code: wireErrorName(name), message: 'Something went wrong: details' });
+    expect(body.Message.split(';')).toHaveLength(2);
+    expect(Http.parseErrorBody(JSON.stringify(body))).toEqual({ code: wireErrorName(name), message: "Something went wrong: details - more details on 'a,b'." });
   });
 
   it('names a refused query BadRequest on the wire', () => {

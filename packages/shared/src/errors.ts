@@ -57,6 +57,16 @@ export function wireErrorName(name: ErrorCodeName): string {
   return name === 'InvalidQuery' ? 'BadRequest' : name;
 }
 
+/**
+ * Error texts never contain `;`: Node's azure-iothub reads envelope 1's `ErrorCode:<Name>;<text>`
+ * with `split(';')[1]`, so anything after a second `;` would be lost. Authored texts avoid it; this
+ * makes sure of it for texts that quote input (ids may contain `;`): `; ` between clauses becomes
+ * ` - ` and any other `;` becomes `,`.
+ */
+export function withoutSemicolons(text: string): string {
+  return text.replace(/;\s+/g, ' - ').replace(/;/g, ',');
+}
+
 export class HubError extends Error {
   readonly errorCode: ErrorCodeName;
   readonly status: number;
@@ -65,7 +75,7 @@ export class HubError extends Error {
   readonly info: Record<string, unknown>;
 
   constructor(errorCode: ErrorCodeName, message: string, info: Record<string, unknown> = {}) {
-    super(message);
+    super(withoutSemicolons(message));
     this.name = 'HubError';
     this.errorCode = errorCode;
     this.status = ERROR_CODES[errorCode].status;

@@ -8,7 +8,7 @@ export const IDENTITY_ID_PATTERN = /^[A-Za-z0-9\-:.+%_#*?!(),=@;$']{1,128}$/;
 export const IdentityIdSchema = z
   .string()
   .max(LIMITS.idLength, `An id is at most ${LIMITS.idLength} characters.`)
-  .regex(IDENTITY_ID_PATTERN, "An id may contain only ASCII letters, digits and - : . + % _ # * ? ! ( ) , = @ ; $ '");
+  .regex(IDENTITY_ID_PATTERN, "An id may contain only ASCII letters, digits and - : . + % _ # * ? ! ( ) , = @ $ ' and semicolons");
 
 export const SymmetricKeySchema = z.object({
   primaryKey: z.string().nullish(),

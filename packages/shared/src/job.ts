@@ -1,4 +1,4 @@
-import type { JsonObject } from './json.js';
+import type { TwinPatch } from './twin.js';
 
 /** The jobs v2 wire types (reference 4.5), shared by the hub that answers them and the clients that read them. */
 
@@ -35,13 +35,8 @@ export interface JobMethodCall {
   connectTimeoutInSeconds: number;
 }
 
-/** The twin patch a scheduleUpdateTwin job writes (tags and/or desired properties). */
-export interface JobTwinPatch {
-  tags?: JsonObject | null | undefined;
-  properties?: { desired?: JsonObject | null | undefined } | null | undefined;
-  /** `*` (the default) writes whatever the twin's etag; any other value is an If-Match on every twin. */
-  etag?: string | null | undefined;
-}
+/** The twin patch a scheduleUpdateTwin job writes: tags and/or desired properties, and an etag (`*` or absent: any twin). */
+export type JobTwinPatch = TwinPatch;
 
 /** The service's JobResponse: what `PUT`, `GET`, `/cancel` and `/jobs/v2/query` answer with. */
 export interface JobResponse {

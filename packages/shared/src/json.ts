@@ -18,6 +18,23 @@ export function cloneJson<T extends JsonValue>(value: T): T {
   return out as T;
 }
 
+/**
+ * True when `value` nests objects and arrays more than `maxDepth` levels deep (`{}` and `[]` are one
+ * level, a scalar none). It walks without recursion, so it is safe on input of any depth, and it
+ * stops at the first branch that is too deep.
+ */
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: Array<{ node: object; level: number }> = [];
+  if (value !== null && typeof value === 'object') stack.push({ node: value, level: 1 });
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.level > maxDepth) return true;
+    for (const child of Array.isArray(top.node) ? top.node : Object.values(top.node)) {
+      if (child !== null && typeof child === 'object') stack.push({ node: child as object, level: top.level + 1 });
+    }
+  }
+  return false;
+}
+
 /** Parses JSON text; returns `undefined` instead of throwing on malformed input. */
 export function tryParseJson(text: string): { ok: true; value: unknown } | { ok: false; error: string } {
   try {

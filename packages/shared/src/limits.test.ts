@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HubError } from './errors.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { jsonSize, LIMITS, validateSectionSize, validateTwinValue, type TwinSectionName } from './limits.js';
-import { newTwinState, patchSection } from './twin-rules.js';
+import { applyTwinWrite, newTwinState, patchSection, patchTags, replaceSection, replaceTags } from './twin-rules.js';
 
 const PATCH = { allowNull: true } as const;
 const DOCUMENT = { allowNull: false } as const;
@@ -90,6 +90,30 @@ describe('depth', () => {
     expect(() => validateTwinValue('desired', value, PATCH)).not.toThrow();
   });
 
+  it('counts arrays as levels, nested in one another or holding objects', () => {
+    const arrays = (levels: number): JsonValue => JSON.parse(`${'['.repeat(levels)}1${']'.repeat(levels)}`) as JsonValue;
+    expect(() => validateTwinValue('tags', { a: arrays(10) }, DOCUMENT)).not.toThrow();
+    expect(() => validateTwinValue('tags', { a: { b: arrays(9) } }, DOCUMENT)).not.toThrow();
+    for (const doc of [{ a: arrays(11) }, { a: arrays(20) }, { a: { b: arrays(10) } }, { a: [nest(TEN.slice(1))] }]) {
+      expect(refusalOf(doc, 'tags').message).toContain('maximum depth of 10');
+    }
+    expect(refusalOf({ a: arrays(11) }).message).toContain("'a[0][0][0][0][0][0][0][0][0][0]'");
+  });
+
+  it('refuses pathological nesting (thousands of arrays) with a HubError, never a stack overflow, on every write', () => {
+    const deep = JSON.parse(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`) as JsonObject;
+    const state = newTwinState(0);
+    const writes: Array<() => unknown> = [
+      () => validateTwinValue('tags', deep, DOCUMENT),
+      () => patchSection('desired', state.desired, deep, { nowMs: 1 }),
+      () => replaceSection('reported', state.reported, deep, { nowMs: 1 }),
+      () => patchTags(state.tags, deep, { nowMs: 1 }),
+      () => replaceTags(deep, { nowMs: 1 }),
+      () => applyTwinWrite(state, { desired: { replace: deep } }, { nowMs: 1 }),
+    ];
+    for (const write of writes) expect(refusal(write).message).toContain('maximum depth of 10');
+  });
+
   it('counts objects inside arrays as levels', () => {
     const inArray: JsonObject = { list: [nest([...TEN.slice(1), 'eleven'])] };
     expect(refusalOf(inArray).message).toContain('maximum depth of 10');
@@ -172,6 +196,14 @@ describe('values', () => {
     expect(refusalOf({ list: [1, 4503599627370496] }).message).toContain('outside the range');
   });
 
+  it('refuses a huge number such as 1e300 as a number outside the range, not as an integer', () => {
+    for (const value of [1e300, -1e300, 4.6e15]) {
+      const error = refusalOf({ huge: value });
+      expect(error.message).toContain(`the number ${value} of 'huge' is outside the range -4503599627370496 to 4503599627370495`);
+      expect(error.message).not.toContain('integer');
+    }
+  });
+
   it('accepts non-integer numbers of any magnitude below the integer range', () => {
     expect(() => validateTwinValue('desired', { pi: 3.14159, tiny: 1e-300, negative: -0.5 }, PATCH)).not.toThrow();
   });
@@ -198,7 +230,7 @@ describe('arrays', () => {
 
   it('are refused with rejectArrays, at any depth, naming the rule', () => {
     const options = { allowNull: true, rejectArrays: true };
-    expect(refusalOf({ list: [1] }, 'desired', options).message).toContain("'list' is an array; arrays are not supported");
+    expect(refusalOf({ list: [1] }, 'desired', options).message).toContain("'list' is an array, and arrays are not supported");
     expect(refusalOf({ a: { b: [] } }, 'tags', options).message).toContain("'a.b' is an array");
   });
 });
@@ -217,7 +249,7 @@ describe('sizes', () => {
     expect(() => validateSectionSize('desired', { a: 'x'.repeat(4095) })).not.toThrow();
     const error = refusal(() => validateSectionSize('desired', { p: { a: 'x'.repeat(2100), b: 'x'.repeat(2100) } }));
     expect(error.errorCode).toBe('ArgumentInvalid');
-    expect(error.message).toContain("the property 'p' is 4203 bytes; each property is limited to 4096 bytes");
+    expect(error.message).toContain("the property 'p' is 4203 bytes, and each property is limited to 4096 bytes");
   });
 
   it('allow tags of exactly 8 KB and refuse more, naming the limit', () => {

@@ -14,6 +14,8 @@ export const LIMITS = {
   maxInteger: 4503599627370495,
   idLength: 128,
   methodPayloadBytes: 128 * 1024,
+  /** Nesting of a direct-method payload (objects and arrays); Json.NET's default MaxDepth. */
+  methodPayloadDepth: 64,
   queryLength: 8192,
   queryPageSize: 100,
   listDevicesMax: 1000,
@@ -77,9 +79,6 @@ export function validateTwinValue(
 
 /** `depth` is the nesting level of `obj`: 0 for the section itself, 1 for an object value of a top-level property. */
 function walk(section: TwinSectionName, obj: JsonObject, depth: number, path: string, options: TwinLimitOptions & { allowNull: boolean }): void {
-  if (depth > LIMITS.maxDepth) {
-    throw invalid(section, `'${path}' nests deeper than the maximum depth of ${LIMITS.maxDepth} levels.`);
-  }
   for (const key of Object.keys(obj)) {
     const at = path === '' ? key : `${path}.${key}`;
     if (key.length === 0) throw invalid(section, `an empty property name is not allowed (under '${path || 'root'}').`);
@@ -89,9 +88,14 @@ function walk(section: TwinSectionName, obj: JsonObject, depth: number, path: st
   }
 }
 
+/**
+ * `depth` is the level of the object or array holding `value`. An object or an array value is one
+ * level deeper (an array is a level, as an object is), so nesting stops at LIMITS.maxDepth whatever
+ * it is made of and the recursion here, and in every later clone, stays shallow.
+ */
 function checkValue(section: TwinSectionName, value: JsonValue, depth: number, at: string, options: TwinLimitOptions & { allowNull: boolean }): void {
   if (value === null) {
-    if (!options.allowNull) throw invalid(section, `'${at}' is null; null is only allowed in a patch, where it deletes the property.`);
+    if (!options.allowNull) throw invalid(section, `'${at}' is null, and null is only allowed in a patch, where it deletes the property.`);
     return;
   }
   switch (typeof value) {
@@ -100,8 +104,9 @@ function checkValue(section: TwinSectionName, value: JsonValue, depth: number, a
       return;
     case 'number':
       if (!Number.isFinite(value)) throw invalid(section, `'${at}' is not a finite number.`);
-      if (Number.isInteger(value) && (value < LIMITS.minInteger || value > LIMITS.maxInteger)) {
-        throw invalid(section, `the integer value of '${at}' is outside the range ${LIMITS.minInteger} to ${LIMITS.maxInteger}.`);
+      // Every double this large is a whole number, so the range of integers bounds all numbers.
+      if (value < LIMITS.minInteger || value > LIMITS.maxInteger) {
+        throw invalid(section, `the number ${value} of '${at}' is outside the range ${LIMITS.minInteger} to ${LIMITS.maxInteger}.`);
       }
       return;
     case 'boolean':
@@ -109,15 +114,19 @@ function checkValue(section: TwinSectionName, value: JsonValue, depth: number, a
     default:
       break;
   }
+  const level = depth + 1;
+  if (level > LIMITS.maxDepth) {
+    throw invalid(section, `'${at}' nests deeper than the maximum depth of ${LIMITS.maxDepth} levels (objects and arrays each count as a level).`);
+  }
   if (Array.isArray(value)) {
-    if (options.rejectArrays) throw invalid(section, `'${at}' is an array; arrays are not supported.`);
-    for (const item of value) {
-      if (item === null) continue; // null is a value inside an array, not a deletion
-      checkValue(section, item, depth, at, { ...options, allowNull: true });
-    }
+    if (options.rejectArrays) throw invalid(section, `'${at}' is an array, and arrays are not supported.`);
+    value.forEach((item, index) => {
+      if (item === null) return; // null is a value inside an array, not a deletion
+      checkValue(section, item, level, `${at}[${index}]`, { ...options, allowNull: true });
+    });
     return;
   }
-  walk(section, value, depth + 1, at, options);
+  walk(section, value, level, at, options);
 }
 
 /** Checks a section's total size and each top-level property's size after a write. */
@@ -126,10 +135,10 @@ export function validateSectionSize(section: TwinSectionName, doc: JsonObject): 
   for (const key of Object.keys(doc)) {
     const size = key.length + jsonSize(doc[key] as JsonValue);
     if (size > LIMITS.propertyBytes) {
-      throw invalid(section, `the property '${key}' is ${size} bytes; each property is limited to ${LIMITS.propertyBytes} bytes.`);
+      throw invalid(section, `the property '${key}' is ${size} bytes, and each property is limited to ${LIMITS.propertyBytes} bytes.`);
     }
     total += size;
   }
   const limit = SECTION_LIMIT[section];
-  if (total > limit) throw invalid(section, `the ${section} section would be ${total} bytes; the limit is ${limit} bytes.`);
+  if (total > limit) throw invalid(section, `the ${section} section would be ${total} bytes, and the limit is ${limit} bytes.`);
 }

@@ -6,7 +6,14 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
-/** IoT Hub's timestamp shape: UTC, seven fractional digits, `Z`. */
+let lastMs = Number.NaN;
+let lastText = '';
+
+/** IoT Hub's timestamp shape: UTC, seven fractional digits, `Z`. (Many writes share a millisecond: the last one is reused.) */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '0000Z');
+  if (ms !== lastMs) {
+    lastText = `${new Date(ms).toISOString().slice(0, -1)}0000Z`;
+    lastMs = ms;
+  }
+  return lastText;
 }

@@ -34,6 +34,34 @@ export function encodePropertyBag(bag: PropertyBag): string {
     .join('&');
 }
 
+/** The system properties a device sets in a telemetry property bag (reference 1.4), by their names in the service. */
+export const TELEMETRY_SYSTEM_PROPERTIES: Readonly<Record<string, string>> = {
+  '$.mid': 'messageId',
+  '$.cid': 'correlationId',
+  '$.uid': 'userId',
+  '$.to': 'to',
+  '$.ct': 'contentType',
+  '$.ce': 'contentEncoding',
+  '$.exp': 'expiryTimeUtc',
+  '$.ctime': 'creationTimeUtc',
+  '$.ifid': 'interfaceId',
+  '$.sub': 'componentName',
+};
+
+/**
+ * Splits a telemetry property bag into application properties and system properties (`$.`-prefixed;
+ * the known ones renamed as the service names them, e.g. `$.ct` to `contentType`; others keep their key).
+ */
+export function splitTelemetryProperties(bag: PropertyBag): { properties: PropertyBag; systemProperties: PropertyBag } {
+  const properties: PropertyBag = {};
+  const systemProperties: PropertyBag = {};
+  for (const [key, value] of Object.entries(bag)) {
+    if (key.startsWith('$.')) systemProperties[TELEMETRY_SYSTEM_PROPERTIES[key] ?? key] = value;
+    else properties[key] = value;
+  }
+  return { properties, systemProperties };
+}
+
 /** Parses `k=v&...` (URL-encoded). Returns undefined when a part cannot be decoded. */
 export function parsePropertyBag(text: string): PropertyBag | undefined {
   const bag: PropertyBag = {};
@@ -115,6 +143,22 @@ function parseTelemetryTopic(topic: string): ParsedDeviceTopic | undefined {
     : { kind: 'telemetry', deviceId, moduleId: m[2], properties };
 }
 
+/**
+ * May the identity `{deviceId}[/{moduleId}]` publish on `topic`? Twin requests, method responses and
+ * its own telemetry; nothing else (reference 1.4). Whether the request itself is well formed is
+ * `parseDeviceTopic`'s job.
+ */
+export function mayDevicePublish(topic: string, deviceId: string, moduleId?: string): boolean {
+  if (topic.startsWith(TWIN_GET_PREFIX) || topic.startsWith(TWIN_PATCH_REPORTED_PREFIX) || topic.startsWith(METHOD_RESPONSE_PREFIX)) return true;
+  const own = moduleId === undefined ? `devices/${deviceId}/messages/events` : `devices/${deviceId}/modules/${moduleId}/messages/events`;
+  return topic === own || topic.startsWith(`${own}/`);
+}
+
+/** True for the topics the hub itself publishes to devices (twin responses, desired patches, method requests). */
+export function isHubTopic(topic: string): boolean {
+  return topic.startsWith(TWIN_RESPONSE_PREFIX) || topic.startsWith(DESIRED_PATCH_PREFIX) || topic.startsWith(METHOD_REQUEST_PREFIX);
+}
+
 /** Parses a topic the hub sent to a device (used by the device agent). */
 export function parseHubTopic(topic: string): HubTopic | undefined {
   if (topic.startsWith(TWIN_RESPONSE_PREFIX)) {
@@ -159,6 +203,13 @@ export const topics = {
 /** The subscription filters a device or module may use, with the name of what each receives. */
 export type DeviceSubscription = 'twinResponses' | 'desiredPatches' | 'methodRequests' | 'cloudToDevice' | 'moduleInputs';
 
+/** The filters that subscribe to each `$iothub` channel (the desired one with or without the `#`). */
+export const IOTHUB_CHANNEL_FILTERS: Readonly<Record<'twinResponses' | 'desiredPatches' | 'methodRequests', readonly string[]>> = {
+  twinResponses: [TWIN_RESPONSE_FILTER],
+  desiredPatches: [DESIRED_PATCH_FILTER, DESIRED_PATCH_PREFIX],
+  methodRequests: [METHOD_REQUEST_FILTER],
+};
+
 /**
  * Classifies a SUBSCRIBE filter for the identity `{deviceId}[/{moduleId}]`. Returns undefined for any
  * filter the real hub refuses (another device's topics, wildcards at the wrong level, unknown topics).
@@ -168,7 +219,7 @@ export function classifySubscription(filter: string, deviceId: string, moduleId?
     case TWIN_RESPONSE_FILTER:
       return 'twinResponses';
     case DESIRED_PATCH_FILTER:
-    case '$iothub/twin/PATCH/properties/desired/':
+    case DESIRED_PATCH_PREFIX:
       return 'desiredPatches';
     case METHOD_REQUEST_FILTER:
       return 'methodRequests';

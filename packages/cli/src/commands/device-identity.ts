@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { DeviceInput } from '@hubemu/backend';
 import { integerFlag } from '../options.js';
 import { runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
@@ -10,6 +10,18 @@ interface CreateFlags extends ServiceFlags {
   statusReason?: string;
   primaryKey?: string;
   secondaryKey?: string;
+  authMethod: 'shared_private_key';
+}
+
+/** az's `--am` values. hubemu's CLI creates SAS identities only, and says so for the others. */
+const AUTH_METHODS = ['shared_private_key', 'x509_thumbprint', 'x509_ca'];
+
+function authMethodFlag(value: string): 'shared_private_key' {
+  if (value === 'shared_private_key') return value;
+  if (AUTH_METHODS.includes(value)) {
+    throw new InvalidArgumentError(`${value} is not supported: hubemu creates devices with SAS keys only (shared_private_key, the default).`);
+  }
+  throw new InvalidArgumentError(`Allowed choices are ${AUTH_METHODS.join(', ')} (only shared_private_key is supported).`);
 }
 
 interface DeviceFlags extends ServiceFlags {
@@ -42,8 +54,13 @@ export function registerDeviceIdentity(program: Command): void {
       .option('--ee, --edge-enabled', 'mark the device as an IoT Edge device')
       .addOption(new Option('--status <status>', 'enabled or disabled').choices(['enabled', 'disabled']))
       .option('--status-reason <text>', 'why the device has this status')
-      .option('--primary-key <key>', 'primary symmetric key (base64); generated when absent')
-      .option('--secondary-key <key>', 'secondary symmetric key (base64); generated when absent'),
+      .option('--pk, --primary-key <key>', 'primary symmetric key (base64); generated when absent')
+      .option('--sk, --secondary-key <key>', 'secondary symmetric key (base64); generated when absent')
+      .addOption(
+        new Option('--am, --auth-method <method>', 'how the device authenticates: shared_private_key (SAS keys) is the one supported')
+          .argParser(authMethodFlag)
+          .default('shared_private_key'),
+      ),
   ).action((flags: CreateFlags) =>
     runServiceCommand(flags, (client) => {
       const input: DeviceInput = {
@@ -72,7 +89,7 @@ export function registerDeviceIdentity(program: Command): void {
       .command('delete')
       .description('Delete a device and its modules.')
       .addOption(deviceIdOption())
-      .option('--etag <etag>', 'delete only if the identity still has this etag'),
+      .option('-e, --etag <etag>', 'delete only if the identity still has this etag'),
   ).action((flags: DeleteFlags) =>
     runServiceCommand(flags, async (client) => {
       await client.devices.delete(flags.deviceId, flags.etag === undefined ? {} : { etag: flags.etag });

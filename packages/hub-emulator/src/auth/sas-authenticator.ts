@@ -5,6 +5,7 @@ import {
   identityKey,
   parseSasToken,
   sasScopeCovers,
+  sasScopeCoversPath,
   sasSignatureMatches,
   type AccessPolicy,
   type Clock,
@@ -50,13 +51,19 @@ export class SasAuthenticator {
     return entry;
   }
 
-  /** An `Authorization` header of a REST call; the policy must grant `permission`. */
-  authenticateService(header: string | undefined, permission: Permission): ServicePrincipal {
-    if (!header) throw unauthorized('The Authorization header is missing; send a SharedAccessSignature.');
+  /**
+   * An `Authorization` header of a REST call; the policy must grant `permission`. `resource` is what
+   * the call touches, as the service names it below the host (`['devices', id]`, `['devices', id,
+   * 'modules', mid]`); a token whose `sr` is narrower than the host is accepted when it covers that
+   * by path segment. Without `resource` (the default) the call needs a token for the whole hub.
+   */
+  authenticateService(header: string | undefined, permission: Permission, resource: readonly string[] = []): ServicePrincipal {
+    if (!header) throw unauthorized('The Authorization header is missing. Send a SharedAccessSignature.');
     const token = this.parse(header);
     if (token.keyName === undefined) throw unauthorized('A service token must name its shared access policy (skn).');
-    if (!sasScopeCovers(token.resourceUri, this.hostName)) {
-      throw unauthorized(`The token's scope '${token.resourceUri}' does not cover the hub '${this.hostName}'.`);
+    if (!sasScopeCoversPath(token.resourceUri, this.hostName, resource)) {
+      const target = resource.length === 0 ? `the hub '${this.hostName}' (this operation needs a token for the whole hub)` : `'${this.hostName}/${resource.join('/')}'`;
+      throw unauthorized(`The token's scope '${token.resourceUri}' does not cover ${target}.`);
     }
     const policy = findPolicy(this.policies, token.keyName);
     if (!policy) throw unauthorized(`There is no shared access policy named '${token.keyName}'.`);

@@ -29,6 +29,12 @@ export function createApp(hooks: AppHooks): Express {
     if (type === 'entity.parse.failed' || (status === 400 && error instanceof SyntaxError)) {
       return void sendError(res, new HubError('ArgumentInvalid', 'The request body is not valid JSON.'));
     }
+    // The router could not decode a path parameter (`/twins/%ZZ`): a bad request, not a server error.
+    if (error instanceof URIError) return void sendError(res, new HubError('ArgumentInvalid', 'The request path has a malformed %-escape.'));
+    // Any other request the body reader refused (an unsupported Content-Encoding, an aborted upload).
+    if (!(error instanceof HubError) && (error as { expose?: boolean }).expose === true && typeof status === 'number' && status >= 400 && status < 500) {
+      return void sendError(res, new HubError('ArgumentInvalid', `The request could not be read: ${(error as Error).message}`));
+    }
     sendError(res, error);
   });
   return app;

@@ -3,7 +3,7 @@ import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import { applyBulk } from './bulk-devices.js';
 import { BulkRequestSchema, IdentityBodySchema, ListDevicesQuerySchema } from './request-schemas.js';
-import { bodyOf, ifMatchOf, param, parseBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { bodyOf, identityResource, ifMatchOf, param, parseBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface DevicesRouterDeps {
   auth: SasAuthenticator;
@@ -16,8 +16,12 @@ export interface DevicesRouterDeps {
  */
 export function devicesRouter({ auth, registry }: DevicesRouterDeps): Router {
   const router = Router();
+  // The list and the bulk request span the registry: a token for the whole hub.
   const read = requireAuth(auth, ROUTE_PERMISSIONS.registryRead);
   const write = requireAuth(auth, ROUTE_PERMISSIONS.registryWrite);
+  // One device: a token scoped to `host/devices/{id}` (or `host/devices`) will do.
+  const readOne = requireAuth(auth, ROUTE_PERMISSIONS.registryRead, identityResource());
+  const writeOne = requireAuth(auth, ROUTE_PERMISSIONS.registryWrite, identityResource());
 
   router.get('/devices', read, (req, res) => {
     const { top } = parseWith(ListDevicesQuerySchema, { top: req.query.top }, 'query string');
@@ -28,15 +32,15 @@ export function devicesRouter({ auth, registry }: DevicesRouterDeps): Router {
     sendJson(res, 200, applyBulk(registry, bodyOf(BulkRequestSchema, req)));
   });
 
-  router.get('/devices/:deviceId', read, (req, res) => {
+  router.get('/devices/:deviceId', readOne, (req, res) => {
     sendJson(res, 200, registry.getDevice(param(req, 'deviceId')));
   });
 
-  router.put('/devices/:deviceId', write, ...parseBody(IdentityBodySchema, 'device'), (req, res) => {
+  router.put('/devices/:deviceId', writeOne, ...parseBody(IdentityBodySchema, 'device'), (req, res) => {
     sendJson(res, 200, registry.putDevice(param(req, 'deviceId'), bodyOf(IdentityBodySchema, req), ifMatchOf(req)));
   });
 
-  router.delete('/devices/:deviceId', write, (req, res) => {
+  router.delete('/devices/:deviceId', writeOne, (req, res) => {
     registry.deleteDevice(param(req, 'deviceId'), ifMatchOf(req));
     res.status(204).end();
   });

@@ -3,7 +3,7 @@ import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { MethodService } from '../methods/method-service.js';
 import { sendError } from './error-response.js';
 import { MethodBodySchema } from './request-schemas.js';
-import { bodyOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { bodyOf, identityResource, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface MethodsRouterDeps {
   auth: SasAuthenticator;
@@ -18,7 +18,8 @@ export interface MethodsRouterDeps {
  */
 export function methodsRouter({ auth, methods }: MethodsRouterDeps): Router {
   const router = Router();
-  const allowed = requireAuth(auth, ROUTE_PERMISSIONS.methods);
+  // A method call on `/twins/{id}[/modules/{mid}]/methods` touches `devices/{id}[/modules/{mid}]`.
+  const allowed = requireAuth(auth, ROUTE_PERMISSIONS.methods, identityResource());
 
   const invoke = async (req: Request, res: Response): Promise<void> => {
     const moduleId = req.params.moduleId === undefined ? undefined : param(req, 'moduleId');

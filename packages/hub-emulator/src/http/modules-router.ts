@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import { IdentityBodySchema } from './request-schemas.js';
-import { bodyOf, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { bodyOf, identityResource, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface ModulesRouterDeps {
   auth: SasAuthenticator;
@@ -15,10 +15,12 @@ export interface ModulesRouterDeps {
  */
 export function modulesRouter({ auth, registry }: ModulesRouterDeps): Router {
   const router = Router();
-  const read = requireAuth(auth, ROUTE_PERMISSIONS.registryRead);
-  const write = requireAuth(auth, ROUTE_PERMISSIONS.registryWrite);
+  // Tokens scoped to the device (or the module) will do: resources are `devices/{id}[/modules/{mid}]`.
+  const read = requireAuth(auth, ROUTE_PERMISSIONS.registryRead, identityResource());
+  const write = requireAuth(auth, ROUTE_PERMISSIONS.registryWrite, identityResource());
+  const list = requireAuth(auth, ROUTE_PERMISSIONS.registryRead, identityResource('modules'));
 
-  router.get('/devices/:deviceId/modules', read, (req, res) => {
+  router.get('/devices/:deviceId/modules', list, (req, res) => {
     sendJson(res, 200, registry.listModules(param(req, 'deviceId')));
   });
 

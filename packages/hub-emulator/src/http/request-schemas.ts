@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdentityIdSchema, isJsonObject, LIMITS, type JsonObject } from '@hubemu/shared';
+import { IdentityIdSchema, JsonObjectSchema, LIMITS } from '@hubemu/shared';
 
 /**
  * What the REST routes accept, checked at the edge before any service runs. The services validate
@@ -7,11 +7,14 @@ import { IdentityIdSchema, isJsonObject, LIMITS, type JsonObject } from '@hubemu
  * malformed request is a 400 and never a half-applied write.
  *
  * Strictness: bodies the SDKs build from objects they received (a Device, a whole Twin) are loose,
- * read-only fields are ignored as the service ignores them. `properties` of a twin body and the items
- * of a bulk request are strict: an unknown key there is a mistake worth reporting.
+ * read-only fields are ignored as the service ignores them. `properties` of a twin body is strict:
+ * an unknown key there is a mistake worth reporting.
+ *
+ * Bulk items are loose too: unknown fields are ignored, as the real service's JSON deserializer
+ * ignores them. What this file checks of an item (id, importMode, moduleId, eTag) refuses the whole
+ * request; the identity fields (status, authentication, capabilities...) are checked per item by the
+ * registry service, and a bad one is that item's error (400004) while the other items apply.
  */
-
-export const JsonObjectSchema = z.custom<JsonObject>(isJsonObject, { message: 'expected a JSON object' });
 
 /** `PUT /devices/{id}` and `PUT /devices/{id}/modules/{mid}`: an identity object (may be omitted to take every default). */
 export const IdentityBodySchema = JsonObjectSchema.optional();
@@ -24,18 +27,6 @@ export const ListDevicesQuerySchema = z.object({
     .min(1, 'top must be at least 1')
     .max(LIMITS.listDevicesMax, `top must be at most ${LIMITS.listDevicesMax}`)
     .optional(),
-});
-
-/** `PATCH` / `PUT /twins/{id}[/modules/{mid}]`: tags and desired properties; a whole twin from a GET is accepted. */
-export const TwinBodySchema = z.looseObject({
-  tags: JsonObjectSchema.nullish(),
-  properties: z
-    .strictObject({
-      desired: JsonObjectSchema.nullish(),
-      // Read-only from the service: the twin service refuses it in a PATCH and ignores it in a PUT.
-      reported: z.unknown().optional(),
-    })
-    .nullish(),
 });
 
 /** `POST /twins/{id}[/modules/{mid}]/methods`: an object; the method service checks name, timeouts and payload size. */
@@ -52,7 +43,7 @@ const ImportModeSchema = z.string().transform((value, ctx): ImportMode => {
   ctx.addIssue({
     code: 'custom',
     message: twinModes.includes(value.toLowerCase())
-      ? `importMode '${value}' is not supported by hubemu; update twins with PATCH /twins/{id}`
+      ? `importMode '${value}' is not supported by hubemu, update twins with PATCH /twins/{id}`
       : `importMode must be one of ${IMPORT_MODES.join(', ')}`,
   });
   return z.NEVER;
@@ -62,7 +53,7 @@ const ImportModeSchema = z.string().transform((value, ctx): ImportMode => {
 export const ExportImportDeviceSchema = z.looseObject({
   id: IdentityIdSchema,
   importMode: ImportModeSchema,
-  moduleId: z.null({ message: 'bulk module operations are not supported by hubemu; use PUT /devices/{id}/modules/{mid}' }).optional(),
+  moduleId: z.null({ message: 'bulk module operations are not supported by hubemu, use PUT /devices/{id}/modules/{mid}' }).optional(),
   /** The identity etag for the ...IfMatchETag modes (`etag` is accepted too: Node sends the Device's own field). */
   eTag: z.string().nullish(),
   etag: z.string().nullish(),

@@ -29,20 +29,40 @@ export const ROUTE_PERMISSIONS = {
   configurations: ['ServiceConnect'],
 } as const satisfies Record<string, readonly Permission[]>;
 
+/** Which resource a call touches, below the host (see `identityResource`); `[]` is the whole hub. */
+export type ResourceOf = (req: Request) => readonly string[];
+
+/**
+ * The identity a route's `:deviceId` (and `:moduleId`) name, as the service's resource URIs do:
+ * `devices/{id}[/modules/{mid}]`, so `/twins/d1` and `/twins/d1/methods` are `devices/d1`.
+ * `suffix` narrows it further (`['modules']` for the module list of a device).
+ */
+export function identityResource(...suffix: string[]): ResourceOf {
+  return (req) => {
+    const { deviceId, moduleId } = req.params;
+    if (typeof deviceId !== 'string' || deviceId === '') return [];
+    const identity = typeof moduleId === 'string' ? ['devices', deviceId, 'modules', moduleId] : ['devices', deviceId];
+    return [...identity, ...suffix];
+  };
+}
+
 /**
  * Verifies the `Authorization: SharedAccessSignature ...` header and that its policy grants one of
  * `anyOf`. A missing, malformed, expired, foreign or wrongly signed token is 401 IotHubUnauthorized;
  * a valid token whose policy lacks the permission is 401 IotHubUnauthorizedAccess.
+ * `resourceOf` lets a token scoped below the host (`sr=host/devices/d1`) call routes on what it
+ * covers; without it (queries, jobs, configurations, statistics, lists) the token must cover the hub.
  * The principal is left in `res.locals.principal`.
  */
-export function requireAuth(auth: SasAuthenticator, anyOf: readonly Permission[]): RequestHandler {
+export function requireAuth(auth: SasAuthenticator, anyOf: readonly Permission[], resourceOf?: ResourceOf): RequestHandler {
   if (anyOf.length === 0) throw new Error('requireAuth needs at least one permission');
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
+    const resource = resourceOf ? resourceOf(req) : [];
     let lastError: unknown;
     for (const permission of anyOf) {
       try {
-        res.locals.principal = auth.authenticateService(header, permission) satisfies ServicePrincipal;
+        res.locals.principal = auth.authenticateService(header, permission, resource) satisfies ServicePrincipal;
         next();
         return;
       } catch (error) {
@@ -99,7 +119,7 @@ export function bodyOf<S extends z.ZodType>(_schema: S, req: Request): z.output<
 export function ifMatchOf(req: Request): string | undefined {
   const value = req.get('if-match');
   if (value === undefined) return undefined;
-  if (value.trim() === '') throw new HubError('ArgumentInvalid', 'The If-Match header is empty; send a quoted etag or "*".');
+  if (value.trim() === '') throw new HubError('ArgumentInvalid', 'The If-Match header is empty. Send a quoted etag or "*".');
   return value.trim();
 }
 

@@ -2,8 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import { HubError } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { TwinService } from '../twin/twin-service.js';
-import { TwinBodySchema } from './request-schemas.js';
-import { bodyOf, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { TwinPatchSchema } from '@hubemu/shared';
+import { bodyOf, identityResource, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface TwinsRouterDeps {
   auth: SasAuthenticator;
@@ -24,11 +24,12 @@ function moduleIdOf(req: Request): string | undefined {
  */
 export function twinsRouter({ auth, twins }: TwinsRouterDeps): Router {
   const router = Router();
-  const read = requireAuth(auth, ROUTE_PERMISSIONS.twinRead);
-  const write = requireAuth(auth, ROUTE_PERMISSIONS.twinWrite);
+  // `/twins/{id}[/modules/{mid}]` is the resource `devices/{id}[/modules/{mid}]`, as in the service's URIs.
+  const read = requireAuth(auth, ROUTE_PERMISSIONS.twinRead, identityResource());
+  const write = requireAuth(auth, ROUTE_PERMISSIONS.twinWrite, identityResource());
 
   const update = (mode: 'patch' | 'replace') => (req: Request, res: Response) => {
-    const body = bodyOf(TwinBodySchema, req);
+    const body = bodyOf(TwinPatchSchema, req);
     if (body === undefined) throw new HubError('ArgumentNull', 'The twin body is required.');
     const ifMatch = ifMatchOf(req);
     const twin = twins.updateTwin(param(req, 'deviceId'), moduleIdOf(req), body, mode, { source: 'service', ...(ifMatch === undefined ? {} : { ifMatch }) });
@@ -39,8 +40,8 @@ export function twinsRouter({ auth, twins }: TwinsRouterDeps): Router {
     router.get(path, read, (req, res) => {
       sendJson(res, 200, twins.getTwin(param(req, 'deviceId'), moduleIdOf(req)));
     });
-    router.patch(path, write, ...parseBody(TwinBodySchema.optional(), 'twin patch'), update('patch'));
-    router.put(path, write, ...parseBody(TwinBodySchema.optional(), 'twin'), update('replace'));
+    router.patch(path, write, ...parseBody(TwinPatchSchema.optional(), 'twin patch'), update('patch'));
+    router.put(path, write, ...parseBody(TwinPatchSchema.optional(), 'twin'), update('replace'));
   }
 
   return router;

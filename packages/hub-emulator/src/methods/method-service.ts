@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HubError, identityKey, LIMITS, parseWithSchema, topics, tryParseJson, type Clock } from '@hubemu/shared';
+import { HubError, identityKey, LIMITS, nestsDeeperThan, parseWithSchema, topics, tryParseJson, type Clock } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
 import type { DeviceSessions, Session } from '../mqtt/device-sessions.js';
 import type { DeviceTable } from '../registry/device-table.js';
@@ -8,8 +8,12 @@ import type { DeviceTable } from '../registry/device-table.js';
 export const METHOD_NAME_PATTERN = /^[!#%&'*+\-.0-9A-Z^_`a-z|~]{1,128}$/;
 
 export const MethodRequestSchema = z.object({
-  methodName: z.string().regex(METHOD_NAME_PATTERN, 'methodName may contain only printable ASCII without $()<>@,;:\\"/[]?={} and spaces'),
-  payload: z.unknown().optional(),
+  methodName: z.string().regex(METHOD_NAME_PATTERN, 'methodName may contain only printable ASCII without spaces, semicolons or any of $()<>@,:\\"/[]?={}'),
+  // Any JSON, but not nested without end: serialising it must not overflow the stack (400, not 500).
+  payload: z
+    .unknown()
+    .optional()
+    .refine((value) => !nestsDeeperThan(value, LIMITS.methodPayloadDepth), `nests objects and arrays more than ${LIMITS.methodPayloadDepth} levels deep`),
   responseTimeoutInSeconds: z.number().int().min(5).max(300).nullish(),
   connectTimeoutInSeconds: z.number().int().min(0).max(300).nullish(),
 });

@@ -1,14 +1,26 @@
 import { formatTimestamp, identityKey, type Clock } from '@hubemu/shared';
+import type { Collection } from '../store/collection.js';
 import { OFFLINE, type Presence } from './device-entry.js';
 
-/** Connection state and last activity per identity, kept in memory (they change with every message). */
+/**
+ * Connection state and last activity per identity. Kept in memory (activity changes with every
+ * message) and saved at each connect and disconnect, so a restarted hub still knows when a device was
+ * last seen; after a restart every identity is Disconnected until it connects again.
+ */
 export class PresenceTracker {
   private readonly byKey = new Map<string, Presence>();
 
   constructor(
     private readonly clock: Clock,
     private readonly onChange: (key: string) => void,
-  ) {}
+    private readonly saved?: Collection<Presence>,
+  ) {
+    if (!saved) return;
+    for (const key of saved.keys()) {
+      const presence = saved.get(key) as Presence;
+      this.byKey.set(key, { ...presence, connectionState: 'Disconnected' });
+    }
+  }
 
   get(key: string): Presence {
     return this.byKey.get(key) ?? OFFLINE;
@@ -16,18 +28,14 @@ export class PresenceTracker {
 
   connected(deviceId: string, moduleId?: string): void {
     const now = formatTimestamp(this.clock.now());
-    const key = identityKey(deviceId, moduleId);
-    this.byKey.set(key, { connectionState: 'Connected', connectionStateUpdatedTime: now, lastActivityTime: now });
-    this.onChange(key);
+    this.set(identityKey(deviceId, moduleId), { connectionState: 'Connected', connectionStateUpdatedTime: now, lastActivityTime: now });
   }
 
   disconnected(deviceId: string, moduleId?: string): void {
     const key = identityKey(deviceId, moduleId);
     const current = this.byKey.get(key);
     if (!current) return;
-    const now = formatTimestamp(this.clock.now());
-    this.byKey.set(key, { ...current, connectionState: 'Disconnected', connectionStateUpdatedTime: now });
-    this.onChange(key);
+    this.set(key, { ...current, connectionState: 'Disconnected', connectionStateUpdatedTime: formatTimestamp(this.clock.now()) });
   }
 
   activity(deviceId: string, moduleId?: string): void {
@@ -40,9 +48,17 @@ export class PresenceTracker {
 
   forget(key: string): void {
     this.byKey.delete(key);
+    this.saved?.delete(key);
   }
 
   clear(): void {
     this.byKey.clear();
+    this.saved?.clear();
+  }
+
+  private set(key: string, presence: Presence): void {
+    this.byKey.set(key, presence);
+    this.saved?.put(key, { ...presence });
+    this.onChange(key);
   }
 }

@@ -43,6 +43,15 @@ export function validateIdentityId(kind: 'deviceId' | 'moduleId', id: unknown): 
   return parsed.data;
 }
 
+/** A device identity body, checked at the edge: a `deviceId` in it must be the one of the URL (create and update alike). */
+function parseDeviceInput(deviceId: string, body: unknown): DeviceIdentityInput {
+  const input = parseWithSchema(DeviceIdentityInputSchema, body ?? {}, 'identity');
+  if (input.deviceId !== undefined && input.deviceId !== deviceId) {
+    throw new HubError('ArgumentInvalid', `The deviceId in the body ('${input.deviceId}') does not match the URL ('${deviceId}').`);
+  }
+  return input;
+}
+
 type AuthInput = DeviceIdentityInput['authentication'];
 
 /** Resolves the authentication section: empty or missing SAS keys are generated. */
@@ -84,10 +93,7 @@ export class RegistryService {
 
   createDevice(deviceId: string, body: unknown): DeviceIdentity {
     validateIdentityId('deviceId', deviceId);
-    const input = parseWithSchema(DeviceIdentityInputSchema, body ?? {}, 'identity');
-    if (input.deviceId !== undefined && input.deviceId !== deviceId) {
-      throw new HubError('ArgumentInvalid', `The deviceId in the body ('${input.deviceId}') does not match the URL ('${deviceId}').`);
-    }
+    const input = parseDeviceInput(deviceId, body);
     if (this.table.get(deviceId)) throw new HubError('DeviceAlreadyExists', `A device with ID '${deviceId}' is already registered.`);
     const now = this.clock.now();
     const entry: DeviceEntry = {
@@ -111,7 +117,7 @@ export class RegistryService {
   }
 
   updateDevice(deviceId: string, body: unknown, ifMatch: string): DeviceIdentity {
-    const input = parseWithSchema(DeviceIdentityInputSchema, body ?? {}, 'identity');
+    const input = parseDeviceInput(deviceId, body);
     const current = this.requireDevice(deviceId);
     const statusChanged = input.status !== undefined && input.status !== current.status;
     const next: DeviceEntry = {
@@ -127,6 +133,8 @@ export class RegistryService {
     this.events.emit('identityUpdated', { deviceId });
     const keysChanged = next.auth.primaryKey !== current.auth.primaryKey || next.auth.secondaryKey !== current.auth.secondaryKey;
     if (next.status === 'disabled' || keysChanged) this.disconnect(deviceId);
+    // The modules of a disabled device go offline with it (their own keys are unchanged).
+    if (next.status === 'disabled') for (const moduleId of this.moduleIds(deviceId)) this.disconnect(deviceId, moduleId);
     return this.table.identity(deviceId) as DeviceIdentity;
   }
 

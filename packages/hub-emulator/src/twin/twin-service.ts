@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import {
   applyTwinWrite,
   HubError,
@@ -11,21 +10,11 @@ import {
   type Twin,
   type TwinLimitOptions,
   type TwinWrite,
+  TwinPatchSchema,
 } from '@hubemu/shared';
 import type { HubEvents, WriteSource } from '../events.js';
 import { renderDeviceTwin, type DeviceEntry } from '../registry/device-entry.js';
 import type { DeviceTable } from '../registry/device-table.js';
-
-/** The body of `PATCH /twins/{id}` and `PUT /twins/{id}`: read-only fields of a whole twin are ignored. */
-const TwinBodySchema = z
-  .object({
-    tags: z.unknown().optional(),
-    properties: z
-      .object({ desired: z.unknown().optional(), reported: z.unknown().optional() })
-      .loose()
-      .nullish(),
-  })
-  .loose();
 
 export interface TwinWriteOptions {
   ifMatch?: string;
@@ -56,11 +45,11 @@ export class TwinService {
 
   /** `PATCH` (merge) or `PUT` (replace) from the service side: tags and desired only. */
   updateTwin(deviceId: string, moduleId: string | undefined, body: unknown, mode: 'patch' | 'replace', options: TwinWriteOptions): Twin {
-    const parsed = TwinBodySchema.safeParse(body);
+    const parsed = TwinPatchSchema.safeParse(body);
     if (!parsed.success) throw new HubError('ArgumentInvalid', 'The twin body must be a JSON object with tags and/or properties.desired.');
     const { tags, properties } = parsed.data;
     if (mode === 'patch' && properties?.reported !== undefined) {
-      throw new HubError('ArgumentInvalid', 'Reported properties are read-only from the service side; only the device can update them.');
+      throw new HubError('ArgumentInvalid', 'Reported properties are read-only from the service side. Only the device can update them.');
     }
     const write: TwinWrite = {};
     if (tags !== undefined && tags !== null) write.tags = mode === 'patch' ? { patch: tags as JsonObject } : { replace: tags as JsonObject };

@@ -108,3 +108,72 @@ describe('tokens', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('policy tokens scoped below the host', () => {
+  const scoped = (scope: string, policy = 'iothubowner'): string => policyToken(hub, policy, { host: `${hub.hostName}:${hub.ports.https}/${scope}` });
+
+  beforeAll(() => {
+    hub.createDevice('d1');
+    hub.createDevice('d10');
+    hub.registry.putModule('d1', 'm1', {});
+  });
+
+  it('open the calls on the device they cover, its twin, its methods and its modules (twins/{id} is devices/{id})', async () => {
+    const token = scoped('devices/d1');
+    const allowed: Array<Omit<RawCall, 'authorization'>> = [
+      { method: 'GET', path: '/devices/d1' },
+      { method: 'PUT', path: '/devices/d1', headers: { 'If-Match': '"*"' }, body: { statusReason: 'scoped' } },
+      { method: 'GET', path: '/twins/d1' },
+      { method: 'PATCH', path: '/twins/d1', body: { tags: { scoped: true } } },
+      { method: 'GET', path: '/devices/d1/modules' },
+      { method: 'GET', path: '/devices/d1/modules/m1' },
+      { method: 'GET', path: '/twins/d1/modules/m1' },
+    ];
+    for (const request of allowed) {
+      const res = await call(hub, { ...request, authorization: token });
+      expect(res.status, `${request.method} ${request.path}: ${res.text}`).toBe(200);
+    }
+    // The method call gets past authentication: the device is simply offline.
+    const method = await call(hub, { method: 'POST', path: '/twins/d1/methods', body: { methodName: 'm' }, authorization: token });
+    expect(method.json.errorCode).toBe(404103);
+    expect(hub.getTwin('d1').tags).toEqual({ scoped: true });
+  });
+
+  it('let a token for host/devices reach any one device, and a module token only its module', async () => {
+    for (const path of ['/twins/d1', '/twins/d10', '/devices/d1/modules/m1']) {
+      expect((await call(hub, { method: 'GET', path, authorization: scoped('devices') })).status, path).toBe(200);
+    }
+    const moduleToken = scoped('devices/d1/modules/m1');
+    expect((await call(hub, { method: 'GET', path: '/twins/d1/modules/m1', authorization: moduleToken })).status).toBe(200);
+    for (const path of ['/twins/d1', '/devices/d1', '/devices/d1/modules']) {
+      expect((await call(hub, { method: 'GET', path, authorization: moduleToken })).status, path).toBe(401);
+    }
+  });
+
+  const refused: Array<[string, string, Omit<RawCall, 'authorization'>]> = [
+    ['another device', 'devices/d1', { method: 'GET', path: '/twins/d10' }],
+    ['a device whose id only starts with the scope', 'devices/d', { method: 'GET', path: '/devices/d1' }],
+    ['the device with another case', 'devices/D1', { method: 'GET', path: '/twins/d1' }],
+    ['a method on another device', 'devices/d1', { method: 'POST', path: '/twins/d10/methods', body: { methodName: 'm' } }],
+    ['the device list', 'devices', { method: 'GET', path: '/devices' }],
+    ['a bulk request', 'devices', { method: 'POST', path: '/devices', body: [{ id: 'scoped-bulk', importMode: 'create' }] }],
+    ['a query, even on a device named query', 'devices/query', { method: 'POST', path: '/devices/query', body: { query: 'SELECT * FROM devices' } }],
+    ['statistics', 'statistics', { method: 'GET', path: '/statistics/devices' }],
+    ['jobs', 'jobs', { method: 'GET', path: '/jobs/v2/query' }],
+    ['configurations', 'configurations', { method: 'GET', path: '/configurations' }],
+    ['a hub-wide call under a device scope', 'devices/d1', { method: 'GET', path: '/configurations' }],
+  ];
+  for (const [what, scope, request] of refused) {
+    it(`are refused with 401 IotHubUnauthorized for ${what} (sr=host/${scope})`, async () => {
+      const res = await call(hub, { ...request, authorization: scoped(scope) });
+      expect(res.status).toBe(401);
+      expect(errorOf(res)).toMatchObject({ name: 'IotHubUnauthorized', message: expect.stringContaining('does not cover') });
+    });
+  }
+
+  it('still need the permission: a registryRead token scoped to the device cannot patch its twin', async () => {
+    const res = await call(hub, { method: 'PATCH', path: '/twins/d1', body: { tags: { no: true } }, authorization: scoped('devices/d1', 'registryRead') });
+    expect(res.status).toBe(401);
+    expect(errorOf(res).name).toBe('IotHubUnauthorizedAccess');
+  });
+});

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../src/index.js';
 import { BODY_LIMIT_BYTES } from '../../src/http/route-kit.js';
-import { call, errorOf } from './http-helpers.js';
+import { call, errorOf, type RawCall } from './http-helpers.js';
 
 let hub: Hub;
 
@@ -76,6 +76,48 @@ describe('request bodies', () => {
     const res = await call(hub, { method: 'PUT', path: '/devices/plain-text', headers: { 'Content-Type': 'text/plain' }, body: '{"status":"disabled"}' });
     expect(res.status).toBe(200);
     expect(res.json.status).toBe('disabled');
+  });
+
+  it('refuses a path with a malformed %-escape with 400 ArgumentInvalid in envelope 1', async () => {
+    const paths: Array<[RawCall['method'], string]> = [
+      ['GET', '/twins/%ZZ'],
+      ['GET', '/devices/%ZZ'],
+      ['POST', '/twins/%ZZ/methods'],
+      ['GET', '/devices/body-twin/modules/%E0%A4%A'],
+    ];
+    for (const [method, path] of paths) {
+      const res = await call(hub, { method, path, ...(method === 'POST' ? { body: { methodName: 'm' } } : {}) });
+      expect(res.status, path).toBe(400);
+      expect(errorOf(res), path).toMatchObject({ name: 'ArgumentInvalid', header: 'ArgumentInvalid', message: 'The request path has a malformed %-escape.' });
+    }
+  });
+
+  it('refuses a body in an encoding it cannot read with 400 ArgumentInvalid, not 500', async () => {
+    const res = await call(hub, { method: 'PATCH', path: '/twins/body-twin', headers: { 'Content-Encoding': 'compress' }, body: { tags: { a: 1 } } });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).name).toBe('ArgumentInvalid');
+  });
+
+  it('counts nested arrays toward the twin depth limit and refuses pathological nesting with 400, changing nothing', async () => {
+    const before = hub.getTwin('body-twin');
+    const arrays = (levels: number): string => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+    const bodies = [
+      `{"tags":{"a":${arrays(20)}}}`,
+      `{"tags":{"a":${arrays(3000)}}}`,
+      `{"properties":{"desired":{"a":${arrays(3000)}}}}`,
+      `{"properties":{"desired":{"a":${arrays(100_000)}}}}`,
+    ];
+    for (const body of bodies) {
+      for (const method of ['PATCH', 'PUT'] as const) {
+        const res = await call(hub, { method, path: '/twins/body-twin', body });
+        expect(res.status, `${method} ${body.slice(0, 40)}`).toBe(400);
+        expect(errorOf(res)).toMatchObject({ name: 'ArgumentInvalid', message: expect.stringContaining('maximum depth of 10') });
+      }
+    }
+    const ten = await call(hub, { method: 'PATCH', path: '/twins/body-twin', body: `{"tags":{"a":${arrays(10)}}}` });
+    expect(ten.status).toBe(200);
+    expect(ten.json.tags.a).toEqual(JSON.parse(arrays(10)));
+    expect(hub.getTwin('body-twin').properties.desired).toEqual(before.properties.desired);
   });
 
   it('answers an unknown path with 404 NotFound in envelope 1', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../src/index.js';
+import { closed, connectRaw } from '../raw-device.js';
 import { call, errorOf } from './http-helpers.js';
 
 let hub: Hub;
@@ -66,6 +67,41 @@ describe('PUT /devices/{id}', () => {
     const fresh = await call(hub, { method: 'PUT', path: '/devices/upd', headers: { 'If-Match': `"${disabled.json.etag}"` }, body: { status: 'enabled' } });
     expect(fresh.status).toBe(200);
     expect(fresh.json.status).toBe('enabled');
+  });
+
+  it('refuses an update whose body names another deviceId with 400, as create does, and changes nothing', async () => {
+    const created = await call(hub, { method: 'PUT', path: '/devices/upd-mismatch', body: {} });
+    const res = await call(hub, { method: 'PUT', path: '/devices/upd-mismatch', headers: { 'If-Match': '"*"' }, body: { deviceId: 'someone-else', status: 'disabled' } });
+    expect(res.status).toBe(400);
+    expect(errorOf(res)).toMatchObject({ name: 'ArgumentInvalid', message: expect.stringContaining("('someone-else') does not match the URL ('upd-mismatch')") });
+    const after = await call(hub, { method: 'GET', path: '/devices/upd-mismatch' });
+    expect(after.json).toMatchObject({ status: 'enabled', etag: created.json.etag });
+    const createMismatch = await call(hub, { method: 'PUT', path: '/devices/create-mismatch', body: { deviceId: 'someone-else' } });
+    expect(createMismatch.status).toBe(400);
+  });
+
+  it('disconnects the device and every module of it when the device is disabled, and no other identity', async () => {
+    hub.createDevice('dis-parent');
+    hub.createDevice('dis-other');
+    hub.registry.putModule('dis-parent', 'mod-a', {});
+    hub.registry.putModule('dis-parent', 'mod-b', {});
+    hub.registry.putModule('dis-other', 'mod-a', {});
+    const parent = await connectRaw(hub, 'dis-parent');
+    const modA = await connectRaw(hub, 'dis-parent', { moduleId: 'mod-a' });
+    const modB = await connectRaw(hub, 'dis-parent', { moduleId: 'mod-b' });
+    const other = await connectRaw(hub, 'dis-other', { moduleId: 'mod-a' });
+    try {
+      const keys = ['dis-parent', 'dis-parent/mod-a', 'dis-parent/mod-b', 'dis-other/mod-a'];
+      await expect.poll(() => keys.every((key) => hub.connectedDevices().includes(key))).toBe(true);
+      const allClosed = Promise.all([closed(parent.client), closed(modA.client), closed(modB.client)]);
+      const res = await call(hub, { method: 'PUT', path: '/devices/dis-parent', headers: { 'If-Match': '"*"' }, body: { status: 'disabled' } });
+      expect(res.status).toBe(200);
+      await allClosed;
+      await expect.poll(() => hub.connectedDevices().filter((key) => key.startsWith('dis-'))).toEqual(['dis-other/mod-a']);
+      expect(other.client.connected).toBe(true);
+    } finally {
+      await Promise.all([parent, modA, modB, other].map((device) => device.close()));
+    }
   });
 
   it('answers 404 DeviceNotFound when updating a device that does not exist', async () => {
@@ -222,6 +258,27 @@ describe('POST /devices (bulk)', () => {
     const stale = await call(hub, { method: 'POST', path: '/devices', body: [{ id: 'bulk-existing', importMode: 'updateIfMatchETag', eTag: existing.json.etag, status: 'disabled' }] });
     expect(stale.json.errors).toEqual([{ deviceId: 'bulk-existing', errorCode: 412001, errorStatus: expect.stringContaining('PreconditionFailed') }]);
     expect((await call(hub, { method: 'GET', path: '/devices/bulk-existing' })).json.status).toBe('enabled');
+  });
+
+  it('reports an item whose identity fields are wrong as its own 400004 error, ignores unknown fields, and applies the others', async () => {
+    const res = await call(hub, {
+      method: 'POST',
+      path: '/devices',
+      body: [
+        { id: 'bulk-bad-status', importMode: 'create', status: 'sleeping' },
+        { id: 'bulk-unknown-field', importMode: 'create', somethingElse: { nested: true }, status: 'disabled' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toEqual({
+      isSuccessful: false,
+      errors: [{ deviceId: 'bulk-bad-status', errorCode: 400004, errorStatus: expect.stringContaining('status') }],
+      warnings: [],
+    });
+    expect((await call(hub, { method: 'GET', path: '/devices/bulk-bad-status' })).status).toBe(404);
+    const applied = await call(hub, { method: 'GET', path: '/devices/bulk-unknown-field' });
+    expect(applied.json.status).toBe('disabled');
+    expect(applied.json).not.toHaveProperty('somethingElse');
   });
 
   it('updates and deletes by etag, and deletes unconditionally', async () => {

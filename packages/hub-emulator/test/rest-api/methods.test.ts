@@ -108,6 +108,29 @@ describe('POST /twins/{id}/methods', () => {
     }
   });
 
+  it('explains a bad method name in one piece that Node\'s split on ";" keeps whole', async () => {
+    hub.createDevice('m-name');
+    const res = await invoke('m-name', { methodName: 'a;b' });
+    expect(res.status).toBe(400);
+    expect(res.json.Message.split(';')).toHaveLength(2);
+    expect(errorOf(res).message).toContain('semicolons');
+    expect(errorOf(res).message).toContain('$()<>@,:');
+  });
+
+  it('refuses a payload nested more than 64 levels deep with 400, however deep, before contacting the device', async () => {
+    hub.createDevice('m-deep');
+    const nested = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    for (const levels of [65, 3000, 100_000]) {
+      const res = await invoke('m-deep', `{"methodName":"deep","payload":${nested(levels)}}`);
+      expect(res.status, `${levels} levels`).toBe(400);
+      expect(res.json.errorCode).toBe(400004);
+      expect(errorOf(res)).toMatchObject({ name: 'ArgumentInvalid', message: expect.stringContaining('more than 64 levels deep') });
+    }
+    // 64 levels are a payload like any other: the device is offline, so that is the answer.
+    const fine = await invoke('m-deep', `{"methodName":"deep","payload":${nested(64)}}`);
+    expect(fine.json.errorCode).toBe(404103);
+  });
+
   it('invokes a method on a module', async () => {
     hub.createDevice('m-host');
     hub.registry.putModule('m-host', 'filter', {});
