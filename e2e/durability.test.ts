@@ -62,7 +62,7 @@ async function connect(): Promise<mqtt.MqttClient> {
 }
 
 describe('durability', () => {
-  it('keeps every reported patch the hub acknowledged when the process is killed with SIGKILL mid-stream', async () => {
+  it('keeps every reported patch the hub acknowledged (204 or PUBACK) when the process is killed with SIGKILL mid-stream', async () => {
     const first = startHubProcess();
     await waitHealthy();
     const client = await connect();
@@ -74,10 +74,15 @@ describe('durability', () => {
     client.on('error', () => {});
     // Keep many patches in flight, then kill the hub while they are still arriving.
     let sent = 0;
+    let pubacked = 0;
     const pump = setInterval(() => {
       for (let i = 0; i < 20 && client.connected; i++) {
         sent += 1;
-        client.publish(topics.twinPatchReported(String(sent)), JSON.stringify({ counter: sent }));
+        const counter = sent;
+        // Every other patch goes at QoS 1: its PUBACK is an acknowledgement too.
+        client.publish(topics.twinPatchReported(String(counter)), JSON.stringify({ counter }), { qos: counter % 2 === 0 ? 1 : 0 }, (error) => {
+          if (!error && counter % 2 === 0) pubacked = Math.max(pubacked, counter);
+        });
       }
     }, 1);
     await waitFor(() => (acked >= 500 ? true : undefined), 30_000, '500 acknowledged patches');
@@ -85,9 +90,10 @@ describe('durability', () => {
     first.kill('SIGKILL');
     await exited;
     clearInterval(pump);
-    const lastAcked = acked;
+    const lastAcked = Math.max(acked, pubacked);
     client.end(true);
     expect(lastAcked).toBeGreaterThanOrEqual(500);
+    expect(pubacked).toBeGreaterThan(0);
 
     startHubProcess();
     await waitHealthy();

@@ -105,7 +105,8 @@ describe('DeviceClient against a real hub (MQTT over TLS)', () => {
     await expect.poll(() => hub.telemetry({ deviceId: 'int-telemetry' }).length).toBe(1);
     const [message] = hub.telemetry({ deviceId: 'int-telemetry' });
     expect(JSON.parse(message?.body.toString() ?? '')).toEqual({ temperature: 19 });
-    expect(message?.properties).toMatchObject({ source: 'test', '$.ct': 'application/json' });
+    expect(message?.properties).toMatchObject({ source: 'test' });
+    expect(message?.systemProperties).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8' });
   });
 
   it('connects a module identity', async () => {

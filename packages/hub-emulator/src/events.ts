@@ -21,8 +21,10 @@ export interface TwinUpdatedEvent extends IdentityRef {
 }
 
 export interface TelemetryMessage extends IdentityRef {
-  /** Application and system properties from the topic's property bag. */
+  /** Application properties from the topic's property bag (plus `mqtt-retain` for a retained PUBLISH). */
   properties: Record<string, string | null>;
+  /** System properties from the bag (`$.ct` as `contentType`, `$.mid` as `messageId`, ...). */
+  systemProperties: Record<string, string | null>;
   body: Buffer;
   receivedAt: string;
 }
@@ -44,6 +46,7 @@ export interface HubEventMap {
   twinUpdated: [TwinUpdatedEvent];
   telemetry: [TelemetryMessage];
   methodInvoked: [IdentityRef & { methodName: string; status: number; durationMs: number }];
+  /** Every MQTT packet to or from a device, as `hub.traffic()` records it (emitted only while someone listens). */
   mqttTraffic: [MqttTrafficRecord];
   /** A request the hub refused (bad payload, bad topic, failed auth), for debugging. */
   requestRejected: [Partial<IdentityRef> & { plane: 'mqtt' | 'http'; code: string; message: string }];

@@ -25,7 +25,7 @@ import { createBroker } from './mqtt/broker.js';
 import { DeviceRouter } from './mqtt/device-router.js';
 import { DeviceSessions, type Session } from './mqtt/device-sessions.js';
 import { parseHubOptions, type HubOptions, type HubOptionsInput } from './options.js';
-import type { DeviceEntry } from './registry/device-entry.js';
+import type { DeviceEntry, Presence } from './registry/device-entry.js';
 import { DeviceTable } from './registry/device-table.js';
 import { PresenceTracker } from './registry/presence.js';
 import { RegistryService } from './registry/registry-service.js';
@@ -107,7 +107,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
 
   const sessions = new DeviceSessions();
   let table: DeviceTable;
-  const presence = new PresenceTracker(clock, (key) => table.changed(key));
+  const presence = new PresenceTracker(clock, (key) => table.changed(key), store.collection<Presence>('presence'));
   table = new DeviceTable(store.collection<DeviceEntry>('identities'), presence);
 
   const telemetry = new RingBuffer<TelemetryMessage>(options.telemetryBufferSize);
@@ -145,7 +145,11 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   });
   query.setDeviceJobsSource(() => jobs.deviceJobRecords());
   const configurations = new ConfigurationService({
-    repository: new ConfigurationRepository(store.collection<StoredConfiguration>('configurations'), store.collection<TwinLedger>('configurationLedger')),
+    repository: new ConfigurationRepository(
+      store.collection<StoredConfiguration>('configurations'),
+      store.collection<TwinLedger>('configurationLedger'),
+      store.collection<string>('meta'),
+    ),
     queries: query,
     twins: { twin: (key) => table.twin(key), write: (d, m, w, o) => twins.write(d, m, w, o), setStatuses: (d, m, s) => twins.setConfigurations(d, m, s) },
     clock,
@@ -163,7 +167,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   });
 
   let router: DeviceRouter;
-  const { broker, send } = await createBroker({
+  const { broker, handle, send } = await createBroker({
     hostName: options.hostName,
     auth,
     table,
@@ -186,7 +190,11 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     },
   });
   sendToSession = send;
-  router = new DeviceRouter(twins, methods, events, telemetry, send, clock, logger);
+  // Like the real hub, a device that has not subscribed to $iothub/twin/res/# gets no answers (its requests are still carried out).
+  const sendTwinResponse: typeof send = (session, topic, payload) => {
+    if (sessions.isSubscribed(session.key, 'twinResponses')) send(session, topic, payload);
+  };
+  router = new DeviceRouter(twins, methods, events, telemetry, sendTwinResponse, clock, logger);
 
   const seed = options.seed === undefined ? undefined : parseSeed(options.seed);
   if (seed && table.size === 0) applySeed(seed, registry, twins);
@@ -195,7 +203,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, { auth, registry, twins, methods, query, clock, extraRouters: [jobsRouter({ auth, jobs }), configurationsRouter({ auth, configurations })] }) });
   let listeners: Listeners;
   try {
-    listeners = await startListeners(options, tls, app, (stream, req) => void broker.handle(stream, req));
+    listeners = await startListeners(options, tls, app, handle);
   } catch (error) {
     jobs.stop();
     await closeBroker(broker);

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DESIRED_PATCH_FILTER, METHOD_REQUEST_FILTER, TWIN_RESPONSE_FILTER, topics } from '@hubemu/shared';
-import { startHub, type Hub } from '../src/index.js';
+import { startHub, type Hub, type TelemetryMessage } from '../src/index.js';
 import { closed, connectRaw, type RawDevice } from './raw-device.js';
 
 let hub: Hub;
@@ -183,9 +183,53 @@ describe('telemetry', () => {
     const d = await device('d1');
     const event = once(hub.events, 'telemetry');
     d.client.publish(topics.telemetry("d1", { "$.ct": "application/json", alert: "high" }), '{"t":1}', { qos: 1, retain: true });
-    const [message] = (await event) as [{ properties: Record<string, string | null>; body: Buffer }];
-    expect(message.properties).toMatchObject({ '$.ct': 'application/json', alert: 'high', 'mqtt-retain': 'true' });
+    const [message] = (await event) as [TelemetryMessage];
+    expect(message.properties).toEqual({ alert: 'high', 'mqtt-retain': 'true' });
+    expect(message.systemProperties).toEqual({ contentType: 'application/json' });
     expect(message.body.toString()).toBe('{"t":1}');
     expect(hub.telemetry({ deviceId: 'd1' })).toHaveLength(1);
+  });
+
+  it('emits every packet it records as mqttTraffic while someone listens', async () => {
+    const d = await device('d1');
+    const seen: string[] = [];
+    const listener = (record: { direction: string; topic: string }): void => void seen.push(`${record.direction} ${record.topic}`);
+    hub.events.on('mqttTraffic', listener);
+    try {
+      await d.request(topics.twinGet('t'), '', 't');
+      expect(seen).toEqual(['in $iothub/twin/GET/?$rid=t', 'out $iothub/twin/res/200/?$rid=t']);
+    } finally {
+      hub.events.off('mqttTraffic', listener);
+    }
+  });
+});
+
+describe('the MQTT session rules of the real hub', () => {
+  it('has stored a QoS 1 reported patch by the time the PUBACK arrives', async () => {
+    const d = await device('d1');
+    await d.client.publishAsync(topics.twinPatchReported('q1'), JSON.stringify({ firmware: '2.0' }), { qos: 1 });
+    expect(hub.getTwin('d1').properties.reported.firmware).toBe('2.0');
+  });
+
+  it('carries out twin requests from a device that never subscribed to responses, but sends it no answer', async () => {
+    const d = await device('d1', []);
+    await d.client.publishAsync(topics.twinPatchReported('quiet'), JSON.stringify({ quiet: true }), { qos: 1 });
+    await d.client.publishAsync(topics.twinGet('quiet-get'), '', { qos: 1 });
+    expect(hub.getTwin('d1').properties.reported.quiet).toBe(true);
+    expect(hub.traffic({ deviceId: 'd1', direction: 'out' })).toEqual([]);
+  });
+
+  it('grants QoS 1 to a SUBSCRIBE that asks for QoS 2', async () => {
+    const d = await device('d1', []);
+    const granted = await d.client.subscribeAsync(TWIN_RESPONSE_FILTER, { qos: 2 });
+    expect(granted[0]?.qos).toBe(1);
+  });
+
+  it('closes the connection when the SAS token it connected with expires', async () => {
+    hub.createDevice('short-lived');
+    const d = await connectRaw(hub, 'short-lived', { tokenSeconds: 2 });
+    open.push(d);
+    await closed(d.client);
+    await expect.poll(() => hub.connectedDevices()).not.toContain('short-lived');
   });
 });

@@ -11,7 +11,11 @@ export interface RawDevice {
 }
 
 /** A device speaking raw MQTT over TLS to the hub, as any SDK would, with nothing hidden. */
-export async function connectRaw(hub: Hub, deviceId: string, options: { moduleId?: string; subscribe?: string[] } = {}): Promise<RawDevice> {
+export async function connectRaw(
+  hub: Hub,
+  deviceId: string,
+  options: { moduleId?: string; subscribe?: string[]; tokenSeconds?: number } = {},
+): Promise<RawDevice> {
   const cs = parseConnectionString(hub.deviceConnectionString(deviceId, options.moduleId ? { moduleId: options.moduleId } : {}));
   const clientId = options.moduleId ? `${deviceId}/${options.moduleId}` : deviceId;
   const sr = options.moduleId ? `${cs.HostName}/devices/${deviceId}/modules/${options.moduleId}` : `${cs.HostName}/devices/${deviceId}`;
@@ -19,7 +23,7 @@ export async function connectRaw(hub: Hub, deviceId: string, options: { moduleId
     ca: hub.caPem,
     clientId,
     username: `${cs.HostName}/${clientId}/?api-version=2021-04-12`,
-    password: signSasToken(sr, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600),
+    password: signSasToken(sr, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + (options.tokenSeconds ?? 3600)),
     protocolVersion: 4,
     reconnectPeriod: 0,
     clean: true,
@@ -32,7 +36,8 @@ export async function connectRaw(hub: Hub, deviceId: string, options: { moduleId
     const rid = /[?&]\$rid=([^&]*)/.exec(topic)?.[1];
     if (rid !== undefined) waiters.get(decodeURIComponent(rid))?.(message);
   });
-  await client.subscribeAsync(options.subscribe ?? [TWIN_RESPONSE_FILTER], { qos: 0 });
+  const filters = options.subscribe ?? [TWIN_RESPONSE_FILTER];
+  if (filters.length > 0) await client.subscribeAsync(filters, { qos: 0 });
   return {
     client,
     messages,

@@ -1,4 +1,4 @@
-import { isJsonObject, tryParseJson, type JsonObject } from '@hubemu/shared';
+import { DesiredNotificationSchema, DeviceTwinViewSchema, isJsonObject, tryParseJson, type JsonObject } from '@hubemu/shared';
 import { DeviceClientError } from '../errors.js';
 import type { TwinResponse } from './request-tracker.js';
 
@@ -45,8 +45,7 @@ export function twinResponseError(response: TwinResponse, rid: string, what: str
   return undefined;
 }
 
-function section(value: unknown): VersionedSection | undefined {
-  if (!isJsonObject(value)) return undefined;
+function section(value: JsonObject): VersionedSection {
   const version = typeof value.$version === 'number' ? value.$version : 0;
   const { $metadata: _metadata, ...rest } = value;
   return { ...rest, $version: version };
@@ -59,17 +58,15 @@ function section(value: unknown): VersionedSection | undefined {
 export function parseTwinDocument(body: Buffer, rid: string): TwinDocument {
   const parsed = tryParseJson(bodyText(body));
   const root = parsed.ok && isJsonObject(parsed.value) ? parsed.value : undefined;
-  const props = root && isJsonObject(root.properties) && !('desired' in root) ? root.properties : root;
-  const desired = section(props?.desired);
-  const reported = section(props?.reported);
-  if (!desired || !reported) throw new DeviceClientError('ProtocolError', 'The twin GET response is not {desired, reported}.', { rid });
-  return { desired, reported };
+  const view = DeviceTwinViewSchema.safeParse(root && isJsonObject(root.properties) && !('desired' in root) ? root.properties : root);
+  if (!view.success) throw new DeviceClientError('ProtocolError', 'The twin GET response is not {desired, reported}.', { rid });
+  return { desired: section(view.data.desired), reported: section(view.data.reported) };
 }
 
 /** Parses a desired notification; the `$version` comes from the body, else from the topic. */
 export function parseDesiredPatch(body: Buffer, topicVersion: number): DesiredPatch | undefined {
   const parsed = tryParseJson(bodyText(body) || '{}');
-  if (!parsed.ok || !isJsonObject(parsed.value)) return undefined;
-  const version = typeof parsed.value.$version === 'number' ? parsed.value.$version : topicVersion;
-  return { ...parsed.value, $version: version };
+  const patch = parsed.ok ? DesiredNotificationSchema.safeParse(parsed.value) : undefined;
+  if (!patch?.success) return undefined;
+  return { ...patch.data, $version: typeof patch.data.$version === 'number' ? patch.data.$version : topicVersion };
 }

@@ -1,5 +1,7 @@
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, identityKey, type Clock } from '@hubemu/shared';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { classifySubscription, formatTimestamp, HubError, identityKey, isHubTopic, mayDevicePublish, parseSasToken, type Clock } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents, MqttTrafficRecord } from '../events.js';
 import type { Logger } from '../logger.js';
@@ -11,6 +13,9 @@ import type { DeviceSessions, Session } from './device-sessions.js';
 
 /** Largest PUBLISH the hub accepts (D2C limit, 256 KB); larger ones close the connection like the real hub. */
 const MAX_PUBLISH_BYTES = 256 * 1024;
+
+/** Longest delay a Node timer takes (about 24.8 days); a token that lives longer is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface BrokerDeps {
   hostName: string;
@@ -44,19 +49,30 @@ function transportOf(client: Client): string {
  * one client they belong to (`client.publish`), so no device ever sees another's traffic and no
  * publish fans out across thousands of subscribers.
  */
-export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; send: (session: Session, topic: string, payload: string | Buffer) => void }> {
+export interface DeviceBroker {
+  broker: Aedes;
+  /** Serves one MQTT connection (a TLS socket, a plain socket or a WebSocket stream). */
+  handle: (stream: Duplex, req?: IncomingMessage) => void;
+  /** Sends one QoS 0 packet to one session. */
+  send: (session: Session, topic: string, payload: string | Buffer) => void;
+}
+
+export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
   const { sessions, events, clock, logger } = deps;
 
   const record = (session: Session, direction: 'in' | 'out', topic: string, payload: Buffer | string): void => {
-    if (deps.traffic.capacity <= 0) return;
-    deps.traffic.push({
+    const listening = events.listenerCount('mqttTraffic') > 0;
+    if (deps.traffic.capacity <= 0 && !listening) return;
+    const entry: MqttTrafficRecord = {
       deviceId: session.deviceId,
       ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }),
       direction,
       topic,
       payload: typeof payload === 'string' ? payload : payload.toString('utf8'),
       at: formatTimestamp(clock.now()),
-    });
+    };
+    if (deps.traffic.capacity > 0) deps.traffic.push(entry);
+    if (listening) events.emit('mqttTraffic', entry);
   };
 
   const send = (session: Session, topic: string, payload: string | Buffer): void => {
@@ -73,6 +89,31 @@ export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; s
   const detach = (client: Client): void => {
     const session = sessions.detach(client);
     if (session) deps.onDisconnected(session);
+  };
+
+  /** The hub closes a connection when its SAS token expires (reference 1.3); the device reconnects with a new one. */
+  const closeOnExpiry = (client: Client, expiryMs: number): void => {
+    let timer: NodeJS.Timeout;
+    const arm = (): void => {
+      const left = expiryMs - clock.now();
+      if (left <= 0) {
+        logger.info({ clientId: client.id }, 'token expired; closing the connection');
+        client.close();
+        return;
+      }
+      timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
+      timer.unref();
+    };
+    arm();
+    client.conn.once('close', () => clearTimeout(timer));
+  };
+
+  /** Handles what a device published, before aedes acknowledges it: an acknowledged write is a stored write. */
+  const accept = (session: Session, packet: PublishPacket): void => {
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    record(session, 'in', packet.topic, payload);
+    deps.table.presence.activity(session.deviceId, session.moduleId);
+    deps.router().route(session, { topic: packet.topic, payload, retain: packet.retain });
   };
 
   const broker = await Aedes.createBroker({
@@ -92,6 +133,7 @@ export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; s
         const session = sessions.activate(client) as Session;
         deps.onConnected(session);
         client.conn.once('close', () => detach(client));
+        closeOnExpiry(client, (parseSasToken(password.toString('utf8'))?.expiry ?? 0) * 1000);
         done(null, true);
       } catch (thrown) {
         const message = thrown instanceof Error ? thrown.message : String(thrown);
@@ -105,16 +147,17 @@ export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; s
       if (!session) return callback(new Error('Not connected.'));
       if (packet.qos === 2) return callback(new Error('QoS 2 is not supported; the hub closes the connection.'));
       if (packet.payload.length > MAX_PUBLISH_BYTES) return callback(new Error('The message is larger than 256 KB.'));
-      const topic = packet.topic;
-      if (topic.startsWith('$iothub/twin/GET/') || topic.startsWith('$iothub/twin/PATCH/properties/reported/') || topic.startsWith('$iothub/methods/res/')) {
-        return callback(null);
+      if (!mayDevicePublish(packet.topic, session.deviceId, session.moduleId)) {
+        return callback(new Error(`Publishing to '${packet.topic}' is not allowed for ${session.key}.`));
       }
-      const own = session.moduleId === undefined ? `devices/${session.deviceId}/messages/events` : `devices/${session.deviceId}/modules/${session.moduleId}/messages/events`;
-      if (topic === own || topic.startsWith(`${own}/`)) {
-        // RETAIN is not kept: the message is forwarded with an mqtt-retain property instead (reference 1.5).
-        return callback(null);
+      // aedes writes a QoS 1 PUBACK as soon as this returns, so the request is carried out here, first.
+      // RETAIN is not kept: telemetry carries an mqtt-retain property instead (reference 1.5).
+      try {
+        accept(session, packet);
+      } catch (thrown) {
+        logger.error({ deviceId: session.deviceId, topic: packet.topic, err: thrown instanceof Error ? thrown.message : String(thrown) }, 'request failed');
       }
-      return callback(new Error(`Publishing to '${topic}' is not allowed for ${session.key}.`));
+      return callback(null);
     },
     authorizeSubscribe(client, subscription, callback) {
       const session = sessions.ofClient(client);
@@ -123,29 +166,29 @@ export async function createBroker(deps: BrokerDeps): Promise<{ broker: Aedes; s
         logger.debug({ clientId: client.id, topic: subscription.topic }, 'subscription refused');
         return callback(null, null);
       }
-      return callback(null, { ...subscription, qos: subscription.qos > 1 ? 1 : subscription.qos });
+      return callback(null, subscription);
     },
     authorizeForward(client, packet) {
-      // Only the hub's own direct deliveries reach devices; nothing published by one device is forwarded to another.
-      return sessions.ofClient(client) ? packet : null;
-    },
-    published(packet, client, callback) {
-      callback();
-      if (!client) return; // the broker's own publishes
-      const session = sessions.ofClient(client);
-      if (!session) return;
-      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      record(session, 'in', packet.topic, payload);
-      deps.table.presence.activity(session.deviceId, session.moduleId);
-      const route = { topic: packet.topic, payload, retain: packet.retain };
-      setImmediate(() => deps.router().route(session, route));
+      // Only the hub's own deliveries reach devices; what one identity publishes is never forwarded to another (or back).
+      return sessions.ofClient(client) && isHubTopic(packet.topic) ? packet : null;
     },
   });
+
+  const handle = (stream: Duplex, req?: IncomingMessage): void => {
+    const client = broker.handle(stream, req as IncomingMessage);
+    // A SUBSCRIBE asking for QoS 2 is granted QoS 1 (reference 1.5). aedes answers SUBACK with the QoS
+    // asked for, so the request is lowered as it is parsed, before aedes sees it.
+    const parser = (client as unknown as { _parser: { prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void } })._parser;
+    parser.prependListener('packet', (packet) => {
+      if (packet.cmd !== 'subscribe' || !packet.subscriptions) return;
+      for (const subscription of packet.subscriptions) if (subscription.qos > 1) subscription.qos = 1;
+    });
+  };
 
   broker.on('subscribe', (_subs, client) => sessions.subscribed(client));
   broker.on('clientDisconnect', (client) => detach(client));
   broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'));
   broker.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'));
 
-  return { broker, send };
+  return { broker, handle, send };
 }

@@ -25,18 +25,19 @@ export function parseConnectIdentity(clientId: string, username: string | undefi
   }
   const [deviceId, moduleId] = idParts as [string, string | undefined];
   if (!username) throw new HubError('IotHubUnauthorized', 'The MQTT username is required: {hostName}/{deviceId}/?api-version=2021-04-12');
-  const q = username.indexOf('?');
-  const path = q < 0 ? username : username.slice(0, q);
-  const query = new URLSearchParams(q < 0 ? '' : username.slice(q + 1));
-  const segments = path.split('/').filter((s, i, all) => !(s === '' && i === all.length - 1));
-  if (segments.length > 0 && segments[segments.length - 1]?.startsWith('api-version=')) segments.pop();
-  const [host, ...rest] = segments;
+  // The host ends at the first '/'; the identity is the client id itself (device ids may contain '?').
+  const slash = username.indexOf('/');
+  const host = slash < 0 ? username : username.slice(0, slash);
   if (!host || !sameHost(host, hostName)) {
-    throw new HubError('IotHubUnauthorized', `The username's host '${host ?? ''}' is not this hub ('${hostName}').`);
+    throw new HubError('IotHubUnauthorized', `The username's host '${host}' is not this hub ('${hostName}').`);
   }
-  if (rest.join('/') !== clientId) {
-    throw new HubError('IotHubUnauthorized', `The username names '${rest.join('/')}' but the client id is '${clientId}'.`);
+  const rest = slash < 0 ? '' : username.slice(slash + 1);
+  const tail = rest === clientId ? '' : rest.startsWith(`${clientId}/`) ? rest.slice(clientId.length + 1) : undefined;
+  if (tail === undefined || !(tail === '' || tail.startsWith('?') || tail.startsWith('api-version='))) {
+    const named = rest.split(/\/\??api-version=|\/\?/)[0] ?? rest;
+    throw new HubError('IotHubUnauthorized', `The username names '${named}' but the client id is '${clientId}'.`);
   }
+  const query = new URLSearchParams(tail.startsWith('?') ? tail.slice(1) : tail);
   const identity: ConnectIdentity = { deviceId };
   if (moduleId !== undefined) identity.moduleId = moduleId;
   const modelId = query.get('model-id');

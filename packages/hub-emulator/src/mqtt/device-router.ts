@@ -3,6 +3,7 @@ import {
   HubError,
   identityKey,
   parseDeviceTopic,
+  splitTelemetryProperties,
   toEnvelope2,
   toHubError,
   topics,
@@ -70,12 +71,13 @@ export class DeviceRouter {
         this.methods.onResponse(identityKey(deviceId, moduleId), parsed.rid, parsed.status, packet.payload);
         return;
       case 'telemetry': {
-        const properties = { ...parsed.properties };
+        const { properties, systemProperties } = splitTelemetryProperties(parsed.properties);
         if (packet.retain) properties['mqtt-retain'] = 'true';
         const message: TelemetryMessage = {
           deviceId,
           ...(moduleId === undefined ? {} : { moduleId }),
           properties,
+          systemProperties,
           body: packet.payload,
           receivedAt: formatTimestamp(this.clock.now()),
         };

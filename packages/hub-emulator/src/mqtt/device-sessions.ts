@@ -1,5 +1,5 @@
 import type { Client } from 'aedes';
-import { DESIRED_PATCH_FILTER, identityKey, METHOD_REQUEST_FILTER, TWIN_RESPONSE_FILTER } from '@hubemu/shared';
+import { identityKey, IOTHUB_CHANNEL_FILTERS } from '@hubemu/shared';
 
 export interface Session {
   key: string;
@@ -9,13 +9,7 @@ export interface Session {
   transport: string;
 }
 
-type Channel = 'twinResponses' | 'desiredPatches' | 'methodRequests';
-
-const FILTERS: Record<Channel, readonly string[]> = {
-  twinResponses: [TWIN_RESPONSE_FILTER],
-  desiredPatches: [DESIRED_PATCH_FILTER, '$iothub/twin/PATCH/properties/desired/'],
-  methodRequests: [METHOD_REQUEST_FILTER],
-};
+type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS;
 
 function subscriptionsOf(client: Client): Record<string, unknown> {
   return (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions ?? {};
@@ -82,7 +76,7 @@ export class DeviceSessions {
     const session = this.byKey.get(key);
     if (!session) return false;
     const subs = subscriptionsOf(session.client);
-    return FILTERS[channel].some((f) => f in subs);
+    return IOTHUB_CHANNEL_FILTERS[channel].some((f) => f in subs);
   }
 
   /** Called when a client subscribed, so waiters (method calls with a connect timeout) re-check. */

@@ -28,7 +28,7 @@ export interface Collection<T> {
   clear(): void;
 }
 
-export type CollectionName = 'identities' | 'jobs' | 'deviceJobs' | 'configurations' | 'configurationLedger' | 'meta';
+export type CollectionName = 'identities' | 'presence' | 'jobs' | 'deviceJobs' | 'configurations' | 'configurationLedger' | 'meta';
 
 export interface Store {
   collection<T>(name: CollectionName): Collection<T>;
