@@ -37,6 +37,13 @@ async function connectAnswering(hub, ids, concurrency = 100) {
   return clients;
 }
 
+/** Runs per timed twin measurement; the fastest counts. */
+const RUNS = 3;
+
+function fastest(runs) {
+  return runs.reduce((best, run) => (run.ms < best.ms ? run : best));
+}
+
 /** Runs `fn` while a 10 ms ticker records the worst delay of the event loop. */
 async function withLoopDelay(fn) {
   let worst = 0;
@@ -75,21 +82,37 @@ export async function run({ smoke }) {
   for (const id of ids) hub.createDevice(id, { primaryKey: KEY, secondaryKey: KEY, tags: { fleet: 'bench' } });
   const clients = await connectAnswering(hub, ids.filter((_, i) => i % 2 === 0).slice(0, connected));
   try {
-    // Twin updates: N direct writes through the twin service (what the job does per device), then one job.
-    const directTwin = await withLoopDelay(async () => {
-      for (const id of ids) hub.twins.write(id, undefined, { desired: { patch: { direct: 1 } } }, { source: 'service' });
-    });
+    // Twin updates: N direct writes through the twin service (what the job does per device), then the same
+    // as a job. Each is the best of three runs (a shared 2-core machine is noisy); the query engine catches
+    // up between runs, outside the measurement.
+    const directRuns = [];
+    for (let run = 1; run <= RUNS; run++) {
+      directRuns.push(
+        await withLoopDelay(async () => {
+          for (const id of ids) hub.twins.write(id, undefined, { desired: { patch: { direct: run } } }, { source: 'service' });
+        }),
+      );
+      if (run < RUNS) await hub.query.catchUp();
+    }
+    const directTwin = fastest(directRuns);
     // The query engine catches up with the writes above before the next query, in chunks that yield to
     // the event loop (as a job start, a configuration pass and POST /devices/query do); measured on its own.
     const catchUp = await withLoopDelay(async () => {
       await hub.query.catchUp();
       hub.query.matchDevices("tags.fleet = 'bench'");
     });
-    const twinJob = await withLoopDelay(async () => {
-      hub.jobs.create('bench-twin', { type: 'scheduleUpdateTwin', queryCondition: "tags.fleet = 'bench'", updateTwin: { properties: { desired: { viaJob: 1 } }, etag: '*' }, startTime: null });
-      const done = await hub.jobs.whenFinished('bench-twin');
-      if (done.deviceJobStatistics.succeededCount !== count) throw new Error(`twin job: ${JSON.stringify(done.deviceJobStatistics)}`);
-    });
+    const jobRuns = [];
+    for (let run = 1; run <= RUNS; run++) {
+      jobRuns.push(
+        await withLoopDelay(async () => {
+          hub.jobs.create(`bench-twin-${run}`, { type: 'scheduleUpdateTwin', queryCondition: "tags.fleet = 'bench'", updateTwin: { properties: { desired: { viaJob: run } }, etag: '*' }, startTime: null });
+          const done = await hub.jobs.whenFinished(`bench-twin-${run}`);
+          if (done.deviceJobStatistics.succeededCount !== count) throw new Error(`twin job: ${JSON.stringify(done.deviceJobStatistics)}`);
+        }),
+      );
+      await hub.query.catchUp();
+    }
+    const twinJob = { ms: fastest(jobRuns).ms, worstDelayMs: Math.max(...jobRuns.map((r) => r.worstDelayMs)) };
 
     // Direct methods: N calls (offline devices fail at once) with 100 in flight, then the same as one job.
     const request = { methodName: 'ping', payload: null, responseTimeoutInSeconds: 30, connectTimeoutInSeconds: 0 };
@@ -125,7 +148,7 @@ export async function run({ smoke }) {
     return {
       title: 'Jobs and configurations',
       rows: [
-        { name: `twin-update job, ${n} devices`, value: round(twinJob.ms, 0), unit: 'ms', floor: round(directTwin.ms, 0), ratio: round(twinJob.ms / directTwin.ms), note: `floor: ${n} twin-service writes in one loop` },
+        { name: `twin-update job, ${n} devices`, value: round(twinJob.ms, 0), unit: 'ms', floor: round(directTwin.ms, 0), ratio: round(twinJob.ms / directTwin.ms), note: `best of ${RUNS} runs each; floor: ${n} twin-service writes in one loop` },
         { name: `method job, ${n} devices (${connected.toLocaleString('en-US')} online)`, value: round(methodJob.ms, 0), unit: 'ms', floor: round(directMethod.ms, 0), ratio: round(methodJob.ms / directMethod.ms), note: 'floor: the same calls made directly, 100 in flight' },
         { name: 'worst event-loop delay during the twin job', value: round(twinJob.worstDelayMs, 1), unit: 'ms', floor: round(directTwin.worstDelayMs, 1), note: 'floor: the same writes in one synchronous loop, which blocks the loop throughout' },
         { name: 'worst event-loop delay during the method job', value: round(methodJob.worstDelayMs, 1), unit: 'ms' },

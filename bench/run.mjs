@@ -32,7 +32,7 @@ for (const s of sections) {
   for (const r of s.rows) md += `| ${r.name} | ${cell(r.value)} | ${r.unit} | ${cell(r.floor)} | ${cell(r.ratio)} | ${r.note ?? ''} |\n`;
   md += `\n(${s.seconds} s)\n\n`;
 }
-md += `## How to read and reproduce\n\n- \`npm run bench\` runs full size (about 10 minutes); \`npm run bench -- --smoke\` runs small and is what CI does.\n- \`node bench/<name>.mjs [--smoke]\` runs one benchmark and prints JSON.\n- The device-plane floor is a bare aedes broker over the same TLS that answers the same topics with fixed payloads; the hub does authentication, twin rules, validation and persistence on top.\n`;
+md += `## How to read and reproduce\n\n- \`npm run bench\` runs full size (a few minutes); \`npm run bench -- --smoke\` runs small and is what CI does.\n- \`node bench/<name>.mjs [--smoke]\` runs one benchmark and prints JSON.\n- The device-plane floor is a bare aedes broker over the same TLS that answers the same topics with fixed payloads; the hub does authentication, twin rules, validation and persistence on top.\n`;
 if (!smoke || !existsSync(new URL('../docs/benchmarks.md', import.meta.url))) {
   writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), md);
 }

@@ -36,3 +36,13 @@ export async function waitFor<T>(probe: () => T | undefined, timeoutMs = 10_000,
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+/** The error an SDK call rejects with (Microsoft's SDK errors carry `response` and `responseBody`); throws when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<Error & { response?: { statusCode: number }; responseBody?: string }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof Error)) throw new Error('expected the call to fail');
+  return error;
+}

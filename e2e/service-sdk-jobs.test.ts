@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as DeviceClient } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { JobClient, Registry, type Configuration } from 'azure-iothub';
-import { startE2eHub, waitFor } from './hub-fixture.js';
+import { startE2eHub, waitFor, rejection } from './hub-fixture.js';
 
 /**
  * Jobs and automatic device configurations driven the way a back end does it with Microsoft's
@@ -62,15 +62,6 @@ afterAll(async () => {
   for (const client of clients.values()) await client.close();
   await hub?.dispose();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { response?: { statusCode: number }; responseBody?: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof Error)) throw new Error('expected the call to fail');
-  return error;
-}
 
 async function getJob(jobId: string): Promise<JobResponse> {
   return (await jobs.getJob(jobId)).jobStatus as JobResponse;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as DeviceClient } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { Client as ServiceClient, Registry } from 'azure-iothub';
-import { startE2eHub } from './hub-fixture.js';
+import { startE2eHub, rejection } from './hub-fixture.js';
 
 // Microsoft's service SDK on the real port 443, trusting the hub's CA through NODE_EXTRA_CA_CERTS.
 let hub: Awaited<ReturnType<typeof startE2eHub>>;
@@ -15,15 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await hub.dispose();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { response?: { statusCode: number }; responseBody?: string }> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof Error)) throw new Error('expected the call to fail');
-  return error;
-}
 
 async function openDevice(deviceId: string, primaryKey: string): Promise<DeviceClient> {
   const client = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=${deviceId};SharedAccessKey=${primaryKey}`, Mqtt);

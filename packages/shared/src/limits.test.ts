@@ -3,22 +3,13 @@ import { HubError } from './errors.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { jsonSize, LIMITS, validateSectionSize, validateTwinValue, type TwinSectionName } from './limits.js';
 import { applyTwinWrite, newTwinState, patchSection, patchTags, replaceSection, replaceTags } from './twin-rules.js';
+import { hubErrorOf } from './hub-error.fixtures.js';
 
 const PATCH = { allowNull: true } as const;
 const DOCUMENT = { allowNull: false } as const;
 
-function refusal(fn: () => unknown): HubError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('expected a HubError to be thrown');
-}
-
 function refusalOf(doc: unknown, section: TwinSectionName = 'desired', options: { allowNull: boolean; rejectArrays?: boolean } = PATCH): HubError {
-  return refusal(() => validateTwinValue(section, doc, options));
+  return hubErrorOf(() => validateTwinValue(section, doc, options));
 }
 
 /** `{ one: { two: ... { [last]: { property: 'value' } } } }`: one object per name, then a leaf. */
@@ -111,7 +102,7 @@ describe('depth', () => {
       () => replaceTags(deep, { nowMs: 1 }),
       () => applyTwinWrite(state, { desired: { replace: deep } }, { nowMs: 1 }),
     ];
-    for (const write of writes) expect(refusal(write).message).toContain('maximum depth of 10');
+    for (const write of writes) expect(hubErrorOf(write).message).toContain('maximum depth of 10');
   });
 
   it('counts objects inside arrays as levels', () => {
@@ -247,7 +238,7 @@ describe('sizes', () => {
 
   it('allow a property of exactly 4 KB and refuse one over it, naming the limit', () => {
     expect(() => validateSectionSize('desired', { a: 'x'.repeat(4095) })).not.toThrow();
-    const error = refusal(() => validateSectionSize('desired', { p: { a: 'x'.repeat(2100), b: 'x'.repeat(2100) } }));
+    const error = hubErrorOf(() => validateSectionSize('desired', { p: { a: 'x'.repeat(2100), b: 'x'.repeat(2100) } }));
     expect(error.errorCode).toBe('ArgumentInvalid');
     expect(error.message).toContain("the property 'p' is 4203 bytes, and each property is limited to 4096 bytes");
   });
@@ -255,7 +246,7 @@ describe('sizes', () => {
   it('allow tags of exactly 8 KB and refuse more, naming the limit', () => {
     const full = { a: 'x'.repeat(4095), b: 'x'.repeat(4095) };
     expect(() => validateSectionSize('tags', full)).not.toThrow();
-    const error = refusal(() => validateSectionSize('tags', { ...full, c: true }));
+    const error = hubErrorOf(() => validateSectionSize('tags', { ...full, c: true }));
     expect(error.message).toContain('the limit is 8192 bytes');
   });
 
@@ -265,7 +256,7 @@ describe('sizes', () => {
     expect(() => validateSectionSize('desired', doc)).not.toThrow();
     expect(() => validateSectionSize('reported', doc)).not.toThrow();
     for (const section of ['desired', 'reported'] as const) {
-      const error = refusal(() => validateSectionSize(section, { ...doc, z: 1 }));
+      const error = hubErrorOf(() => validateSectionSize(section, { ...doc, z: 1 }));
       expect(error.message).toContain('the limit is 32768 bytes');
     }
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HubError } from './errors.js';
 import type { JsonObject } from './json.js';
+import { hubErrorOf } from './hub-error.fixtures.js';
 import {
   applyTwinWrite,
   etagMatches,
@@ -38,16 +39,6 @@ function reportedPatch(state: TwinState, patch: JsonObject, nowMs: number): Twin
 
 function metadataOf(section: JsonObject): JsonObject {
   return section.$metadata as JsonObject;
-}
-
-function catchHubError(fn: () => unknown): HubError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('expected a HubError to be thrown');
 }
 
 describe('a fresh twin', () => {
@@ -368,7 +359,7 @@ describe('replace (PUT) of desired properties', () => {
   });
 
   it('refuses null values in a replacement document', () => {
-    const error = catchHubError(() => replaceSection('desired', newTwinState(T0).desired, { a: null }, { nowMs: T1 }));
+    const error = hubErrorOf(() => replaceSection('desired', newTwinState(T0).desired, { a: null }, { nowMs: T1 }));
     expect(error.errorCode).toBe('ArgumentInvalid');
   });
 
@@ -396,7 +387,7 @@ describe('tags', () => {
     let state = newTwinState(T0);
     state = applyTwinWrite(state, { tags: { patch: { a: 'x'.repeat(4000), b: 'x'.repeat(4000) } } }, { nowMs: T1 }).state;
     const before = structuredClone(state);
-    const error = catchHubError(() => applyTwinWrite(state, { tags: { patch: { c: 'x'.repeat(500) } } }, { nowMs: T2 }));
+    const error = hubErrorOf(() => applyTwinWrite(state, { tags: { patch: { c: 'x'.repeat(500) } } }, { nowMs: T2 }));
     expect(error.errorCode).toBe('ArgumentInvalid');
     expect(error.message).toContain('8192');
     expect(state).toEqual(before);
@@ -413,7 +404,7 @@ describe('refused writes', () => {
   it('throw ArgumentInvalid (400004, HTTP 400) for a patch that breaks a key rule and change nothing', () => {
     const state = desiredPatch(newTwinState(T0), { a: { b: 1 } }, T1);
     const before = structuredClone(state);
-    const error = catchHubError(() => applyTwinWrite(state, { desired: { patch: { a: { 'bad.key': 1 } } } }, { nowMs: T2 }));
+    const error = hubErrorOf(() => applyTwinWrite(state, { desired: { patch: { a: { 'bad.key': 1 } } } }, { nowMs: T2 }));
     expect(error.errorCode).toBe('ArgumentInvalid');
     expect(error.code).toBe(400004);
     expect(error.status).toBe(400);
@@ -424,7 +415,7 @@ describe('refused writes', () => {
     let state = newTwinState(T0);
     for (let i = 0; i < 8; i++) state = reportedPatch(state, { [`p${i}`]: 'x'.repeat(4000) }, T1 + i);
     const before = structuredClone(state);
-    const error = catchHubError(() => applyTwinWrite(state, { reported: { patch: { p8: 'x'.repeat(4000) } } }, { nowMs: T3 }));
+    const error = hubErrorOf(() => applyTwinWrite(state, { reported: { patch: { p8: 'x'.repeat(4000) } } }, { nowMs: T3 }));
     expect(error.errorCode).toBe('ArgumentInvalid');
     expect(error.message).toContain('32768');
     expect(state).toEqual(before);
@@ -442,14 +433,14 @@ describe('refused writes', () => {
   it('throw for a patch that is not a JSON object', () => {
     const section = newTwinState(T0).desired;
     for (const patch of [null, [], 'text', 5]) {
-      expect(catchHubError(() => patchSection('desired', section, patch, { nowMs: T1 })).errorCode).toBe('ArgumentInvalid');
+      expect(hubErrorOf(() => patchSection('desired', section, patch, { nowMs: T1 })).errorCode).toBe('ArgumentInvalid');
     }
   });
 
   it('refuse arrays when the rejectArrays option is set and accept them otherwise', () => {
     const section = newTwinState(T0).desired;
     expect(patchSection('desired', section, { list: [1] }, { nowMs: T1 }).values).toEqual({ list: [1] });
-    const error = catchHubError(() => patchSection('desired', section, { list: [1] }, { nowMs: T1, rejectArrays: true }));
+    const error = hubErrorOf(() => patchSection('desired', section, { list: [1] }, { nowMs: T1, rejectArrays: true }));
     expect(error.message).toContain('arrays are not supported');
   });
 });

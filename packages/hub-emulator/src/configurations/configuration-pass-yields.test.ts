@@ -1,31 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { QueryEngine } from '../query/index.js';
+import { mostHandedPerTurn } from '../query/handed-per-turn.fixtures.js';
 import { deviceConfig, world } from './configuration-world.fixtures.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
-
-/** Runs `run` and answers the most twins handed to the query engine within one turn of the event loop meanwhile. */
-async function mostHandedPerTurn(run: () => Promise<void>): Promise<number> {
-  const handed = vi.spyOn(QueryEngine.prototype, 'onTwinChanged');
-  let last = 0;
-  let most = 0;
-  let watching = true;
-  const tick = (): void => {
-    most = Math.max(most, handed.mock.calls.length - last);
-    last = handed.mock.calls.length;
-    if (watching) setImmediate(tick);
-  };
-  setImmediate(tick);
-  try {
-    await run();
-  } finally {
-    watching = false;
-    tick();
-  }
-  return most;
-}
 
 describe('a configuration pass after many twin changes', () => {
   it('hands the changed twins to the query engine in chunks of at most 500 per turn of the event loop', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deviceConfig, rejection, world } from './configuration-world.fixtures.js';
+import { deviceConfig, world } from './configuration-world.fixtures.js';
+import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 
 describe('applying a configuration', () => {
   it('sets its content on the targeted twins through the twin service, marks them Applied and counts them', async () => {
@@ -175,7 +176,7 @@ describe('retargeting and deletion', () => {
     expect(w.desired('a')).toEqual({ fw: '1.0' });
     expect(w.desired('b')).toEqual({});
     expect(w.twin('b').configurations).toBeUndefined();
-    expect(rejection(() => w.service.get('all')).errorCode).toBe('ConfigurationNotFound');
+    expect(hubErrorOf(() => w.service.get('all')).errorCode).toBe('ConfigurationNotFound');
   });
 });
 
@@ -216,7 +217,7 @@ describe('configuration rules', () => {
     const w = world();
     const created = w.service.put('fw', deviceConfig({ 'properties.desired.fw': '1.0' }, '*'));
     expect(created.created).toBe(true);
-    const error = rejection(() => w.service.put('fw', deviceConfig({ 'properties.desired.fw': '2.0' }, '*'), '*'));
+    const error = hubErrorOf(() => w.service.put('fw', deviceConfig({ 'properties.desired.fw': '2.0' }, '*'), '*'));
     expect(error.errorCode).toBe('CannotModifyImmutableConfigurationContent');
     const updated = w.service.put('fw', { ...created.configuration, priority: 20, labels: { team: 'ops' } }, `"${created.configuration.etag}"`);
     expect(updated).toMatchObject({ created: false, configuration: { priority: 20, labels: { team: 'ops' }, content: { deviceContent: { 'properties.desired.fw': '1.0' } } } });
@@ -227,30 +228,30 @@ describe('configuration rules', () => {
     const w = world();
     const { configuration } = w.service.put('fw', deviceConfig({}, '*'));
     w.service.put('fw', { ...configuration, priority: 2 }, '*');
-    expect(rejection(() => w.service.put('fw', { ...configuration, priority: 3 }, `"${configuration.etag}"`)).errorCode).toBe('PreconditionFailed');
-    expect(rejection(() => w.service.put('fw', deviceConfig({}, '*'))).errorCode).toBe('ConfigurationAlreadyExists');
-    expect(rejection(() => w.service.put('none', deviceConfig({}, '*'), '*')).errorCode).toBe('ConfigurationNotFound');
+    expect(hubErrorOf(() => w.service.put('fw', { ...configuration, priority: 3 }, `"${configuration.etag}"`)).errorCode).toBe('PreconditionFailed');
+    expect(hubErrorOf(() => w.service.put('fw', deviceConfig({}, '*'))).errorCode).toBe('ConfigurationAlreadyExists');
+    expect(hubErrorOf(() => w.service.put('none', deviceConfig({}, '*'), '*')).errorCode).toBe('ConfigurationNotFound');
   });
 
   it('limits a hub to its maximum of configurations and a configuration to 5 custom metrics', () => {
     const w = world({ maxConfigurations: 2 });
     w.service.put('one', deviceConfig({}, '*'));
     w.service.put('two', deviceConfig({}, '*'));
-    expect(rejection(() => w.service.put('three', deviceConfig({}, '*'))).errorCode).toBe('IotHubQuotaExceeded');
+    expect(hubErrorOf(() => w.service.put('three', deviceConfig({}, '*'))).errorCode).toBe('IotHubQuotaExceeded');
     const six: Record<string, string> = {};
     for (let i = 0; i < 6; i++) six[`m${i}`] = 'SELECT deviceId FROM devices';
     w.service.delete('two');
-    expect(rejection(() => w.service.put('many', deviceConfig({}, '*', 1, six))).message).toMatch(/at most 5 custom metrics/);
+    expect(hubErrorOf(() => w.service.put('many', deviceConfig({}, '*', 1, six))).message).toMatch(/at most 5 custom metrics/);
   });
 
   it('refuses uppercase and forbidden characters in ids, edge deployments, and bad queries', () => {
     const w = world();
-    expect(rejection(() => w.service.put('Firmware', deviceConfig({}, '*'))).message).toMatch(/lowercase/);
-    expect(rejection(() => w.service.put('a|b', deviceConfig({}, '*'))).errorCode).toBe('ArgumentInvalid');
-    expect(rejection(() => w.service.put('edge', { content: { modulesContent: { $edgeAgent: {} } }, targetCondition: '*' })).errorCode).toBe('InvalidConfigurationContent');
-    expect(rejection(() => w.service.put('bad', deviceConfig({}, "tags.x = 'y"))).errorCode).toBe('InvalidConfigurationTargetCondition');
-    expect(rejection(() => w.service.put('bad', deviceConfig({}, '*', 1, { m: 'SELECT FROM' }))).errorCode).toBe('InvalidConfigurationCustomMetricsQuery');
-    expect(rejection(() => w.service.put('bad', deviceConfig({ 'tags.x': 1 }, '*'))).errorCode).toBe('InvalidConfigurationContent');
+    expect(hubErrorOf(() => w.service.put('Firmware', deviceConfig({}, '*'))).message).toMatch(/lowercase/);
+    expect(hubErrorOf(() => w.service.put('a|b', deviceConfig({}, '*'))).errorCode).toBe('ArgumentInvalid');
+    expect(hubErrorOf(() => w.service.put('edge', { content: { modulesContent: { $edgeAgent: {} } }, targetCondition: '*' })).errorCode).toBe('InvalidConfigurationContent');
+    expect(hubErrorOf(() => w.service.put('bad', deviceConfig({}, "tags.x = 'y"))).errorCode).toBe('InvalidConfigurationTargetCondition');
+    expect(hubErrorOf(() => w.service.put('bad', deviceConfig({}, '*', 1, { m: 'SELECT FROM' }))).errorCode).toBe('InvalidConfigurationCustomMetricsQuery');
+    expect(hubErrorOf(() => w.service.put('bad', deviceConfig({ 'tags.x': 1 }, '*'))).errorCode).toBe('InvalidConfigurationContent');
   });
 
   it('tests queries without creating anything', () => {

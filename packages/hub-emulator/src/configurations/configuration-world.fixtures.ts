@@ -1,4 +1,4 @@
-import { HubError, type JsonObject, type Twin } from '@hubemu/shared';
+import type { JsonObject, Twin } from '@hubemu/shared';
 import { HubEvents, type TwinUpdatedEvent } from '../events.js';
 import { QueryService } from '../query-service.js';
 import type { DeviceEntry } from '../registry/device-entry.js';
@@ -87,13 +87,3 @@ export const deviceConfig = (content: JsonObject, targetCondition: string, prior
   priority,
   ...(metrics ? { metrics: { queries: metrics } } : {}),
 });
-
-export function rejection(run: () => unknown): HubError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('expected a HubError');
-}

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { HubError } from '@hubemu/shared';
 import type { StoredConfiguration } from './configuration-schemas.js';
 import { checkMetricQuery, systemMetricQueries, targetWhere } from './target-condition.js';
-
-function errorOf(run: () => unknown): HubError | undefined {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  return undefined;
-}
+import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 
 const stored = (over: Partial<StoredConfiguration>): StoredConfiguration => ({
   id: 'fw',
@@ -37,21 +27,21 @@ describe('configuration target conditions', () => {
   });
 
   it("refuses a bad condition with InvalidConfigurationTargetCondition and the parser's message", () => {
-    const error = errorOf(() => targetWhere("tags.env = 'test", 'device'));
+    const error = hubErrorOf(() => targetWhere("tags.env = 'test", 'device'));
     expect(error?.errorCode).toBe('InvalidConfigurationTargetCondition');
     expect(error?.message).toMatch(/position \d+/);
   });
 
   it('takes FROM devices.modules WHERE ... for module configurations and refuses every module', () => {
     expect(targetWhere("FROM devices.modules WHERE tags.role = 'filter'", 'module')).toBe("tags.role = 'filter'");
-    expect(errorOf(() => targetWhere('from devices.modules where *', 'module'))?.errorCode).toBe('InvalidConfigurationTargetCondition');
-    expect(errorOf(() => targetWhere("tags.role = 'filter'", 'module'))?.errorCode).toBe('InvalidConfigurationTargetCondition');
-    expect(errorOf(() => targetWhere("from devices.modules where tags.x = 1", 'device'))?.errorCode).toBe('InvalidConfigurationTargetCondition');
+    expect(hubErrorOf(() => targetWhere('from devices.modules where *', 'module'))?.errorCode).toBe('InvalidConfigurationTargetCondition');
+    expect(hubErrorOf(() => targetWhere("tags.role = 'filter'", 'module'))?.errorCode).toBe('InvalidConfigurationTargetCondition');
+    expect(hubErrorOf(() => targetWhere("from devices.modules where tags.x = 1", 'device'))?.errorCode).toBe('InvalidConfigurationTargetCondition');
   });
 
   it('refuses a bad custom metric query with InvalidConfigurationCustomMetricsQuery', () => {
-    expect(errorOf(() => checkMetricQuery('ok', "SELECT deviceId FROM devices WHERE properties.reported.fw = '2.0'"))).toBeUndefined();
-    expect(errorOf(() => checkMetricQuery('bad', 'SELECT deviceId FROM'))?.errorCode).toBe('InvalidConfigurationCustomMetricsQuery');
+    expect(() => checkMetricQuery('ok', "SELECT deviceId FROM devices WHERE properties.reported.fw = '2.0'")).not.toThrow();
+    expect(hubErrorOf(() => checkMetricQuery('bad', 'SELECT deviceId FROM'))?.errorCode).toBe('InvalidConfigurationCustomMetricsQuery');
   });
 
   it('shapes the system metric queries as the service shows them', () => {

@@ -5,6 +5,7 @@ import { MemoryStore } from '../store/memory-store.js';
 import { JobRepository } from './job-repository.js';
 import type { StoredJob } from './job-schemas.js';
 import { JobService, type JobServiceOptions } from './job-service.js';
+import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 
 type Behaviour = 'answer' | 'offline' | 'hang';
 
@@ -61,16 +62,6 @@ function fleet(devices: Record<string, { tags?: JsonObject; behaviour?: Behaviou
 
 const rowsOf = (service: JobService, jobId: string): DeviceJobRecord[] =>
   [...service.deviceJobRecords()].filter((r) => r.jobId === jobId).sort((a, b) => a.deviceId.localeCompare(b.deviceId));
-
-function rejection(run: () => unknown): HubError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('expected a HubError');
-}
 
 const twinJob = (condition: string, extra: Record<string, unknown> = {}) => ({
   type: 'scheduleUpdateTwin',
@@ -197,7 +188,7 @@ describe('scheduling and limits', () => {
     const { service, release, calls } = fleet({ a: { behaviour: 'hang' } }, { maxConcurrentJobs: 1 });
     service.create('first', methodJob('*'));
     await vi.waitFor(() => expect(calls).toHaveLength(1));
-    const error = rejection(() => service.create('second', methodJob('*')));
+    const error = hubErrorOf(() => service.create('second', methodJob('*')));
     expect(error.errorCode).toBe('ThrottlingMaxActiveJobCountExceeded');
     expect(error.status).toBe(429);
     release();
@@ -224,28 +215,28 @@ describe('validation', () => {
   it('refuses a duplicate job id with JobAlreadyExists', () => {
     const { service } = fleet({});
     service.create('dup', twinJob('*'));
-    expect(rejection(() => service.create('dup', twinJob('*'))).errorCode).toBe('JobAlreadyExists');
+    expect(hubErrorOf(() => service.create('dup', twinJob('*'))).errorCode).toBe('JobAlreadyExists');
   });
 
   it("refuses a bad queryCondition with the parser's message", () => {
     const { service } = fleet({});
-    const error = rejection(() => service.create('bad', twinJob("tags.floor = '3")));
+    const error = hubErrorOf(() => service.create('bad', twinJob("tags.floor = '3")));
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/position/);
   });
 
   it('refuses a job without its operation, a reported patch, and a body id that differs from the URL', () => {
     const { service } = fleet({});
-    expect(rejection(() => service.create('m', { type: 'scheduleDeviceMethod', queryCondition: '*' })).message).toMatch(/cloudToDeviceMethod/);
-    expect(rejection(() => service.create('r', twinJob('*', { updateTwin: { properties: { reported: { x: 1 } } } }))).message).toMatch(/reported/);
-    expect(rejection(() => service.create('x', twinJob('*', { jobId: 'y' }))).message).toMatch(/does not match/);
-    expect(rejection(() => service.create('t', { ...twinJob('*'), type: 'export' })).errorCode).toBe('ArgumentInvalid');
+    expect(hubErrorOf(() => service.create('m', { type: 'scheduleDeviceMethod', queryCondition: '*' })).message).toMatch(/cloudToDeviceMethod/);
+    expect(hubErrorOf(() => service.create('r', twinJob('*', { updateTwin: { properties: { reported: { x: 1 } } } }))).message).toMatch(/reported/);
+    expect(hubErrorOf(() => service.create('x', twinJob('*', { jobId: 'y' }))).message).toMatch(/does not match/);
+    expect(hubErrorOf(() => service.create('t', { ...twinJob('*'), type: 'export' })).errorCode).toBe('ArgumentInvalid');
   });
 
   it('answers JobNotFound for an unknown job', () => {
     const { service } = fleet({});
-    expect(rejection(() => service.get('nope')).errorCode).toBe('JobNotFound');
-    expect(rejection(() => service.cancel('nope')).errorCode).toBe('JobNotFound');
+    expect(hubErrorOf(() => service.get('nope')).errorCode).toBe('JobNotFound');
+    expect(hubErrorOf(() => service.cancel('nope')).errorCode).toBe('JobNotFound');
   });
 });
 
@@ -267,7 +258,7 @@ describe('listing jobs', () => {
 
   it('refuses a continuation token it did not issue', () => {
     const { service } = fleet({});
-    expect(rejection(() => service.query({ continuation: 'bm9wZQ' })).errorCode).toBe('ArgumentInvalid');
+    expect(hubErrorOf(() => service.query({ continuation: 'bm9wZQ' })).errorCode).toBe('ArgumentInvalid');
   });
 });
 

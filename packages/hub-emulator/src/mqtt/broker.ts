@@ -43,12 +43,7 @@ function transportOf(client: Client): string {
   return conn.encrypted ? 'mqtts' : 'mqtt';
 }
 
-/**
- * The aedes broker with IoT Hub's rules (reference 1): SAS-authenticated CONNECT, one connection per
- * identity, only the documented topics, QoS 2 refused. Responses and notifications go straight to the
- * one client they belong to (`client.publish`), so no device ever sees another's traffic and no
- * publish fans out across thousands of subscribers.
- */
+/** The broker, the connection handler the listeners call, and the one way the hub sends to a device. */
 export interface DeviceBroker {
   broker: Aedes;
   /** Serves one MQTT connection (a TLS socket, a plain socket or a WebSocket stream). */
@@ -57,6 +52,12 @@ export interface DeviceBroker {
   send: (session: Session, topic: string, payload: string | Buffer) => void;
 }
 
+/**
+ * The aedes broker with IoT Hub's rules (reference 1): SAS-authenticated CONNECT, one connection per
+ * identity, only the documented topics, QoS 2 refused. Responses and notifications go straight to the
+ * one client they belong to (`client.publish`), so no device ever sees another's traffic and no
+ * publish fans out across thousands of subscribers.
+ */
 export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
   const { sessions, events, clock, logger } = deps;
 

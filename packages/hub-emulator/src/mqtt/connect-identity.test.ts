@@ -1,17 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HubError } from '@hubemu/shared';
+import type { HubError } from '@hubemu/shared';
+import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 import { parseConnectIdentity } from './connect-identity.js';
 
 const HOST = 'myhub.azure-devices.net';
 
 function refusal(clientId: string, username: string | undefined): HubError {
-  try {
-    parseConnectIdentity(clientId, username, HOST);
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('expected a refusal');
+  return hubErrorOf(() => parseConnectIdentity(clientId, username, HOST));
 }
 
 describe('parseConnectIdentity', () => {
