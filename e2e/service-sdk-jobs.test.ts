@@ -110,7 +110,8 @@ describe("Microsoft's azure-iothub JobClient against hubemu", () => {
   });
 
   it('runs a method job scheduled a moment ahead once it is due, not before', async () => {
-    const startTime = new Date(Date.now() + 2_000);
+    // Far enough ahead that a slow machine still creates the job before it is due.
+    const startTime = new Date(Date.now() + 5_000);
     const { jobStatus } = await jobs.scheduleDeviceMethod('later-ping', "deviceId IN ['job-dev-1', 'job-dev-2']", { methodName: 'ping', payload: { run: 'later' }, responseTimeoutInSeconds: 10 }, startTime);
     expect(jobStatus).toMatchObject({ jobId: 'later-ping', type: 'scheduleDeviceMethod', status: 'scheduled' });
     expect(Date.parse((jobStatus as JobResponse).startTime)).toBe(startTime.getTime());

@@ -20,3 +20,15 @@ export {
   TestQueriesBodySchema,
   type ConfigurationBody,
 } from './configurations/configuration-schemas.js';
+// The wire types the services answer with, from the package hub and clients share.
+export type {
+  Configuration,
+  ConfigurationMetrics,
+  DeviceJobRecord,
+  DeviceJobStatistics,
+  JobResponse,
+  JobStatus,
+  JobType,
+  TestQueriesResult,
+  Twin,
+} from '@hubemu/shared';

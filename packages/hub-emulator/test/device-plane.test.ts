@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import { connect as connectTls } from 'node:tls';
+import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DESIRED_PATCH_FILTER, METHOD_REQUEST_FILTER, TWIN_RESPONSE_FILTER, topics } from '@hubemu/shared';
+import { DESIRED_PATCH_FILTER, METHOD_REQUEST_FILTER, parseConnectionString, signSasToken, TWIN_RESPONSE_FILTER, topics } from '@hubemu/shared';
 import { startHub, type Hub, type TelemetryMessage } from '../src/index.js';
 import { closed, connectRaw, type RawDevice } from './raw-device.js';
 
@@ -82,6 +84,9 @@ describe('bad input over MQTT gets an error and keeps the connection', () => {
     ['a key with a dot', JSON.stringify({ 'a.b': 1 }), /'\.'/],
     ['a key with a $', JSON.stringify({ $a: 1 }), /'\$'/],
     ['a key with a space', JSON.stringify({ 'a b': 1 }), /space/],
+    ['a key with a control character', JSON.stringify({ 'a\u0001b': 1 }), /control character/],
+    ['a key over 1 KB', JSON.stringify({ ['k'.repeat(1025)]: 1 }), /longer than 1024 bytes/],
+    ['an array nested deeper than 10 levels', JSON.stringify({ a: [[[[[[[[[[[1]]]]]]]]]]] }), /depth/],
     ['an integer out of range', '{"n": 4503599627370496}', /range/],
     ['a string over 4 KB', JSON.stringify({ s: 'x'.repeat(4097) }), /4096 bytes/],
     ['nesting deeper than 10 levels', JSON.stringify({ l1: { l2: { l3: { l4: { l5: { l6: { l7: { l8: { l9: { l10: { l11: { leaf: 1 } } } } } } } } } } } }), /depth/],
@@ -219,6 +224,51 @@ describe('the MQTT session rules of the real hub', () => {
     expect(hub.traffic({ deviceId: 'd1', direction: 'out' })).toEqual([]);
   });
 
+  it('answers a GET sent in the same TCP write as its SUBSCRIBE, on a CleanSession=0 connection', async () => {
+    hub.createDevice('eager');
+    const key = parseConnectionString(hub.deviceConnectionString('eager')).SharedAccessKey as string;
+    const socket = connectTls({ host: 'localhost', port: hub.ports.mqtt, ca: hub.caPem as string });
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    const received: mqttPacket.Packet[] = [];
+    const arrived = (test: (p: mqttPacket.Packet) => boolean): Promise<mqttPacket.Packet> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          const found = received.find(test);
+          if (found) resolve(found);
+          else parser.once('packet', check);
+        };
+        check();
+      });
+    parser.on('packet', (packet) => received.push(packet));
+    socket.on('data', (chunk) => parser.parse(chunk));
+    try {
+      await once(socket, 'secureConnect');
+      socket.write(
+        mqttPacket.generate({
+          cmd: 'connect',
+          protocolId: 'MQTT',
+          protocolVersion: 4,
+          clean: false,
+          clientId: 'eager',
+          keepalive: 0,
+          username: `${hub.hostName}/eager/?api-version=2021-04-12`,
+          password: Buffer.from(signSasToken(`${hub.hostName}/devices/eager`, key, Math.floor(Date.now() / 1000) + 3600)),
+        }),
+      );
+      expect(await arrived((p) => p.cmd === 'connack')).toMatchObject({ returnCode: 0 });
+      socket.write(
+        Buffer.concat([
+          mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: TWIN_RESPONSE_FILTER, qos: 0 }] }),
+          mqttPacket.generate({ cmd: 'publish', topic: topics.twinGet('eager-1'), payload: Buffer.alloc(0), qos: 0, retain: false, dup: false }),
+        ]),
+      );
+      const answer = await arrived((p) => p.cmd === 'publish');
+      expect((answer as mqttPacket.IPublishPacket).topic).toBe('$iothub/twin/res/200/?$rid=eager-1');
+    } finally {
+      socket.destroy();
+    }
+  });
+
   it('grants QoS 1 to a SUBSCRIBE that asks for QoS 2', async () => {
     const d = await device('d1', []);
     const granted = await d.client.subscribeAsync(TWIN_RESPONSE_FILTER, { qos: 2 });
@@ -227,7 +277,7 @@ describe('the MQTT session rules of the real hub', () => {
 
   it('closes the connection when the SAS token it connected with expires', async () => {
     hub.createDevice('short-lived');
-    const d = await connectRaw(hub, 'short-lived', { tokenSeconds: 2 });
+    const d = await connectRaw(hub, 'short-lived', { tokenSeconds: 3 });
     open.push(d);
     await closed(d.client);
     await expect.poll(() => hub.connectedDevices()).not.toContain('short-lived');

@@ -8,7 +8,6 @@ import {
   parseConnectionString,
   parseSasToken,
   sasScopeCovers,
-  sasScopeCoversPath,
   sasSignatureMatches,
   signSasToken,
   type SasToken,
@@ -198,35 +197,6 @@ describe('sasScopeCovers', () => {
       const token = parsed(`SharedAccessSignature sr=${sr}&sig=x&se=${SE}`);
       expect(sasScopeCovers(token.resourceUri, deviceResourceUri('localhost', 'd1'))).toBe(true);
     }
-  });
-});
-
-describe('sasScopeCoversPath (service tokens)', () => {
-  it('lets a bare-host sr cover the whole hub and everything in it, with or without :port', () => {
-    expect(sasScopeCoversPath('localhost', 'localhost', [])).toBe(true);
-    expect(sasScopeCoversPath('LOCALHOST:443', 'localhost', ['devices', 'd1'])).toBe(true);
-    expect(sasScopeCoversPath('https://localhost/', 'localhost:8443', ['devices'])).toBe(true);
-  });
-
-  it('lets a narrower sr cover what is below it by path segment, and never the whole hub', () => {
-    expect(sasScopeCoversPath('localhost/devices/d1', 'localhost', ['devices', 'd1'])).toBe(true);
-    expect(sasScopeCoversPath('localhost/devices/d1', 'localhost', ['devices', 'd1', 'modules', 'm1'])).toBe(true);
-    expect(sasScopeCoversPath('localhost/devices', 'localhost', ['devices', 'd2'])).toBe(true);
-    expect(sasScopeCoversPath('localhost/devices/d1', 'localhost', [])).toBe(false);
-    expect(sasScopeCoversPath('localhost/devices/d1', 'localhost', ['devices'])).toBe(false);
-    expect(sasScopeCoversPath('localhost/devices/d', 'localhost', ['devices', 'd1'])).toBe(false);
-    expect(sasScopeCoversPath('localhost/devices/d1', 'localhost', ['devices', 'd1/x'])).toBe(false);
-  });
-
-  it('compares the path exactly (ids are case-sensitive) and the host without case', () => {
-    expect(sasScopeCoversPath('localhost/devices/D1', 'localhost', ['devices', 'd1'])).toBe(false);
-    expect(sasScopeCoversPath('LocalHost/devices/d1', 'localhost', ['devices', 'd1'])).toBe(true);
-  });
-
-  it('refuses another host and an empty sr', () => {
-    expect(sasScopeCoversPath('otherhost/devices/d1', 'localhost', ['devices', 'd1'])).toBe(false);
-    expect(sasScopeCoversPath('', 'localhost', [])).toBe(false);
-    expect(sasScopeCoversPath('/', 'localhost', [])).toBe(false);
   });
 });
 

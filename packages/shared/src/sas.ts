@@ -72,8 +72,9 @@ export function sasSignatureMatches(token: SasToken, key: string): boolean {
 }
 
 /**
- * True when the token's `sr` covers `resource`, matched by path segment and case-insensitively:
- * `host/devices` covers `host/devices/d1`, `host/devices/d` does not cover `host/devices/d1`.
+ * True when the token's `sr` covers `resource`, matched by path segment and case-insensitively (the
+ * reference's rule: the service asks for a lower-case `sr`): `host/devices` covers `host/devices/d1`,
+ * `host/devices/d` does not cover `host/devices/d1`, and a narrower `sr` never covers the bare host.
  * Hosts given with or without `:port` match each other.
  */
 export function sasScopeCovers(tokenResource: string, resource: string): boolean {
@@ -89,26 +90,6 @@ function normalizeResource(resource: string): string[] {
   const segments = withoutScheme.split('/').filter((s) => s !== '');
   if (segments[0]) segments[0] = segments[0].replace(/:\d+$/, '');
   return segments;
-}
-
-/**
- * True when a service token's `sr` covers `path` on the hub `hostName`. The host matches as in
- * sasScopeCovers (case-insensitive, with or without `:port`); the segments of `sr` after the host
- * must be a prefix of `path`, segment by segment and exactly (ids are case-sensitive), so
- * `host/devices/d1` covers `['devices', 'd1', 'modules', 'm']` but not `['devices', 'd10']`.
- * An empty `path` is the whole hub, which only a bare-host `sr` covers.
- */
-export function sasScopeCoversPath(tokenResource: string, hostName: string, path: readonly string[]): boolean {
-  const token = splitResource(tokenResource);
-  if (token.host === '' || token.host !== splitResource(hostName).host) return false;
-  if (token.path.length > path.length) return false;
-  return token.path.every((segment, i) => segment === path[i]);
-}
-
-function splitResource(resource: string): { host: string; path: string[] } {
-  const segments = resource.replace(/^[a-z]+:\/\//i, '').split('/').filter((s) => s !== '');
-  const host = (segments.shift() ?? '').toLowerCase().replace(/:\d+$/, '');
-  return { host, path: segments };
 }
 
 /** The resource URI a device or module token must cover. */

@@ -210,22 +210,17 @@ export const IOTHUB_CHANNEL_FILTERS: Readonly<Record<'twinResponses' | 'desiredP
   methodRequests: [METHOD_REQUEST_FILTER],
 };
 
+const IOTHUB_CHANNEL_OF_FILTER: ReadonlyMap<string, DeviceSubscription> = new Map(
+  Object.entries(IOTHUB_CHANNEL_FILTERS).flatMap(([channel, filters]) => filters.map((filter) => [filter, channel as DeviceSubscription] as const)),
+);
+
 /**
  * Classifies a SUBSCRIBE filter for the identity `{deviceId}[/{moduleId}]`. Returns undefined for any
  * filter the real hub refuses (another device's topics, wildcards at the wrong level, unknown topics).
  */
 export function classifySubscription(filter: string, deviceId: string, moduleId?: string): DeviceSubscription | undefined {
-  switch (filter) {
-    case TWIN_RESPONSE_FILTER:
-      return 'twinResponses';
-    case DESIRED_PATCH_FILTER:
-    case DESIRED_PATCH_PREFIX:
-      return 'desiredPatches';
-    case METHOD_REQUEST_FILTER:
-      return 'methodRequests';
-    default:
-      break;
-  }
+  const channel = IOTHUB_CHANNEL_OF_FILTER.get(filter);
+  if (channel) return channel;
   if (moduleId === undefined) {
     if (filter === `devices/${deviceId}/messages/devicebound/#` || filter === `devices/${deviceId}/messages/devicebound/`) {
       return 'cloudToDevice';

@@ -5,7 +5,6 @@ import {
   identityKey,
   parseSasToken,
   sasScopeCovers,
-  sasScopeCoversPath,
   sasSignatureMatches,
   type AccessPolicy,
   type Clock,
@@ -61,7 +60,7 @@ export class SasAuthenticator {
     if (!header) throw unauthorized('The Authorization header is missing. Send a SharedAccessSignature.');
     const token = this.parse(header);
     if (token.keyName === undefined) throw unauthorized('A service token must name its shared access policy (skn).');
-    if (!sasScopeCoversPath(token.resourceUri, this.hostName, resource)) {
+    if (!sasScopeCovers(token.resourceUri, [this.hostName, ...resource].join('/'))) {
       const target = resource.length === 0 ? `the hub '${this.hostName}' (this operation needs a token for the whole hub)` : `'${this.hostName}/${resource.join('/')}'`;
       throw unauthorized(`The token's scope '${token.resourceUri}' does not cover ${target}.`);
     }

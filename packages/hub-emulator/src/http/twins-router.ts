@@ -1,8 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import { HubError } from '@hubemu/shared';
+import { HubError, TwinPatchSchema } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { TwinService } from '../twin/twin-service.js';
-import { TwinPatchSchema } from '@hubemu/shared';
 import { bodyOf, identityResource, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface TwinsRouterDeps {

@@ -180,15 +180,6 @@ export class JobService {
     this.waiters.clear();
   }
 
-  private lastStamp = { ms: Number.NaN, text: '' };
-
-  /** Now as the service writes it, formatted once per millisecond (rows of a large job change many times per ms). */
-  private stampNow(): string {
-    const ms = this.clock.now();
-    if (ms !== this.lastStamp.ms) this.lastStamp = { ms, text: formatTimestamp(ms) };
-    return this.lastStamp.text;
-  }
-
   private require(jobId: string): StoredJob {
     const job = this.repository.getJob(jobId);
     if (!job) throw new HubError('JobNotFound', `The job '${jobId}' does not exist.`);
@@ -338,7 +329,7 @@ export class JobService {
   private updateRow(run: Run, jobId: string, deviceId: string, status: DeviceJobStatus, extra: Partial<DeviceJobRecord>, persist: boolean): void {
     const row = this.repository.row(jobId, deviceId);
     if (!row) return;
-    this.repository.putRow({ ...row, ...extra, status, lastUpdatedDateTimeUtc: this.stampNow() }, persist);
+    this.repository.putRow({ ...row, ...extra, status, lastUpdatedDateTimeUtc: formatTimestamp(this.clock.now()) }, persist);
     run.statistics = moveDevice(run.statistics, row.status, status);
   }
 

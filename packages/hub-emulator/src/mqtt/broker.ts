@@ -151,13 +151,16 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       if (!mayDevicePublish(packet.topic, session.deviceId, session.moduleId)) {
         return callback(new Error(`Publishing to '${packet.topic}' is not allowed for ${session.key}.`));
       }
-      // aedes writes a QoS 1 PUBACK as soon as this returns, so the request is carried out here, first.
-      // RETAIN is not kept: telemetry carries an mqtt-retain property instead (reference 1.5).
+      // aedes writes a QoS 1 PUBACK as soon as this returns, so the request is carried out here, first,
+      // in packet order (design rule 5 routes from the `published` hook; aedes 1.2 acknowledges before it).
       try {
         accept(session, packet);
       } catch (thrown) {
         logger.error({ deviceId: session.deviceId, topic: packet.topic, err: thrown instanceof Error ? thrown.message : String(thrown) }, 'request failed');
       }
+      // RETAIN is not kept (reference 1.5): telemetry carries an mqtt-retain property instead, and
+      // aedes must not store the packet (each property bag is its own topic: memory would only grow).
+      packet.retain = false;
       return callback(null);
     },
     authorizeSubscribe(client, subscription, callback) {
@@ -167,6 +170,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
         logger.debug({ clientId: client.id, topic: subscription.topic }, 'subscription refused');
         return callback(null, null);
       }
+      sessions.granted(client, subscription.topic);
       return callback(null, subscription);
     },
     authorizeForward(client, packet) {
@@ -179,7 +183,11 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
     const client = broker.handle(stream, req as IncomingMessage);
     // A SUBSCRIBE asking for QoS 2 is granted QoS 1 (reference 1.5). aedes answers SUBACK with the QoS
     // asked for, so the request is lowered as it is parsed, before aedes sees it.
-    const parser = (client as unknown as { _parser: { prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void } })._parser;
+    const parser = (client as unknown as { _parser?: { prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void } })._parser;
+    if (!parser) {
+      logger.warn({ clientId: client.id }, 'this aedes version has no client._parser: SUBSCRIBE QoS 2 is granted as asked');
+      return;
+    }
     parser.prependListener('packet', (packet) => {
       if (packet.cmd !== 'subscribe' || !packet.subscriptions) return;
       for (const subscription of packet.subscriptions) if (subscription.qos > 1) subscription.qos = 1;
@@ -187,6 +195,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
   };
 
   broker.on('subscribe', (_subs, client) => sessions.subscribed(client));
+  broker.on('unsubscribe', (filters, client) => sessions.revoked(client, filters));
   broker.on('clientDisconnect', (client) => detach(client));
   broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'));
   broker.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'));

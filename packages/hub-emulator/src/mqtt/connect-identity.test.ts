@@ -17,6 +17,7 @@ describe('parseConnectIdentity', () => {
       `${HOST}/d1/api-version=2016-11-14`,
       `${HOST}/d1`,
       `${HOST}/d1/`,
+      `${HOST}/d1?api-version=2021-04-12`,
       `${HOST.toUpperCase()}:8883/d1/?api-version=2021-04-12`,
     ]) {
       expect(parseConnectIdentity('d1', username, HOST), username).toEqual({ deviceId: 'd1' });

@@ -32,7 +32,8 @@ export function parseConnectIdentity(clientId: string, username: string | undefi
     throw new HubError('IotHubUnauthorized', `The username's host '${host}' is not this hub ('${hostName}').`);
   }
   const rest = slash < 0 ? '' : username.slice(slash + 1);
-  const tail = rest === clientId ? '' : rest.startsWith(`${clientId}/`) ? rest.slice(clientId.length + 1) : undefined;
+  // After the client id: nothing, `/`, `/?query`, `/api-version=...`, or `?query` straight after it.
+  const tail = rest === clientId ? '' : rest.startsWith(`${clientId}/`) ? rest.slice(clientId.length + 1) : rest.startsWith(`${clientId}?`) ? rest.slice(clientId.length) : undefined;
   if (tail === undefined || !(tail === '' || tail.startsWith('?') || tail.startsWith('api-version='))) {
     const named = rest.split(/\/\??api-version=|\/\?/)[0] ?? rest;
     throw new HubError('IotHubUnauthorized', `The username names '${named}' but the client id is '${clientId}'.`);

@@ -7,17 +7,16 @@ export interface Session {
   moduleId?: string;
   client: Client;
   transport: string;
+  /** The filters granted to this connection, recorded as each SUBSCRIBE (or restored subscription) is authorised. */
+  filters: Set<string>;
 }
 
 type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS;
 
-function subscriptionsOf(client: Client): Record<string, unknown> {
-  return (client as unknown as { subscriptions: Record<string, unknown> }).subscriptions ?? {};
-}
-
 /**
- * The one live connection per identity, and what each has subscribed to. Subscriptions are read from
- * the broker's own client state, so sessions restored with CleanSession=0 count too.
+ * The one live connection per identity, and what each has subscribed to. Filters are recorded when
+ * aedes authorises them, in packet order (restored CleanSession=0 subscriptions are authorised too),
+ * so a request that follows its SUBSCRIBE in the same TCP read already counts as subscribed.
  */
 export class DeviceSessions {
   private readonly byKey = new Map<string, Session>();
@@ -26,7 +25,7 @@ export class DeviceSessions {
 
   /** Binds an authenticated client to its identity (before CONNACK; restored subscriptions need it). */
   bind(client: Client, deviceId: string, moduleId: string | undefined, transport: string): Session {
-    const session: Session = { key: identityKey(deviceId, moduleId), deviceId, client, transport, ...(moduleId === undefined ? {} : { moduleId }) };
+    const session: Session = { key: identityKey(deviceId, moduleId), deviceId, client, transport, filters: new Set(), ...(moduleId === undefined ? {} : { moduleId }) };
     this.byClient.set(client, session);
     return session;
   }
@@ -66,17 +65,25 @@ export class DeviceSessions {
     return this.byKey.values();
   }
 
+  /** Records a filter aedes is about to grant to `client`. */
+  granted(client: Client, filter: string): void {
+    this.byClient.get(client)?.filters.add(filter);
+  }
+
+  /** Forgets filters the client unsubscribed from. */
+  revoked(client: Client, filters: readonly string[]): void {
+    const session = this.byClient.get(client);
+    for (const filter of filters) session?.filters.delete(filter);
+  }
+
   /** The topic filters the identity's live connection is subscribed to. */
   filters(key: string): string[] {
-    const session = this.byKey.get(key);
-    return session ? Object.keys(subscriptionsOf(session.client)) : [];
+    return [...(this.byKey.get(key)?.filters ?? [])];
   }
 
   isSubscribed(key: string, channel: Channel): boolean {
     const session = this.byKey.get(key);
-    if (!session) return false;
-    const subs = subscriptionsOf(session.client);
-    return IOTHUB_CHANNEL_FILTERS[channel].some((f) => f in subs);
+    return session !== undefined && IOTHUB_CHANNEL_FILTERS[channel].some((f) => session.filters.has(f));
   }
 
   /** Called when a client subscribed, so waiters (method calls with a connect timeout) re-check. */

@@ -16,6 +16,12 @@ export interface DurableStoreOptions {
 
 const LOG_FILE = 'state.jsonl';
 
+/** Collections whose writes are not worth an fsync each (with `fsync`): presence changes with every connect storm. */
+const NO_FSYNC: ReadonlySet<CollectionName> = new Set(['presence']);
+
+/** A small fleet writing fast would otherwise rewrite its whole state every few thousand writes. */
+const MIN_LINES_BEFORE_COMPACTION = 20_000;
+
 /**
  * A write-ahead log of JSON lines in `<dir>/state.jsonl`, replayed into memory at open and compacted
  * whenever it grows to twice the live data. Each write reaches the kernel (`writeSync`) before `put`
@@ -55,17 +61,18 @@ export class DurableStore implements Store {
   private ensure(name: CollectionName): MemoryCollection<unknown> {
     let c = this.collections.get(name);
     if (!c) {
-      c = new MemoryCollection<unknown>((key, value) => this.append({ c: name, k: key, v: value }));
+      const fsync = this.options.fsync === true && !NO_FSYNC.has(name);
+      c = new MemoryCollection<unknown>((key, value) => this.append({ c: name, k: key, v: value }, fsync));
       this.collections.set(name, c);
     }
     return c;
   }
 
-  private append(line: LogLine): void {
+  private append(line: LogLine, fsync: boolean): void {
     writeSync(this.fd, `${JSON.stringify(line)}\n`);
-    if (this.options.fsync) fsyncSync(this.fd);
+    if (fsync) fsyncSync(this.fd);
     this.logLines += 1;
-    if (this.logLines > 1000 && this.logLines > 2 * this.liveCount()) {
+    if (this.logLines > MIN_LINES_BEFORE_COMPACTION && this.logLines > 2 * this.liveCount()) {
       closeSync(this.fd);
       this.fd = this.compact();
     }

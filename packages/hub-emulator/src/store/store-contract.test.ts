@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubError } from '@hubemu/shared';
@@ -123,11 +123,14 @@ describe('DurableStore', () => {
     const dir = tempDir();
     const s = new DurableStore(dir);
     const c = s.collection<Doc>('identities');
-    for (let i = 0; i < 5000; i++) c.put(`k${i % 10}`, { id: `k${i % 10}`, etag: String(i), n: i });
+    const writes = 25_000;
+    for (let i = 0; i < writes; i++) c.put(`k${i % 10}`, { id: `k${i % 10}`, etag: String(i), n: i });
     s.close();
+    const lines = readFileSync(join(dir, 'state.jsonl'), 'utf8').trim().split('\n').length;
+    expect(lines).toBeLessThan(writes);
     const again = new DurableStore(dir).collection<Doc>('identities');
     expect(again.size).toBe(10);
-    expect(again.get('k9')?.n).toBe(4999);
+    expect(again.get('k9')?.n).toBe(writes - 1);
   });
 
   it('stays empty after clear and a reopen', () => {
