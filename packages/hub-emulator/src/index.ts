@@ -1,4 +1,5 @@
 export { startHub, type Hub, type TrafficFilter } from './hub.js';
+export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from './options.js';
 export { HubEvents, type HubEventMap, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
@@ -97,7 +97,7 @@ export function registerStart(program: Command): void {
         dataDir: flags.dataDir,
         inMemory: Boolean(flags.inMemory),
         // Certificates stay in <data-dir>/certs even with --in-memory, so clients have a ca.pem to trust.
-        certDir: join(flags.dataDir, 'certs'),
+        certDir: resolve(flags.dataDir, 'certs'), // absolute, so the banner's export line works from any folder
         fsync: Boolean(flags.fsync),
         rejectArrays: Boolean(flags.rejectArrays),
         queryLoose: Boolean(flags.queryLoose),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client as DeviceClient } from 'azure-iot-device';
 import { JobClient, Registry } from 'azure-iothub';
 import { startHub, type Hub } from '../../src/index.js';
-import { routeAzureIotHubSdkTo } from '../azure-iothub-shim.js';
+import { routeAzureIotHubSdkTo } from '../../src/azure-iothub-route.js';
 import { answerMethod, openDevice } from '../rest-api/device-helpers.js';
 
 let hub: Hub;

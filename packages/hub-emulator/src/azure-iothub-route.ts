@@ -1,9 +1,10 @@
 import tls from 'node:tls';
-import type { Hub } from '../src/index.js';
+import type { Hub } from './hub.js';
 
 /**
- * Lets Microsoft's `azure-iothub` (service SDK) reach a hub started on port 0, in this test process
- * only, and returns the function that undoes it. Two things stand in the way, both on the SDK side:
+ * For tests that embed a hub on port 0: lets Microsoft's `azure-iothub` (service SDK) reach it, in
+ * this process only, by patching `tls.connect` and `tls.createSecureContext`; returns the function
+ * that undoes it. Two things stand in the way, both on the SDK side:
  *
  * - it builds its own https Agent and takes no `ca` option, so the hub's in-memory CA is added to
  *   every TLS connection that names no CA of its own (outside tests: NODE_EXTRA_CA_CERTS);
