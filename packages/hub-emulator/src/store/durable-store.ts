@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Collection, CollectionName, Store } from './collection.js';
 import { MemoryCollection } from './memory-store.js';
@@ -23,8 +23,8 @@ const NO_FSYNC: ReadonlySet<CollectionName> = new Set(['presence']);
 const MIN_LINES_BEFORE_COMPACTION = 20_000;
 
 /**
- * A write-ahead log of JSON lines in `<dir>/state.jsonl`, replayed into memory at open and compacted
- * whenever it grows to twice the live data. Each write reaches the kernel (`writeSync`) before `put`
+ * A write-ahead log of JSON lines in `<dir>/state.jsonl`, replayed into memory at open (a torn last
+ * line is cut) and compacted whenever it grows to twice the live data. Each write reaches the kernel (`writeSync`) before `put`
  * returns, so an acknowledged write survives `kill -9`; with `fsync` it also survives power loss.
  */
 export class DurableStore implements Store {
@@ -40,7 +40,7 @@ export class DurableStore implements Store {
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, LOG_FILE);
     this.replay();
-    this.fd = this.compact();
+    this.fd = this.bloated() ? this.compact() : openSync(this.path, 'a');
   }
 
   collection<T>(name: CollectionName): Collection<T> {
@@ -72,10 +72,15 @@ export class DurableStore implements Store {
     writeSync(this.fd, `${JSON.stringify(line)}\n`);
     if (fsync) fsyncSync(this.fd);
     this.logLines += 1;
-    if (this.logLines > MIN_LINES_BEFORE_COMPACTION && this.logLines > 2 * this.liveCount()) {
+    if (this.bloated()) {
       closeSync(this.fd);
       this.fd = this.compact();
     }
+  }
+
+  /** True when the log holds more than twice the live data (and is past the minimum worth compacting). */
+  private bloated(): boolean {
+    return this.logLines > MIN_LINES_BEFORE_COMPACTION && this.logLines > 2 * this.liveCount();
   }
 
   private liveCount(): number {
@@ -86,19 +91,23 @@ export class DurableStore implements Store {
 
   private replay(): void {
     if (!existsSync(this.path)) return;
-    const text = readFileSync(this.path, 'utf8');
+    const bytes = readFileSync(this.path);
+    // A torn last line (killed mid-write) was never acknowledged: cut it, so appends start on a fresh line.
+    const complete = bytes.lastIndexOf(0x0a) + 1;
+    if (complete < bytes.length) truncateSync(this.path, complete);
+    const text = bytes.toString('utf8', 0, complete);
     let start = 0;
     while (start < text.length) {
-      let end = text.indexOf('\n', start);
-      if (end < 0) end = text.length; // a torn last line (killed mid-write) is ignored below
+      const end = text.indexOf('\n', start);
       const raw = text.slice(start, end);
       start = end + 1;
+      this.logLines += 1;
       if (raw.trim() === '') continue;
       let line: LogLine;
       try {
         line = JSON.parse(raw) as LogLine;
       } catch {
-        continue; // only the last line can be torn: it was never acknowledged
+        continue; // not expected (torn tails are cut above); a line that does not parse is skipped
       }
       this.ensure(line.c).load(line.k, line.v);
     }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubError } from '@hubemu/shared';
@@ -131,6 +131,31 @@ describe('DurableStore', () => {
     const again = new DurableStore(dir).collection<Doc>('identities');
     expect(again.size).toBe(10);
     expect(again.get('k9')?.n).toBe(writes - 1);
+  });
+
+  it('cuts a torn last line at open, so the next write starts on a line of its own', () => {
+    const dir = tempDir();
+    const s = new DurableStore(dir);
+    s.collection<Doc>('identities').put('a', { id: 'a', etag: '1', n: 1 });
+    s.close();
+    appendFileSync(join(dir, 'state.jsonl'), '{"c":"identities","k":"torn","v":{"id":"to');
+    const reopened = new DurableStore(dir);
+    expect(reopened.collection<Doc>('identities').has('torn')).toBe(false);
+    reopened.collection<Doc>('identities').put('b', { id: 'b', etag: '2', n: 2 });
+    reopened.close();
+    const again = new DurableStore(dir).collection<Doc>('identities');
+    expect(again.get('a')?.n).toBe(1);
+    expect(again.get('b')?.n).toBe(2);
+  });
+
+  it('does not rewrite a log that is not bloated when it opens', () => {
+    const dir = tempDir();
+    const s = new DurableStore(dir);
+    for (let i = 0; i < 3; i++) s.collection<Doc>('identities').put('a', { id: 'a', etag: String(i), n: i });
+    s.close();
+    const before = readFileSync(join(dir, 'state.jsonl'), 'utf8');
+    new DurableStore(dir).close();
+    expect(readFileSync(join(dir, 'state.jsonl'), 'utf8')).toBe(before);
   });
 
   it('stays empty after clear and a reopen', () => {
