@@ -34,7 +34,7 @@ export const HubOptionsSchema = z.object({
   queryLoose: z.boolean().default(false),
   /** How many telemetry messages the hub keeps for monitoring and tests. */
   telemetryBufferSize: z.number().int().min(0).default(10_000),
-  /** How many MQTT packets per identity the inspection surface keeps. */
+  /** How many PUBLISH packets to and from devices `hub.traffic()` keeps, across the whole hub. */
   trafficBufferSize: z.number().int().min(0).default(200),
   /** A seed document (already parsed) applied at start when the registry is empty or on reset(). */
   seed: z.unknown().optional(),

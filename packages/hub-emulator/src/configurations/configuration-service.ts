@@ -102,14 +102,14 @@ export class ConfigurationService {
 
     const content = input.content === null || input.content === undefined ? undefined : this.contentOf(input.content, input.targetCondition ?? '');
     if (existing && content && (content.kind !== existing.kind || !jsonEqual(content.content, existing.content))) {
-      throw new HubError('CannotModifyImmutableConfigurationContent', `The content of configuration '${configurationId}' cannot change after creation; only targetCondition, priority, labels and metrics can.`);
+      throw new HubError('CannotModifyImmutableConfigurationContent', `The content of configuration '${configurationId}' cannot change after creation. Only targetCondition, priority, labels and metrics can.`);
     }
     const kind = existing?.kind ?? content?.kind ?? 'device';
     const targetCondition = input.targetCondition ?? '';
     targetWhere(targetCondition, kind);
     const metricQueries = { ...(input.metrics?.queries ?? {}) };
     if (Object.keys(metricQueries).length > LIMITS.maxCustomMetrics) {
-      throw new HubError('ArgumentInvalid', `A configuration has at most ${LIMITS.maxCustomMetrics} custom metrics; this one has ${Object.keys(metricQueries).length}.`);
+      throw new HubError('ArgumentInvalid', `A configuration has at most ${LIMITS.maxCustomMetrics} custom metrics, and this one has ${Object.keys(metricQueries).length}.`);
     }
     for (const [name, query] of Object.entries(metricQueries)) checkMetricQuery(name, query);
 
@@ -246,7 +246,7 @@ export class ConfigurationService {
   /** The one content a configuration carries; edge deployments (`modulesContent`) are refused. */
   private contentOf(content: { deviceContent?: JsonObject | null; moduleContent?: JsonObject | null; modulesContent?: JsonObject | null }, targetCondition: string): { kind: ConfigurationKind; content: JsonObject } {
     if (!isEmpty(content.modulesContent)) {
-      throw new HubError('InvalidConfigurationContent', 'IoT Edge deployments (content.modulesContent) are not supported by hubemu yet; use deviceContent or moduleContent.');
+      throw new HubError('InvalidConfigurationContent', 'IoT Edge deployments (content.modulesContent) are not supported by hubemu yet. Use deviceContent or moduleContent.');
     }
     if (!isEmpty(content.deviceContent) && !isEmpty(content.moduleContent)) {
       throw new HubError('InvalidConfigurationContent', 'A configuration carries deviceContent or moduleContent, not both.');

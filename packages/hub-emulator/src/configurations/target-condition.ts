@@ -20,7 +20,7 @@ export function targetWhere(targetCondition: string, kind: ConfigurationKind): s
   if (text === '') return undefined;
   const moduleMatch = MODULE_CONDITION.exec(text);
   if (kind === 'device') {
-    if (moduleMatch) throw invalidTarget(`'${text}' targets modules; a configuration with deviceContent targets device twins (use moduleContent for modules).`);
+    if (moduleMatch) throw invalidTarget(`'${text}' targets modules, but a configuration with deviceContent targets device twins (use moduleContent for modules).`);
     parseOrExplain(() => parseCondition(text));
     return text;
   }

@@ -2,7 +2,7 @@ import { formatTimestamp, type DeviceJobStatus } from '@hubemu/shared';
 import type { JobRepository } from './job-repository.js';
 import { isDeviceTerminal, tallyStatistics } from './job-state.js';
 
-export const INTERRUPTED = 'The hub stopped while the job was running; the devices it had not finished are marked failed.';
+export const INTERRUPTED = 'The hub stopped while the job was running. The devices it had not finished are marked failed.';
 
 /**
  * At start: a job still `running` in the store was interrupted by a stop. It is not resumed (a method

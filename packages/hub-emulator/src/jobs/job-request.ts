@@ -50,7 +50,7 @@ function operationOf(request: JobRequest): Pick<StoredJob, 'cloudToDeviceMethod'
   }
   const patch = request.updateTwin;
   if (!patch) throw new HubError('ArgumentInvalid', 'A scheduleUpdateTwin job needs updateTwin.');
-  if (patch.properties?.reported !== undefined) throw new HubError('ArgumentInvalid', 'A job cannot update reported properties; only the device can.');
+  if (patch.properties?.reported !== undefined) throw new HubError('ArgumentInvalid', 'A job cannot update reported properties. Only the device can.');
   const desired = desiredOf(patch.properties?.desired);
   if (!patch.tags && !desired) throw new HubError('ArgumentInvalid', 'updateTwin must carry tags and/or properties.desired.');
   if (patch.tags) validateTwinValue('tags', patch.tags, { allowNull: true });

@@ -96,7 +96,7 @@ export class JobService {
     if (this.repository.getJob(job.jobId)) throw new HubError('JobAlreadyExists', `A job with ID '${job.jobId}' already exists.`);
     const max = this.deps.options?.maxConcurrentJobs;
     if (max !== undefined && this.activeCount() >= max) {
-      throw new HubError('ThrottlingMaxActiveJobCountExceeded', `The hub allows ${max} active job(s) at once; wait for one to finish or cancel one.`);
+      throw new HubError('ThrottlingMaxActiveJobCountExceeded', `The hub allows ${max} active job(s) at once. Wait for one to finish or cancel one.`);
     }
     this.repository.putJob(job);
     this.afterStored(job);
@@ -126,7 +126,7 @@ export class JobService {
   /** `GET /jobs/v2/query`: jobs in creation order, filtered by type and status, a page at a time. */
   query(request: JobQuery = {}): JobPage {
     const pageSize = request.pageSize ?? 100;
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw new HubError('ArgumentInvalid', `The page size must be a whole number from 1 to 100; got ${pageSize}.`);
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new HubError('ArgumentInvalid', `The page size must be a whole number from 1 to 100, not ${pageSize}.`);
     const after = request.continuation ? decodeJobCursor(request.continuation) : undefined;
     const matches = [...this.repository.allJobs()]
       .filter((job) => (request.jobType === undefined || job.type === request.jobType) && (request.jobStatus === undefined || job.status === request.jobStatus))
