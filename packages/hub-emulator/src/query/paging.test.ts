@@ -1,8 +1,9 @@
-import { HubError, type Twin } from '@hubemu/shared';
+import type { Twin } from '@hubemu/shared';
 import { describe, expect, it } from 'vitest';
 import { makeTwin, memorySources, type MemorySources } from './conformance.fixtures.js';
 import { generateFleet } from './fleet.fixtures.js';
 import { QueryEngine, type QueryPage } from './query-engine.js';
+import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 
 function fleet(count: number): { sources: MemorySources; engine: QueryEngine } {
   const sources = memorySources(generateFleet(count), [], []);
@@ -10,16 +11,6 @@ function fleet(count: number): { sources: MemorySources; engine: QueryEngine } {
 }
 
 const idsOf = (page: QueryPage): string[] => page.items.map((t) => (t as Twin).deviceId);
-
-function errorOf(run: () => unknown): HubError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof HubError) return e;
-    throw e;
-  }
-  throw new Error('expected a HubError');
-}
 
 /** A writer that keeps the source and the engine in step, as the twin service does. */
 function writer(sources: MemorySources, engine: QueryEngine) {
@@ -75,7 +66,7 @@ describe('paging', () => {
   it('refuses a page size that is not a whole number from 1', () => {
     const { engine } = fleet(3);
     for (const pageSize of [0, -1, 1.5, Number.NaN]) {
-      const error = errorOf(() => engine.execute('SELECT * FROM devices', { pageSize }));
+      const error = hubErrorOf(() => engine.execute('SELECT * FROM devices', { pageSize }));
       expect(error.errorCode).toBe('ArgumentInvalid');
       expect(error.message).toMatch(/page size must be a whole number from 1 to 100/);
     }
@@ -226,7 +217,7 @@ describe('continuation tokens', () => {
     const [payload, signature] = token.split('.') as [string, string];
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const forged = `${Buffer.from(JSON.stringify({ ...decoded, a: 'dev-00000' })).toString('base64url')}.${signature}`;
-    const error = errorOf(() => engine.execute('SELECT * FROM devices', { continuation: forged }));
+    const error = hubErrorOf(() => engine.execute('SELECT * FROM devices', { continuation: forged }));
     expect(error.errorCode).toBe('ArgumentInvalid');
     expect(error.message).toBe(
       'Invalid continuation token: its signature does not match (it was altered, or issued by another hub)',
@@ -236,7 +227,7 @@ describe('continuation tokens', () => {
   it('refuses a token issued for another query', () => {
     const { engine } = fleet(150);
     const token = engine.execute('SELECT * FROM devices').continuation;
-    const error = errorOf(() => engine.execute('SELECT deviceId FROM devices', { continuation: token }));
+    const error = hubErrorOf(() => engine.execute('SELECT deviceId FROM devices', { continuation: token }));
     expect(error.message).toBe(
       'Invalid continuation token: it was issued for a different query - send the same query text with its continuation token',
     );
@@ -246,7 +237,7 @@ describe('continuation tokens', () => {
     const { sources, engine } = fleet(150);
     const token = engine.execute('SELECT * FROM devices').continuation;
     const other = new QueryEngine(sources, { secret: 'another-secret' });
-    expect(errorOf(() => other.execute('SELECT * FROM devices', { continuation: token })).errorCode).toBe('ArgumentInvalid');
+    expect(hubErrorOf(() => other.execute('SELECT * FROM devices', { continuation: token })).errorCode).toBe('ArgumentInvalid');
     const restarted = new QueryEngine(sources, { secret: 'paging-secret' });
     expect(restarted.execute('SELECT * FROM devices', { continuation: token }).items).toHaveLength(50);
   });
@@ -254,7 +245,7 @@ describe('continuation tokens', () => {
   it('refuses garbage as malformed', () => {
     const { engine } = fleet(5);
     for (const token of ['garbage', 'a.b.c', '.sig']) {
-      const error = errorOf(() => engine.execute('SELECT * FROM devices', { continuation: token }));
+      const error = hubErrorOf(() => engine.execute('SELECT * FROM devices', { continuation: token }));
       expect(error.errorCode).toBe('ArgumentInvalid');
       expect(error.message).toMatch(/^Invalid continuation token: /);
     }

@@ -1,17 +1,7 @@
-import { HubError } from '@hubemu/shared';
 import { describe, expect, it } from 'vitest';
 import type { Expr } from './ast.js';
 import { parseCondition, parseQuery } from './parser.js';
-
-function errorOf(run: () => unknown): HubError {
-  try {
-    run();
-  } catch (e) {
-    if (e instanceof HubError) return e;
-    throw e;
-  }
-  throw new Error('expected an InvalidQuery error');
-}
+import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 
 /** A compact rendering of an expression tree, to compare shapes. */
 function show(expr: Expr | undefined): string {
@@ -106,7 +96,7 @@ describe('parseQuery', () => {
   });
 
   it('refuses CONTAINS in strict mode and accepts it in loose mode', () => {
-    expect(errorOf(() => parseQuery("SELECT * FROM devices WHERE contains(deviceId, 'a')")).message).toBe(
+    expect(hubErrorOf(() => parseQuery("SELECT * FROM devices WHERE contains(deviceId, 'a')")).message).toBe(
       'Invalid query at position 29: contains was reported not to work in IoT Hub twin queries - use STARTSWITH or ENDSWITH where they fit (hubemu accepts it with loose: true)',
     );
     expect(show(parseQuery("SELECT * FROM devices WHERE contains(deviceId, 'a')", { loose: true }).where)).toBe('CONTAINS(deviceId,"a")');
@@ -119,7 +109,7 @@ describe('parseQuery', () => {
   });
 
   it('points ORDER BY in strict mode at the ORDER keyword', () => {
-    const error = errorOf(() => parseQuery("SELECT * FROM devices WHERE tags.location.region = 'US' ORDER BY deviceId"));
+    const error = hubErrorOf(() => parseQuery("SELECT * FROM devices WHERE tags.location.region = 'US' ORDER BY deviceId"));
     expect(error.errorCode).toBe('InvalidQuery');
     expect(error.message).toBe(
       "Syntax error at position 57: unexpected token 'ORDER': IoT Hub queries have no ORDER BY (hubemu accepts it with loose: true)",
@@ -162,7 +152,7 @@ describe('parseQuery', () => {
     ['SELECT * FROM devices WHERE tags.1 = 1', "Syntax error at position 34: expected a property name after '.', found '1' - escape it as [[1]]"],
     ['SELECT * FROM devices WHERE a IS NULL', 'Syntax error at position 31: IS is not part of the IoT Hub query language'],
   ])('refuses %j with a positioned message', (query, message) => {
-    const error = errorOf(() => parseQuery(query));
+    const error = hubErrorOf(() => parseQuery(query));
     expect(error.errorCode).toBe('InvalidQuery');
     expect(error.message.startsWith(message)).toBe(true);
   });
@@ -179,7 +169,7 @@ describe('parseQuery', () => {
     ['SELECT * FROM devices.modules WHERE devices.deviceId = \'x\'', 'Invalid query at position 37: the path refers to devices but the query reads devices.modules'],
     ['SELECT * FROM devices WHERE devices = 1', "Invalid query at position 29: expected a property after 'devices.'"],
   ])('refuses %j as an invalid query', (query, message) => {
-    const error = errorOf(() => parseQuery(query));
+    const error = hubErrorOf(() => parseQuery(query));
     expect(error.errorCode).toBe('InvalidQuery');
     expect(error.message.startsWith(message)).toBe(true);
   });
@@ -189,7 +179,7 @@ describe('parseQuery', () => {
     const exact = `${base}${'x'.repeat(8192 - base.length - 1)}'`;
     expect(exact).toHaveLength(8192);
     expect(() => parseQuery(exact)).not.toThrow();
-    const error = errorOf(() => parseQuery(`${exact} `));
+    const error = hubErrorOf(() => parseQuery(`${exact} `));
     expect(error.message).toBe(
       'Invalid query at position 8193: the query is 8193 characters long - IoT Hub accepts at most 8192',
     );
@@ -213,13 +203,13 @@ describe('parseCondition', () => {
   });
 
   it('refuses a leading WHERE and trailing clauses', () => {
-    expect(errorOf(() => parseCondition('WHERE a = 1')).message).toBe(
+    expect(hubErrorOf(() => parseCondition('WHERE a = 1')).message).toBe(
       'Syntax error at position 1: a condition has no WHERE keyword: write only what follows WHERE',
     );
-    expect(errorOf(() => parseCondition('a = 1 GROUP BY a')).message).toBe("Syntax error at position 7: unexpected token 'GROUP'");
+    expect(hubErrorOf(() => parseCondition('a = 1 GROUP BY a')).message).toBe("Syntax error at position 7: unexpected token 'GROUP'");
   });
 
   it('refuses aggregates in a condition', () => {
-    expect(errorOf(() => parseCondition('COUNT() > 1')).message).toMatch(/^Invalid query at position 1: COUNT\(\) is an aggregate/);
+    expect(hubErrorOf(() => parseCondition('COUNT() > 1')).message).toMatch(/^Invalid query at position 1: COUNT\(\) is an aggregate/);
   });
 });
