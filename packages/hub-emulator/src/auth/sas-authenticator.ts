@@ -37,8 +37,11 @@ export class SasAuthenticator {
     private readonly clock: Clock,
   ) {}
 
-  /** A device or module token presented on CONNECT. Returns the identity, or throws IotHubUnauthorized. */
-  authenticateDevice(password: string, deviceId: string, moduleId?: string): DeviceEntry {
+  /**
+   * A device or module token presented on CONNECT. Returns the identity and when the token expires
+   * (the connection ends then), or throws IotHubUnauthorized.
+   */
+  authenticateDevice(password: string, deviceId: string, moduleId?: string): { entry: DeviceEntry; expiresAtMs: number } {
     const token = this.parse(password);
     const entry = this.lookup(identityKey(deviceId, moduleId));
     if (!entry) throw unauthorized(`No identity '${identityKey(deviceId, moduleId)}' is registered.`);
@@ -47,7 +50,7 @@ export class SasAuthenticator {
     }
     const keys = token.keyName === undefined ? [entry.auth.primaryKey, entry.auth.secondaryKey] : this.policyKeys(token.keyName, 'DeviceConnect');
     this.verifySignature(token, keys);
-    return entry;
+    return { entry, expiresAtMs: token.expiry * 1000 };
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, identityKey, isHubTopic, mayDevicePublish, parseSasToken, type Clock } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, identityKey, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents, MqttTrafficRecord } from '../events.js';
 import type { Logger } from '../logger.js';
@@ -123,7 +123,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       try {
         const identity = parseConnectIdentity(client.id, username, deps.hostName);
         if (!password) throw new HubError('IotHubUnauthorized', 'A SharedAccessSignature password is required.');
-        const entry = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId);
+        const { entry, expiresAtMs } = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId);
         const device = deps.table.get(identity.deviceId);
         if (device?.status === 'disabled') throw new HubError('IotHubUnauthorized', `Device '${identity.deviceId}' is disabled.`);
         if (identity.modelId !== undefined && identity.modelId !== entry.modelId) {
@@ -134,7 +134,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
         const session = sessions.activate(client) as Session;
         deps.onConnected(session);
         client.conn.once('close', () => detach(client));
-        closeOnExpiry(client, (parseSasToken(password.toString('utf8'))?.expiry ?? 0) * 1000);
+        closeOnExpiry(client, expiresAtMs);
         done(null, true);
       } catch (thrown) {
         const message = thrown instanceof Error ? thrown.message : String(thrown);

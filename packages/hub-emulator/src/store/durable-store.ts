@@ -24,8 +24,9 @@ const MIN_LINES_BEFORE_COMPACTION = 20_000;
 
 /**
  * A write-ahead log of JSON lines in `<dir>/state.jsonl`, replayed into memory at open (a torn last
- * line is cut) and compacted whenever it grows to twice the live data. Each write reaches the kernel (`writeSync`) before `put`
- * returns, so an acknowledged write survives `kill -9`; with `fsync` it also survives power loss.
+ * line is cut) and compacted whenever it grows to twice the live data. Each write reaches the kernel
+ * (`writeSync`) before `put` returns, so an acknowledged write survives `kill -9`; with `fsync` it
+ * also survives power loss.
  */
 export class DurableStore implements Store {
   private readonly collections = new Map<CollectionName, MemoryCollection<unknown>>();
