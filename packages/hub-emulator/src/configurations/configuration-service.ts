@@ -1,4 +1,4 @@
-import { etagMatches, HubError, LIMITS, type Clock, type Configuration, type JsonObject, parseWithSchema, type TestQueriesResult } from '@hubemu/shared';
+import { etagMatches, HubError, LIMITS, type Clock, type Configuration, type JsonObject, parseWithSchema, type TestQueriesResult, toHubError } from '@hubemu/shared';
 import { silentLogger, type Logger } from '../logger.js';
 import {
   ConfigurationBodySchema,
@@ -183,14 +183,14 @@ export class ConfigurationService {
     try {
       targetWhere(condition, MODULE_CONDITION.test(condition) ? 'module' : 'device');
     } catch (error) {
-      result.targetConditionError = (error as Error).message;
+      result.targetConditionError = toHubError(error).message;
     }
     for (const [name, query] of Object.entries(input.customMetricQueries ?? {})) {
       try {
         checkMetricQuery(name, query);
         result.customMetricQueryErrors[name] = '';
       } catch (error) {
-        result.customMetricQueryErrors[name] = (error as Error).message;
+        result.customMetricQueryErrors[name] = toHubError(error).message;
       }
     }
     return result;

@@ -1,5 +1,5 @@
 import type { AggregateName, ArrayExpr, Collection, ConstantExpr, Expr, PathExpr } from './ast.js';
-import { invalidQuery, quote, syntaxError } from './errors.js';
+import { MAX_EXPRESSION_DEPTH, invalidQuery, nestsTooDeep, quote, syntaxError } from './errors.js';
 import { AGGREGATE_NAMES, LOOSE_ONLY_FUNCTIONS, UNDERSCORE_ALIASES, findFunction } from './functions.js';
 import { resolvePath, type WrittenSegment } from './system-names.js';
 import { RESERVED, TokenCursor, UNSUPPORTED_CLAUSES } from './token-cursor.js';
@@ -21,6 +21,11 @@ const COMPARISON_SYMBOLS: ReadonlyMap<SymbolText, '=' | '!=' | '<' | '>' | '<=' 
  * Paths are resolved against the collection as they are read.
  */
 export class ExpressionParser extends TokenCursor {
+  /** Levels opened and not yet closed: bounds the parser's own recursion (parentheses build no node). */
+  private nesting = 0;
+  /** The depth of every node built so far (leaves are 1): bounds the trees the walkers recurse over. */
+  private readonly depths = new WeakMap<Expr, number>();
+
   constructor(
     tokens: readonly Token[],
     protected readonly collection: Collection,
@@ -34,11 +39,29 @@ export class ExpressionParser extends TokenCursor {
     return this.or();
   }
 
+  /** Parses one level down, refusing it at `at` when it would nest deeper than MAX_EXPRESSION_DEPTH. */
+  private nested<T>(at: number, parse: () => T): T {
+    if (++this.nesting > MAX_EXPRESSION_DEPTH) throw nestsTooDeep(at);
+    const result = parse();
+    this.nesting--;
+    return result;
+  }
+
+  /** Records a new node's depth, refusing it at `at` (its operator) when its tree is too deep. */
+  private built<T extends Expr>(node: T, at: number): T {
+    let below = 0;
+    for (const child of childrenOf(node)) below = Math.max(below, this.depths.get(child) ?? 1);
+    if (below + 1 > MAX_EXPRESSION_DEPTH) throw nestsTooDeep(at);
+    this.depths.set(node, below + 1);
+    return node;
+  }
+
   private or(): Expr {
     let left = this.and();
     while (this.isKeyword('OR')) {
+      const at = this.peek().pos;
       this.index++;
-      left = { kind: 'binary', op: 'OR', left, right: this.and(), pos: left.pos };
+      left = this.built({ kind: 'binary', op: 'OR', left, right: this.and(), pos: left.pos }, at);
     }
     return left;
   }
@@ -46,8 +69,9 @@ export class ExpressionParser extends TokenCursor {
   private and(): Expr {
     let left = this.not();
     while (this.isKeyword('AND')) {
+      const at = this.peek().pos;
       this.index++;
-      left = { kind: 'binary', op: 'AND', left, right: this.not(), pos: left.pos };
+      left = this.built({ kind: 'binary', op: 'AND', left, right: this.not(), pos: left.pos }, at);
     }
     return left;
   }
@@ -56,7 +80,7 @@ export class ExpressionParser extends TokenCursor {
     if (this.isKeyword('NOT')) {
       const pos = this.peek().pos;
       this.index++;
-      return { kind: 'unary', op: 'NOT', operand: this.not(), pos };
+      return this.built({ kind: 'unary', op: 'NOT', operand: this.nested(pos, () => this.not()), pos }, pos);
     }
     return this.comparison();
   }
@@ -73,18 +97,18 @@ export class ExpressionParser extends TokenCursor {
       if (next.type === 'symbol' && COMPARISON_SYMBOLS.has(next.text)) {
         throw syntaxError(next.pos, `unexpected ${describeToken(next)}: comparisons cannot be chained - combine them with AND`);
       }
-      return { kind: 'binary', op, left, right, pos: left.pos };
+      return this.built({ kind: 'binary', op, left, right, pos: left.pos }, token.pos);
     }
     if (token.type !== 'name') return left;
     if (token.upper === 'IN' || token.upper === 'NIN') {
       this.index++;
-      return { kind: 'in', negated: token.upper === 'NIN', operand: left, list: this.inList(token.upper), pos: left.pos };
+      return this.built({ kind: 'in', negated: token.upper === 'NIN', operand: left, list: this.inList(token.upper), pos: left.pos }, token.pos);
     }
     const next = this.tokens[this.index + 1];
     if (token.upper === 'NOT' && next?.type === 'name' && next.upper === 'IN') {
       if (!this.loose) throw syntaxError(token.pos, "unexpected 'NOT IN': IoT Hub writes it NIN, e.g. status NIN ['a', 'b']");
       this.index += 2;
-      return { kind: 'in', negated: true, operand: left, list: this.inList('NOT IN'), pos: left.pos };
+      return this.built({ kind: 'in', negated: true, operand: left, list: this.inList('NOT IN'), pos: left.pos }, token.pos);
     }
     if (token.upper === 'IS') {
       throw syntaxError(token.pos, 'IS is not part of the IoT Hub query language - use IS_NULL(x) or IS_DEFINED(x)');
@@ -109,7 +133,7 @@ export class ExpressionParser extends TokenCursor {
       const token = this.peek();
       if (token.type !== 'symbol' || (token.text !== '+' && token.text !== '-')) return left;
       this.index++;
-      left = { kind: 'binary', op: token.text, left, right: this.multiplicative(), pos: left.pos };
+      left = this.built({ kind: 'binary', op: token.text, left, right: this.multiplicative(), pos: left.pos }, token.pos);
     }
   }
 
@@ -119,7 +143,7 @@ export class ExpressionParser extends TokenCursor {
       const token = this.peek();
       if (token.type !== 'symbol' || (token.text !== '*' && token.text !== '/' && token.text !== '%')) return left;
       this.index++;
-      left = { kind: 'binary', op: token.text, left, right: this.unary(), pos: left.pos };
+      left = this.built({ kind: 'binary', op: token.text, left, right: this.unary(), pos: left.pos }, token.pos);
     }
   }
 
@@ -144,11 +168,11 @@ export class ExpressionParser extends TokenCursor {
           } (hubemu accepts signs before expressions with loose: true)`,
         );
       }
-      const operand = this.unary();
+      const operand = this.nested(token.pos, () => this.unary());
       if (operand.kind === 'literal' && typeof operand.value === 'number') {
         return { kind: 'literal', value: token.text === '-' ? -operand.value : operand.value, pos: token.pos };
       }
-      return { kind: 'unary', op: token.text, operand, pos: token.pos };
+      return this.built({ kind: 'unary', op: token.text, operand, pos: token.pos }, token.pos);
     }
     return this.primary();
   }
@@ -170,7 +194,7 @@ export class ExpressionParser extends TokenCursor {
         if (token.text === '[') return this.arrayConstant();
         if (token.text === '(') {
           this.index++;
-          const inner = this.expression();
+          const inner = this.nested(token.pos, () => this.expression());
           this.expectSymbol(')', 'to close the parenthesis');
           return inner;
         }
@@ -230,7 +254,7 @@ export class ExpressionParser extends TokenCursor {
         if (token.type === 'symbol' && token.text === '*' && nameToken.upper === 'COUNT') {
           throw invalidQuery(token.pos, 'COUNT takes no argument: write COUNT()');
         }
-        args.push(this.expression());
+        args.push(this.nested(nameToken.pos, () => this.expression()));
         if (!this.isSymbol(',')) break;
         this.index++;
       }
@@ -244,7 +268,7 @@ export class ExpressionParser extends TokenCursor {
         return { kind: 'aggregate', name, arg: undefined, pos };
       }
       if (args.length !== 1) throw invalidQuery(pos, `${name} takes exactly one argument`);
-      return { kind: 'aggregate', name, arg: args[0], pos };
+      return this.built({ kind: 'aggregate', name, arg: args[0], pos }, pos);
     }
     let upper = nameToken.upper;
     const looseOnly = LOOSE_ONLY_FUNCTIONS.get(upper);
@@ -274,7 +298,7 @@ export class ExpressionParser extends TokenCursor {
             : `${spec.minArgs} to ${spec.maxArgs}`;
       throw invalidQuery(pos, `${spec.name} takes ${expected} argument${expected === '1' ? '' : 's'}, got ${args.length}`);
     }
-    return { kind: 'call', name: spec.name, args, pos };
+    return this.built({ kind: 'call', name: spec.name, args, pos }, pos);
   }
 
   private arrayConstant(): ArrayExpr {
@@ -283,13 +307,13 @@ export class ExpressionParser extends TokenCursor {
     const items: ConstantExpr[] = [];
     if (!this.isSymbol(']')) {
       for (;;) {
-        items.push(this.constant());
+        items.push(this.nested(open.pos, () => this.constant()));
         if (!this.isSymbol(',')) break;
         this.index++;
       }
     }
     this.expectSymbol(']', 'to close the array constant');
-    return { kind: 'array', items, pos: open.pos };
+    return this.built({ kind: 'array', items, pos: open.pos }, open.pos);
   }
 
   private constant(): ConstantExpr {
@@ -298,6 +322,26 @@ export class ExpressionParser extends TokenCursor {
     const expr = this.unary();
     if (expr.kind === 'literal') return expr;
     throw syntaxError(token.pos, 'array constants may only hold constants (strings, numbers, true, false, null, arrays)');
+  }
+}
+
+/** The nodes an expression node holds directly. */
+function childrenOf(node: Expr): readonly Expr[] {
+  switch (node.kind) {
+    case 'binary':
+      return [node.left, node.right];
+    case 'unary':
+      return [node.operand];
+    case 'in':
+      return [node.operand, node.list];
+    case 'call':
+      return node.args;
+    case 'aggregate':
+      return node.arg === undefined ? [] : [node.arg];
+    case 'array':
+      return node.items;
+    default:
+      return [];
   }
 }
 
