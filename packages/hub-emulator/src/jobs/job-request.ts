@@ -7,7 +7,8 @@ import { emptyStatistics, initialStatus } from './job-state.js';
 /**
  * A `PUT /jobs/v2/{id}` body as the job the hub stores: checked as the Node SDK sends it, the query
  * condition parsed (400 with the parser's message and position), method timeouts defaulted as the
- * REST method API does, the twin patch checked by the twin rules. `scheduled` when it starts later.
+ * REST method API does (a payload over 128 KB is 413 as on a direct call), maxExecutionTimeInSeconds
+ * within 1..2^31-1, the twin patch checked by the twin rules. `scheduled` when it starts later.
  */
 export function normaliseJobRequest(jobId: string, body: unknown, nowMs: number): StoredJob {
   const id = parseWithSchema(JobIdSchema, jobId, 'job id');
@@ -39,6 +40,7 @@ function operationOf(request: JobRequest): Pick<StoredJob, 'cloudToDeviceMethod'
       responseTimeoutInSeconds: request.cloudToDeviceMethod.responseTimeoutInSeconds,
       connectTimeoutInSeconds: request.cloudToDeviceMethod.connectTimeoutInSeconds,
     });
+    MethodService.payloadText(method); // refused at creation as the direct call would refuse it (413)
     return {
       cloudToDeviceMethod: {
         methodName: method.methodName,

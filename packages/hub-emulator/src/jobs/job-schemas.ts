@@ -11,6 +11,12 @@ import { JOB_TYPES, TwinPatchSchema, type TwinPatch, type DeviceJobStatistics, t
 export type HubJobStatus = Exclude<JobStatus, 'unknown' | 'enqueued'>;
 
 export const DEFAULT_MAX_EXECUTION_SECONDS = 3600;
+/**
+ * The longest `maxExecutionTimeInSeconds` hubemu accepts: 2^31 - 1 s (about 68 years). The service
+ * documents only "integer" and the SDKs send any number; this bound keeps every deadline a valid
+ * date (1e13 s is past the end of JavaScript time and left a job `running` for ever).
+ */
+export const MAX_EXECUTION_SECONDS = 2 ** 31 - 1;
 
 /** Job ids: 1 to 128 printable ASCII characters without `/`, `?`, `#` or spaces (they travel in the URL path). */
 export const JobIdSchema = z
@@ -41,7 +47,12 @@ export const JobRequestSchema = z.looseObject({
   type: z.enum(JOB_TYPES, { message: `type must be one of ${JOB_TYPES.join(', ')}` }),
   queryCondition: z.string({ message: 'queryCondition is required (a WHERE clause without WHERE, or *)' }).min(1, 'queryCondition is empty'),
   startTime: StartTimeSchema,
-  maxExecutionTimeInSeconds: z.number().int().positive('maxExecutionTimeInSeconds must be positive').nullish(),
+  maxExecutionTimeInSeconds: z
+    .number()
+    .int('maxExecutionTimeInSeconds must be a whole number of seconds')
+    .positive('maxExecutionTimeInSeconds must be positive')
+    .max(MAX_EXECUTION_SECONDS, `maxExecutionTimeInSeconds must be at most ${MAX_EXECUTION_SECONDS}`)
+    .nullish(),
   cloudToDeviceMethod: CloudToDeviceMethodSchema.nullish(),
   updateTwin: TwinPatchSchema.nullish(),
 });

@@ -162,6 +162,44 @@ describe('device method jobs', () => {
   });
 });
 
+describe('values refused at creation', () => {
+  it('refuses maxExecutionTimeInSeconds beyond 2^31-1 seconds with 400 ArgumentInvalid, so no job can outlive JavaScript time', () => {
+    const { service } = fleet({ a: {} });
+    for (const value of [1e13, 2 ** 31, 0, -5, 1.5]) {
+      const error = hubErrorOf(() => service.create(`max-${value}`, twinJob('*', { maxExecutionTimeInSeconds: value })));
+      expect(error.errorCode).toBe('ArgumentInvalid');
+      expect(error.status).toBe(400);
+      expect(error.message).toMatch(/maxExecutionTimeInSeconds/);
+    }
+    expect(service.create('max-ok', twinJob('*', { maxExecutionTimeInSeconds: 2 ** 31 - 1 })).maxExecutionTimeInSeconds).toBe(2 ** 31 - 1);
+  });
+
+  it('refuses a method job whose payload is over 128 KB with 413 MessageTooLarge, as the direct method call does', () => {
+    const { service, calls } = fleet({ a: {} });
+    const big = methodJob('*', { cloudToDeviceMethod: { methodName: 'reboot', payload: 'x'.repeat(128 * 1024), responseTimeoutInSeconds: 30 } });
+    const error = hubErrorOf(() => service.create('big', big));
+    expect(error.errorCode).toBe('MessageTooLarge');
+    expect(error.status).toBe(413);
+    expect(error.message).toBe('The method payload is larger than 131072 bytes.');
+    expect(hubErrorOf(() => service.get('big')).errorCode).toBe('JobNotFound');
+    expect(calls).toHaveLength(0);
+  });
+
+  it('keeps a job whose maxExecutionTimeInSeconds is longer than a timer can wait (24.8 days) running until its own deadline', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const day = 86_400_000;
+    const { service, calls } = fleet({ a: { behaviour: 'hang' } });
+    service.create('month', methodJob('*', { maxExecutionTimeInSeconds: 30 * 86_400 }));
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    await vi.advanceTimersByTimeAsync(29 * day);
+    expect(service.get('month').status).toBe('running');
+    await vi.advanceTimersByTimeAsync(day);
+    const job = await service.whenFinished('month');
+    expect(job.status).toBe('failed');
+    expect(job.failureReason).toMatch(/maxExecutionTimeInSeconds \(2592000 s\)/);
+  });
+});
+
 describe('scheduling and limits', () => {
   it('waits as scheduled until its start time, then runs', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });

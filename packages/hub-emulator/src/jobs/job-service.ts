@@ -258,8 +258,7 @@ export class JobService {
     this.runs.set(jobId, run);
     const running = this.transition(job, 'start', { runStartedMs: now }, statistics);
     const deadlineMs = now + running.maxExecutionTimeInSeconds * 1000;
-    run.deadline = setTimeout(() => this.expire(jobId), Math.min(MAX_TIMER_MS, deadlineMs - now));
-    run.deadline.unref?.();
+    this.armDeadline(run, jobId, deadlineMs);
 
     const stamp = formatTimestamp(now);
     const endStamp = formatTimestamp(deadlineMs);
@@ -342,6 +341,13 @@ export class JobService {
       if (as === 'cancelled' && row.status === 'running') continue;
       this.updateRow(run, job.jobId, row.deviceId, as, as === 'failed' ? { error } : {}, true);
     }
+  }
+
+  /** A timer waits at most 2^31-1 ms (24.8 days; Node fires longer ones at once): longer deadlines re-arm until they are due. */
+  private armDeadline(run: Run, jobId: string, deadlineMs: number): void {
+    const left = deadlineMs - this.clock.now();
+    run.deadline = setTimeout(() => (left > MAX_TIMER_MS ? this.armDeadline(run, jobId, deadlineMs) : this.expire(jobId)), Math.min(MAX_TIMER_MS, Math.max(0, left)));
+    run.deadline.unref?.();
   }
 
   /** maxExecutionTimeInSeconds elapsed: what is left fails with the reason. */

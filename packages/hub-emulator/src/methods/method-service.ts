@@ -50,15 +50,21 @@ export class MethodService {
     return parseWithSchema(MethodRequestSchema, body, 'method request');
   }
 
+  /** The payload as it travels to the device; 413 MessageTooLarge over 128 KB (direct calls and method jobs alike). */
+  static payloadText(request: MethodRequest): string {
+    const text = JSON.stringify(request.payload ?? null);
+    if (Buffer.byteLength(text) > LIMITS.methodPayloadBytes) {
+      throw new HubError('MessageTooLarge', `The method payload is larger than ${LIMITS.methodPayloadBytes} bytes.`);
+    }
+    return text;
+  }
+
   async invoke(deviceId: string, moduleId: string | undefined, body: unknown): Promise<MethodResult> {
     const request = MethodService.parseRequest(body);
     const key = identityKey(deviceId, moduleId);
     if (!this.table.get(deviceId)) throw new HubError('DeviceNotFound', deviceId);
     if (!this.table.get(key)) throw new HubError('ModuleNotFound', key);
-    const payloadText = JSON.stringify(request.payload ?? null);
-    if (Buffer.byteLength(payloadText) > LIMITS.methodPayloadBytes) {
-      throw new HubError('MessageTooLarge', `The method payload is larger than ${LIMITS.methodPayloadBytes} bytes.`);
-    }
+    const payloadText = MethodService.payloadText(request);
     const connectMs = (request.connectTimeoutInSeconds ?? 0) * 1000;
     if (!(await this.sessions.waitFor(key, 'methodRequests', connectMs))) {
       const reason = this.sessions.get(key) ? 'Timed out waiting for device to subscribe.' : 'Timed out waiting for device to connect.';
