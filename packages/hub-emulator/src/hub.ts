@@ -30,6 +30,7 @@ import { DeviceTable } from './registry/device-table.js';
 import { PresenceTracker } from './registry/presence.js';
 import { RegistryService } from './registry/registry-service.js';
 import { RingBuffer } from './ring-buffer.js';
+import { telemetryBytes, trafficBytes } from './event-sizes.js';
 import { applySeed, parseSeed } from './seed.js';
 import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
@@ -79,9 +80,9 @@ export interface Hub {
   /** A service-side twin patch (tags and/or desired), as `PATCH /twins/{id}` does it. */
   updateTwin(deviceId: string, patch: { tags?: JsonObject; properties?: { desired?: JsonObject } }, options?: { moduleId?: string; etag?: string }): Twin;
   invokeMethod(deviceId: string, request: { methodName: string; payload?: unknown; responseTimeoutInSeconds?: number; connectTimeoutInSeconds?: number }, moduleId?: string): Promise<MethodResult>;
-  /** Telemetry received, oldest first (bounded by `telemetryBufferSize`). */
+  /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
   telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
-  /** What went over the wire (bounded by `trafficBufferSize`), oldest first. */
+  /** What went over the wire (bounded by `trafficBufferSize` records and `trafficBufferBytes`), oldest first. */
   traffic(filter?: TrafficFilter): MqttTrafficRecord[];
   /** Identities connected right now. */
   connectedDevices(): string[];
@@ -110,8 +111,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const presence = new PresenceTracker(clock, (key) => table.changed(key), store.collection<Presence>('presence'));
   table = new DeviceTable(store.collection<DeviceEntry>('identities'), presence);
 
-  const telemetry = new RingBuffer<TelemetryMessage>(options.telemetryBufferSize);
-  const traffic = new RingBuffer<MqttTrafficRecord>(options.trafficBufferSize);
+  const telemetry = new RingBuffer<TelemetryMessage>({ capacity: options.telemetryBufferSize, maxBytes: options.telemetryBufferBytes, sizeOf: telemetryBytes });
+  const traffic = new RingBuffer<MqttTrafficRecord>({ capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes, sizeOf: trafficBytes });
 
   let sendToSession: (session: Session, topic: string, payload: string | Buffer) => void = () => {};
   const disconnect = (deviceId: string, moduleId?: string): boolean => {

@@ -34,8 +34,12 @@ export const HubOptionsSchema = z.object({
   queryLoose: z.boolean().default(false),
   /** How many telemetry messages the hub keeps for monitoring and tests. */
   telemetryBufferSize: z.number().int().min(0).default(10_000),
+  /** How many bytes of telemetry (bodies and properties) the hub keeps; the oldest messages go first. */
+  telemetryBufferBytes: z.number().int().min(0).default(64 * 1024 * 1024),
   /** How many PUBLISH packets to and from devices `hub.traffic()` keeps, across the whole hub. */
   trafficBufferSize: z.number().int().min(0).default(200),
+  /** How many bytes of topics and payloads `hub.traffic()` keeps; the oldest records go first. */
+  trafficBufferBytes: z.number().int().min(0).default(16 * 1024 * 1024),
   /** A seed document (already parsed) applied at start when the registry is empty or on reset(). */
   seed: z.unknown().optional(),
   /** Interval of automatic configuration evaluation, in milliseconds. */
