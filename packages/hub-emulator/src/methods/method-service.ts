@@ -93,7 +93,12 @@ export class MethodService {
     return result;
   }
 
-  /** A device's answer on `$iothub/methods/res/{status}/?$rid=`. Unknown or late rids are ignored. */
+  /**
+   * A device's answer on `$iothub/methods/res/{status}/?$rid=`. Unknown or late rids are ignored. A body
+   * that is not JSON, or JSON nested deeper than a request may be (64 levels), is passed on as its
+   * text: every later reader (the REST answer, job rows, queries, the durable log) serialises it again
+   * and must not run off the stack.
+   */
   onResponse(key: string, rid: string, status: number, body: Buffer): void {
     const pendingKey = `${key}\u0000${rid}`;
     const pending = this.pending.get(pendingKey);
@@ -104,7 +109,7 @@ export class MethodService {
     let payload: unknown = null;
     if (text.trim() !== '') {
       const json = tryParseJson(text);
-      payload = json.ok ? json.value : text;
+      payload = json.ok && !nestsDeeperThan(json.value, LIMITS.methodPayloadDepth) ? json.value : text;
     }
     pending.resolve({ status, payload });
   }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../src/index.js';
 import { answerMethod, openDevice } from './device-helpers.js';
 import { call, errorOf, type RawResponse } from './http-helpers.js';
+import { connectRaw } from '../raw-device.js';
 
 let hub: Hub;
 
@@ -129,6 +130,34 @@ describe('POST /twins/{id}/methods', () => {
     // 64 levels are a payload like any other: the device is offline, so that is the answer.
     const fine = await invoke('m-deep', `{"methodName":"deep","payload":${nested(64)}}`);
     expect(fine.json.errorCode).toBe(404103);
+  });
+
+  it("passes on a device's answer nested deeper than 64 levels as its text, and job rows and queries keep answering", async () => {
+    hub.createDevice('m-deep-answer');
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const device = await connectRaw(hub, 'm-deep-answer', { subscribe: ['$iothub/methods/POST/#'] });
+    device.client.on('message', (topic) => {
+      const rid = /[?&]\$rid=([^&]*)/.exec(topic)?.[1];
+      if (rid !== undefined && topic.startsWith('$iothub/methods/POST/')) device.client.publish(`$iothub/methods/res/200/?$rid=${rid}`, deep);
+    });
+    try {
+      const direct = await invoke('m-deep-answer', { methodName: 'dump', responseTimeoutInSeconds: 10 });
+      expect(direct.status).toBe(200);
+      expect(direct.json).toEqual({ status: 200, payload: deep });
+
+      const job = await call(hub, {
+        method: 'PUT',
+        path: '/jobs/v2/deep-answer',
+        body: { type: 'scheduleDeviceMethod', cloudToDeviceMethod: { methodName: 'dump', responseTimeoutInSeconds: 10 }, queryCondition: "deviceId = 'm-deep-answer'" },
+      });
+      expect(job.status).toBe(200);
+      expect((await hub.jobs.whenFinished('deep-answer')).status).toBe('completed');
+      const rows = await call(hub, { method: 'POST', path: '/devices/query', body: { query: "SELECT * FROM devices.jobs WHERE devices.jobs.jobId = 'deep-answer'" } });
+      expect(rows.status).toBe(200);
+      expect(rows.json[0].outcome.deviceMethodResponse).toEqual({ status: 200, payload: deep });
+    } finally {
+      await device.close();
+    }
   });
 
   it('invokes a method on a module', async () => {
