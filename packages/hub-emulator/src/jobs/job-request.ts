@@ -57,7 +57,15 @@ function operationOf(request: JobRequest): Pick<StoredJob, 'cloudToDeviceMethod'
   if (!patch.tags && !desired) throw new HubError('ArgumentInvalid', 'updateTwin must carry tags and/or properties.desired.');
   if (patch.tags) validateTwinValue('tags', patch.tags, { allowNull: true });
   if (desired) validateTwinValue('desired', desired, { allowNull: true });
-  return { updateTwin: patch };
+  // Only what the job applies is kept: other fields (a whole twin copied from a GET, a $metadata) are
+  // unchecked and would be echoed in every JobResponse and written to the log.
+  return {
+    updateTwin: {
+      ...(patch.tags ? { tags: patch.tags } : {}),
+      ...(desired ? { properties: { desired } } : {}),
+      ...(typeof patch.etag === 'string' ? { etag: patch.etag } : {}),
+    },
+  };
 }
 
 /** Desired properties of a patch without the `$metadata`/`$version` a client may have copied from a GET; undefined when empty. */

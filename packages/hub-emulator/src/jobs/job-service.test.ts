@@ -185,6 +185,16 @@ describe('values refused at creation', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('keeps only the twin patch a job applies, so unchecked fields of any depth are neither echoed nor stored', () => {
+    const { service } = fleet({ a: {} });
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const updateTwin = { deviceId: 'copied', extra: deep, tags: { site: 'x' }, properties: { desired: { fw: '2.0', $metadata: deep, $version: 3 } }, etag: '*' };
+    const created = service.create('copied-twin', { type: 'scheduleUpdateTwin', queryCondition: '*', updateTwin, startTime: null });
+    expect(created.updateTwin).toEqual({ tags: { site: 'x' }, properties: { desired: { fw: '2.0' } }, etag: '*' });
+    expect(() => JSON.stringify(service.get('copied-twin'))).not.toThrow();
+  });
+
   it('keeps a job whose maxExecutionTimeInSeconds is longer than a timer can wait (24.8 days) running until its own deadline', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const day = 86_400_000;
