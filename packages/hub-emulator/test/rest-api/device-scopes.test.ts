@@ -86,4 +86,20 @@ describe('edge device scopes', () => {
     expect(res.status).toBe(400);
     expect(errorOf(res).name).toBe('ArgumentInvalid');
   });
+
+  it('applies the same rules to bulk POST /devices: a leaf under an edge device, and an error entry for a scope that is not one', async () => {
+    const gateway = await createEdge('gw-bulk');
+    const res = await call(hub, {
+      method: 'POST',
+      path: '/devices',
+      body: [
+        { id: 'bulk-leaf', importMode: 'create', deviceScope: gateway.deviceScope },
+        { id: 'bulk-bad', importMode: 'create', deviceScope: 'ms-azure-iot-edge://nobody-1' },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ isSuccessful: false, errors: [{ deviceId: 'bulk-bad', errorCode: 400004 }] });
+    expect((await call(hub, { method: 'GET', path: '/devices/bulk-leaf' })).json).toMatchObject({ deviceScope: gateway.deviceScope, parentScopes: [gateway.deviceScope] });
+    expect((await call(hub, { method: 'GET', path: '/devices/bulk-bad' })).status).toBe(404);
+  });
 });
