@@ -114,7 +114,7 @@ describe('jobs through the back-end client', () => {
       method: { methodName: 'reboot' },
       startTime: new Date(Date.now() + 3_600_000),
     });
-    expect(later.status).toBe('scheduled');
+    expect(later.status).toBe('queued');
     expect((await client.jobs.cancel('reboot-later')).status).toBe('cancelled');
     expect((await client.jobs.waitUntilFinished('reboot-later')).status).toBe('cancelled');
     expect(await rowsOf('reboot-later')).toEqual([]);

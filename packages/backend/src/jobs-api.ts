@@ -66,12 +66,12 @@ function progressOf(job: JobResponse): string {
 export class JobsApi {
   constructor(private readonly rest: RestClient) {}
 
-  /** Schedules a twin update (tags and/or desired properties); resolves with the job as created (`queued` or `scheduled`). */
+  /** Schedules a twin update (tags and/or desired properties); resolves with the job as created (`queued`, also when it starts later). */
   async scheduleTwinUpdate(jobId: string, job: TwinUpdateJob): Promise<JobResponse> {
     return this.create(jobId, 'scheduleUpdateTwin', job, { updateTwin: { ...job.twinPatch, etag: job.twinPatch.etag ?? '*' } });
   }
 
-  /** Schedules a direct method call; resolves with the job as created (`queued` or `scheduled`). */
+  /** Schedules a direct method call; resolves with the job as created (`queued`, also when it starts later). */
   async scheduleDeviceMethod(jobId: string, job: DeviceMethodJob): Promise<JobResponse> {
     const { method } = job;
     return this.create(jobId, 'scheduleDeviceMethod', job, {

@@ -86,11 +86,11 @@ describe('hubemu job', { timeout: 60_000 }, () => {
     const start = new Date(Date.now() + 3_600_000).toISOString();
     const created = await hubemu(['job', 'create', '--job-id', 'cli-later', '--jt', 'scheduleUpdateTwin', '-q', '*', '--patch', '{"tags": {"batch": 2}}', '--start-time', start]);
     expect(created.code, created.stderr).toBe(0);
-    expect(created.json).toMatchObject({ jobId: 'cli-later', status: 'scheduled', startTime: start.replace('Z', '0000Z') });
-    expect((await hubemu(['job', 'show', '--job-id', 'cli-later'])).json.status).toBe('scheduled');
+    expect(created.json).toMatchObject({ jobId: 'cli-later', status: 'queued', startTime: start.replace('Z', '0000Z') });
+    expect((await hubemu(['job', 'show', '--job-id', 'cli-later'])).json.status).toBe('queued');
 
-    const scheduled = await hubemu(['job', 'list', '--job-status', 'scheduled']);
-    expect(scheduled.json.map((job: { jobId: string }) => job.jobId)).toEqual(['cli-later']);
+    const waiting = await hubemu(['job', 'list', '--job-status', 'queued']);
+    expect(waiting.json.map((job: { jobId: string }) => job.jobId)).toEqual(['cli-later']);
 
     const cancelled = await hubemu(['job', 'cancel', '--job-id', 'cli-later']);
     expect(cancelled.code, cancelled.stderr).toBe(0);

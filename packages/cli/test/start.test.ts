@@ -48,7 +48,7 @@ describe('hubemu start', { timeout: 60_000 }, () => {
     try {
       const later = new Date(Date.now() + 3_600_000);
       const first = await client.jobs.scheduleTwinUpdate('later-1', { queryCondition: '*', startTime: later, twinPatch: { tags: { a: 1 } } });
-      expect(first.status).toBe('scheduled');
+      expect(first.status).toBe('queued');
       const refused = await client.jobs.scheduleTwinUpdate('later-2', { queryCondition: '*', startTime: later, twinPatch: { tags: { a: 2 } } }).catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(ServiceError);
       expect((refused as ServiceError).status).toBe(429);

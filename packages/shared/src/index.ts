@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './time.js';
 export * from './twin.js';
 export * from './twin-rules.js';
+export * from './service-twin-write.js';
 export * from './limits.js';
 export * from './identity.js';
 export * from './device-job.js';

@@ -151,11 +151,22 @@ export function replaceTags(doc: unknown, ctx: WriteContext): JsonObject {
   return cloneJson(doc);
 }
 
+/** How a write changes tags or desired: merge a patch, replace the section, or clear it (every key removed). */
+export type SectionChange = { patch: JsonObject } | { replace: JsonObject } | { clear: true };
+
 /** The change a write makes, as the service and the notifications describe it. */
 export interface TwinWrite {
-  tags?: { patch: JsonObject } | { replace: JsonObject };
-  desired?: { patch: JsonObject } | { replace: JsonObject };
+  tags?: SectionChange;
+  desired?: SectionChange;
   reported?: { patch: JsonObject };
+}
+
+/** A clear as the merge patch that nulls every key the section holds (what the device is notified of). */
+function asPatchOrReplace(change: SectionChange, current: JsonObject): { patch: JsonObject } | { replace: JsonObject } {
+  if (!('clear' in change)) return change;
+  const patch: JsonObject = {};
+  for (const key of Object.keys(current)) patch[key] = null;
+  return { patch };
 }
 
 export interface TwinWriteResult {
@@ -168,13 +179,17 @@ export interface TwinWriteResult {
 export function applyTwinWrite(state: TwinState, write: TwinWrite, ctx: WriteContext): TwinWriteResult {
   let { tags, desired, reported } = state;
   let desiredNotification: JsonObject | undefined;
-  if (write.tags) tags = 'patch' in write.tags ? patchTags(tags, write.tags.patch, ctx) : replaceTags(write.tags.replace, ctx);
+  if (write.tags) {
+    const change = asPatchOrReplace(write.tags, tags);
+    tags = 'patch' in change ? patchTags(tags, change.patch, ctx) : replaceTags(change.replace, ctx);
+  }
   if (write.desired) {
-    if ('patch' in write.desired) {
-      desired = patchSection('desired', desired, write.desired.patch, ctx);
-      desiredNotification = cloneJson(write.desired.patch);
+    const change = asPatchOrReplace(write.desired, desired.values);
+    if ('patch' in change) {
+      desired = patchSection('desired', desired, change.patch, ctx);
+      desiredNotification = cloneJson(change.patch);
     } else {
-      desired = replaceSection('desired', desired, write.desired.replace, ctx);
+      desired = replaceSection('desired', desired, change.replace, ctx);
       desiredNotification = cloneJson(desired.values);
     }
   }

@@ -273,3 +273,38 @@ describe('configuration rules', () => {
     expect(w.service.list(2).map((c) => c.id)).toEqual(['c', 'a']);
   });
 });
+
+describe('content given as the whole properties.desired section', () => {
+  it('applies a device configuration whose content key is properties.desired, and removes what it set when deleted', async () => {
+    const w = world();
+    w.device('a', { env: 'test' }, { keep: 1 });
+    w.service.put('whole', deviceConfig({ 'properties.desired': { firmware: { version: '2.0' }, mode: 'eco' } }, "tags.env = 'test'"));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ keep: 1, firmware: { version: '2.0' }, mode: 'eco' });
+    expect(w.status('a', 'whole')).toBe('Applied');
+    w.service.delete('whole');
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ keep: 1 });
+  });
+
+  it('lets each property of the section compete with other configurations as its own content key', async () => {
+    const w = world();
+    w.device('a');
+    w.service.put('low', deviceConfig({ 'properties.desired': { firmware: { version: '1.0', url: 'u' }, mode: 'eco' } }, '*', 1));
+    w.service.put('high', deviceConfig({ 'properties.desired.firmware': { version: '2.0' } }, '*', 9));
+    await w.service.evaluateNow();
+    expect(w.desired('a')).toEqual({ firmware: { version: '2.0' }, mode: 'eco' });
+    expect(w.status('a', 'high')).toBe('Applied');
+    expect(w.status('a', 'low')).toBe('Targeted');
+  });
+
+  it('applies a module configuration whose content key is properties.desired', async () => {
+    const w = world();
+    w.device('edge');
+    w.module('edge', 'filter', { role: 'filter' });
+    w.service.put('filters', { content: { moduleContent: { 'properties.desired': { threshold: 7 } } }, targetCondition: "FROM devices.modules WHERE tags.role = 'filter'", priority: 1 });
+    await w.service.evaluateNow();
+    expect(w.desired('edge', 'filter')).toEqual({ threshold: 7 });
+    expect(w.status('edge', 'filters', 'filter')).toBe('Applied');
+  });
+});

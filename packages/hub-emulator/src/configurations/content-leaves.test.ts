@@ -30,9 +30,27 @@ describe('configuration content as leaves', () => {
     ]);
   });
 
+  it('accepts the whole section, properties.desired, as one content key per property it sets', () => {
+    const whole = contentLeaves({ 'properties.desired': { fw: { version: '1.2' }, mode: 'eco', gone: null } });
+    expect(whole.map((l) => [l.key, l.value, l.root])).toEqual([
+      ['fw.version', '1.2', 'fw'],
+      ['mode', 'eco', 'mode'],
+      ['gone', null, 'gone'],
+    ]);
+    expect(contentLeaves({ 'properties.desired': {} })).toEqual([]);
+  });
+
+  it('refuses a whole section that is not an object, that repeats a key given below it, or that breaks the twin rules', () => {
+    expect(codeOf(() => contentLeaves({ 'properties.desired': 5 }))).toBe('InvalidConfigurationContent');
+    expect(codeOf(() => contentLeaves({ 'properties.desired': { fw: 1 }, 'properties.desired.fw': 2 }))).toBe('InvalidConfigurationContent');
+    expect(codeOf(() => contentLeaves({ 'properties.desired': { fw: 1 }, 'properties.desired.fw.v': 2 }))).toBe('InvalidConfigurationContent');
+    expect(codeOf(() => contentLeaves({ 'properties.desired': { 'a.b': 1 } }))).toBe('InvalidConfigurationContent');
+    expect(codeOf(() => contentLeaves({ 'properties.desired': { $bad: 1 } }))).toBe('InvalidConfigurationContent');
+  });
+
   it('refuses keys outside properties.desired with InvalidConfigurationContent', () => {
     expect(codeOf(() => contentLeaves({ 'tags.x': 1 }))).toBe('InvalidConfigurationContent');
-    expect(codeOf(() => contentLeaves({ 'properties.desired': { x: 1 } }))).toBe('InvalidConfigurationContent');
+    expect(codeOf(() => contentLeaves({ 'properties.desiredx.y': 1 }))).toBe('InvalidConfigurationContent');
     expect(codeOf(() => contentLeaves({ 'properties.reported.x': 1 }))).toBe('InvalidConfigurationContent');
   });
 

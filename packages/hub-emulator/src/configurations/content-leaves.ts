@@ -18,24 +18,47 @@ export interface Leaf {
   readonly root: string;
 }
 
-const PREFIX = 'properties.desired.';
+const SECTION = 'properties.desired';
+const PREFIX = `${SECTION}.`;
 
 function invalid(message: string): HubError {
   return new HubError('InvalidConfigurationContent', message);
+}
+
+/**
+ * The content keys below `properties.desired` with their values: `properties.desired.fw` is `fw`; the
+ * whole section, `properties.desired: {"fw": ..., "mode": ...}`, is accepted as the service accepts it
+ * and reads as one content key per property it sets (`fw`, `mode`).
+ */
+function contentKeys(content: JsonObject): Array<[segments: string[], value: JsonValue, twinPath: string]> {
+  const keys: Array<[string[], JsonValue, string]> = [];
+  for (const [twinPath, value] of Object.entries(content)) {
+    if (twinPath === SECTION) {
+      if (!isJsonObject(value)) throw invalid(`The content key '${SECTION}' must hold an object of desired properties.`);
+      for (const [key, child] of Object.entries(value)) keys.push([[key], child, `${PREFIX}${key}`]);
+      continue;
+    }
+    if (!twinPath.startsWith(PREFIX)) {
+      throw invalid(`The content key '${twinPath}' is not properties.desired or a twin path under it (for example 'properties.desired.firmware').`);
+    }
+    const segments = twinPath.slice(PREFIX.length).split('.');
+    if (segments.some((s) => s === '')) throw invalid(`The content key '${twinPath}' has an empty segment.`);
+    keys.push([segments, value as JsonValue, twinPath]);
+  }
+  return keys;
 }
 
 /** The leaves of `deviceContent` / `moduleContent`, checked against the twin rules (throws 400 InvalidConfigurationContent). */
 export function contentLeaves(content: JsonObject): Leaf[] {
   const patch: JsonObject = {};
   const leaves: Leaf[] = [];
-  for (const [twinPath, value] of Object.entries(content)) {
-    if (!twinPath.startsWith(PREFIX) || twinPath.length === PREFIX.length) {
-      throw invalid(`The content key '${twinPath}' is not a twin path under properties.desired (for example 'properties.desired.firmware').`);
-    }
-    const segments = twinPath.slice(PREFIX.length).split('.');
-    if (segments.some((s) => s === '')) throw invalid(`The content key '${twinPath}' has an empty segment.`);
-    collect(segments, value as JsonValue, segments.join('.'), leaves);
-    setPath(patch, segments, value as JsonValue);
+  const roots = new Set<string>();
+  for (const [segments, value, twinPath] of contentKeys(content)) {
+    const root = segments.join('.');
+    if (roots.has(root)) throw invalid(`The content sets '${twinPath}' twice.`);
+    roots.add(root);
+    collect(segments, value, root, leaves);
+    setPath(patch, segments, value);
   }
   try {
     validateTwinValue('desired', patch, { allowNull: true });

@@ -1,5 +1,4 @@
-import type { TwinWrite } from '@hubemu/shared';
-import { desiredOf } from './job-request.js';
+import { serviceTwinWrite, type TwinWrite } from '@hubemu/shared';
 import { resultOfError, type DeviceOperation, type DeviceResult } from './job-runner.js';
 import type { StoredJob } from './job-schemas.js';
 
@@ -27,10 +26,7 @@ export function deviceOperation(job: StoredJob, twins: JobTwinWriter, methods: J
     };
   }
   const patch = job.updateTwin as NonNullable<StoredJob['updateTwin']>;
-  const write: TwinWrite = {};
-  if (patch.tags) write.tags = { patch: patch.tags };
-  const desired = desiredOf(patch.properties?.desired);
-  if (desired) write.desired = { patch: desired };
+  const write: TwinWrite = serviceTwinWrite(patch, 'patch');
   const etag = patch.etag ?? '*';
   const options = etag === '*' ? { source: 'job' as const } : { source: 'job' as const, ifMatch: etag };
   return (deviceId): DeviceResult => {

@@ -1,4 +1,4 @@
-import { HubError, isJsonObject, validateTwinValue, type JsonObject, parseWithSchema } from '@hubemu/shared';
+import { HubError, parseWithSchema, serviceTwinWrite, validateTwinValue, withoutSystemKeys } from '@hubemu/shared';
 import { MethodService } from '../methods/method-service.js';
 import { parseCondition } from '../query/index.js';
 import { DEFAULT_MAX_EXECUTION_SECONDS, JobIdSchema, JobRequestSchema, type JobRequest, type StoredJob } from './job-schemas.js';
@@ -52,25 +52,25 @@ function operationOf(request: JobRequest): Pick<StoredJob, 'cloudToDeviceMethod'
   }
   const patch = request.updateTwin;
   if (!patch) throw new HubError('ArgumentInvalid', 'A scheduleUpdateTwin job needs updateTwin.');
-  if (patch.properties?.reported !== undefined) throw new HubError('ArgumentInvalid', 'A job cannot update reported properties. Only the device can.');
-  const desired = desiredOf(patch.properties?.desired);
-  if (!patch.tags && !desired) throw new HubError('ArgumentInvalid', 'updateTwin must carry tags and/or properties.desired.');
-  if (patch.tags) validateTwinValue('tags', patch.tags, { allowNull: true });
-  if (desired) validateTwinValue('desired', desired, { allowNull: true });
+  // What each device gets, checked once here: reported values refused, `null` sections clear, the twin rules on the rest.
+  const write = serviceTwinWrite(patch, 'patch');
+  if (patch.tags === undefined && patch.properties?.desired === undefined) throw new HubError('ArgumentInvalid', 'updateTwin must carry tags and/or properties.desired.');
+  for (const section of ['tags', 'desired'] as const) {
+    const change = write[section];
+    if (change && 'patch' in change) validateTwinValue(section, change.patch, { allowNull: true });
+  }
   // Only what the job applies is kept: other fields (a whole twin copied from a GET, a $metadata) are
   // unchecked and would be echoed in every JobResponse and written to the log.
+  const { desired, reported } = patch.properties ?? {};
+  const kept = {
+    ...(desired === undefined ? {} : { desired: desired === null ? null : withoutSystemKeys(desired) }),
+    ...(reported === undefined ? {} : { reported: {} }),
+  };
   return {
     updateTwin: {
-      ...(patch.tags ? { tags: patch.tags } : {}),
-      ...(desired ? { properties: { desired } } : {}),
+      ...(patch.tags === undefined ? {} : { tags: patch.tags }),
+      ...(Object.keys(kept).length === 0 ? {} : { properties: kept }),
       ...(typeof patch.etag === 'string' ? { etag: patch.etag } : {}),
     },
   };
-}
-
-/** Desired properties of a patch without the `$metadata`/`$version` a client may have copied from a GET; undefined when empty. */
-export function desiredOf(desired: JsonObject | null | undefined): JsonObject | undefined {
-  if (!desired || !isJsonObject(desired)) return undefined;
-  const { $metadata: _m, $version: _v, ...rest } = desired;
-  return Object.keys(rest).length === 0 ? undefined : rest;
 }

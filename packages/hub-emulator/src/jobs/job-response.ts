@@ -1,5 +1,6 @@
 import { formatTimestamp, type DeviceJobStatistics, type JobResponse } from '@hubemu/shared';
 import type { StoredJob } from './job-schemas.js';
+import { reportedStatus } from './job-state.js';
 
 /** The JobResponse the service answers with (swagger JobResponse; times with seven fractional digits). */
 export function renderJob(job: StoredJob, statistics: DeviceJobStatistics): JobResponse {
@@ -14,7 +15,7 @@ export function renderJob(job: StoredJob, statistics: DeviceJobStatistics): JobR
     type: job.type,
     ...(job.cloudToDeviceMethod ? { cloudToDeviceMethod: job.cloudToDeviceMethod } : {}),
     ...(job.updateTwin ? { updateTwin: job.updateTwin } : {}),
-    status: job.status,
+    status: reportedStatus(job.status),
     ...(job.failureReason === undefined ? {} : { failureReason: job.failureReason }),
     ...(job.statusMessage === undefined ? {} : { statusMessage: job.statusMessage }),
     deviceJobStatistics: { ...statistics },

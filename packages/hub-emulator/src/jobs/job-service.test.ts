@@ -211,13 +211,15 @@ describe('values refused at creation', () => {
 });
 
 describe('scheduling and limits', () => {
-  it('waits as scheduled until its start time, then runs', async () => {
+  it('waits for its start time, reported as queued as the service does, then runs', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { service, writes } = fleet({ a: {} });
     const start = new Date(Date.now() + 60_000).toISOString();
-    expect(service.create('later', twinJob('*', { startTime: start })).status).toBe('scheduled');
+    expect(service.create('later', twinJob('*', { startTime: start })).status).toBe('queued');
     await vi.advanceTimersByTimeAsync(59_000);
-    expect(service.get('later').status).toBe('scheduled');
+    expect(service.get('later').status).toBe('queued');
+    expect(service.query({ jobStatus: 'queued' }).items.map((j) => j.jobId)).toEqual(['later']);
+    expect(service.query({ jobStatus: 'scheduled' }).items).toEqual([]);
     expect(writes).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1_000);
     expect((await service.whenFinished('later')).status).toBe('completed');
@@ -329,7 +331,7 @@ describe('restarts', () => {
       ['b', 'failed', 'JobInterrupted'],
       ['c', 'failed', 'JobInterrupted'],
     ]);
-    expect(again.get('tomorrow').status).toBe('scheduled');
+    expect(again.get('tomorrow')).toMatchObject({ status: 'queued', deviceJobStatistics: { deviceCount: 0 } });
     again.stop();
   });
 });

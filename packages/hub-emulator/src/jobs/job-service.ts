@@ -9,7 +9,7 @@ import { failInterruptedJobs } from './job-recovery.js';
 import { normaliseJobRequest } from './job-request.js';
 import { runDevices, type DeviceResult } from './job-runner.js';
 import type { HubJobStatus, StoredJob } from './job-schemas.js';
-import { emptyStatistics, isDeviceTerminal, moveDevice, nextStatus, type JobEvent } from './job-state.js';
+import { emptyStatistics, isDeviceTerminal, moveDevice, nextStatus, reportedStatus, type JobEvent } from './job-state.js';
 import { RateLimiter } from './rate-limiter.js';
 
 export type { JobMethodInvoker, JobTwinWriter } from './job-operations.js';
@@ -129,7 +129,7 @@ export class JobService {
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new HubError('ArgumentInvalid', `The page size must be a whole number from 1 to 100, not ${pageSize}.`);
     const after = request.continuation ? decodeJobCursor(request.continuation) : undefined;
     const matches = [...this.repository.allJobs()]
-      .filter((job) => (request.jobType === undefined || job.type === request.jobType) && (request.jobStatus === undefined || job.status === request.jobStatus))
+      .filter((job) => (request.jobType === undefined || job.type === request.jobType) && (request.jobStatus === undefined || reportedStatus(job.status) === request.jobStatus))
       .map((job) => ({ job, key: jobOrderKey(job) }))
       .filter((entry) => after === undefined || entry.key > after)
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

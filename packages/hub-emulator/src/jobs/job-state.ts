@@ -23,6 +23,15 @@ export function initialStatus(startMs: number, nowMs: number): 'scheduled' | 'qu
   return startMs > nowMs ? 'scheduled' : 'queued';
 }
 
+/**
+ * The status the service reports for a job: one waiting for its start time answers `queued`, as IoT Hub
+ * does (Microsoft's Node SDK e2e tests expect `queued` in the create answer of a job scheduled an hour
+ * ahead); `scheduled` stays internal, telling the start timer which jobs wait.
+ */
+export function reportedStatus(status: HubJobStatus): Exclude<HubJobStatus, 'scheduled'> {
+  return status === 'scheduled' ? 'queued' : status;
+}
+
 /** The next status, or undefined when the event does not apply (a finished job stays finished). */
 export function nextStatus(status: HubJobStatus, event: JobEvent): HubJobStatus | undefined {
   return TRANSITIONS[status][event];

@@ -19,6 +19,7 @@ import {
 import type { HubEvents } from '../events.js';
 import type { DeviceEntry } from './device-entry.js';
 import type { DeviceTable } from './device-table.js';
+import { resolveScopes } from './device-scope.js';
 
 export interface DeviceStatistics {
   totalDeviceCount: number;
@@ -96,20 +97,22 @@ export class RegistryService {
     const input = parseDeviceInput(deviceId, body);
     if (this.table.get(deviceId)) throw new HubError('DeviceAlreadyExists', `A device with ID '${deviceId}' is already registered.`);
     const now = this.clock.now();
+    const generation = generationId();
+    const iotEdge = input.capabilities?.iotEdge ?? false;
+    const scopes = resolveScopes({ deviceId, generationId: generation, iotEdge }, input, undefined, (key) => this.table.get(key));
     const entry: DeviceEntry = {
       deviceId,
-      generationId: generationId(),
+      generationId: generation,
       identityVersion: 1,
       status: input.status ?? 'enabled',
       statusReason: input.statusReason ?? null,
       statusUpdatedTime: NEVER,
       auth: resolveAuth(input.authentication),
-      capabilities: { iotEdge: input.capabilities?.iotEdge ?? false },
+      capabilities: { iotEdge },
       modelId: '',
       cloudToDeviceMessageCount: 0,
       twin: newTwinState(now),
-      ...(input.deviceScope ? { deviceScope: input.deviceScope } : {}),
-      ...(input.parentScopes ? { parentScopes: input.parentScopes } : {}),
+      ...scopes,
     };
     this.table.put(deviceId, entry);
     this.events.emit('identityCreated', { deviceId });
@@ -120,14 +123,18 @@ export class RegistryService {
     const input = parseDeviceInput(deviceId, body);
     const current = this.requireDevice(deviceId);
     const statusChanged = input.status !== undefined && input.status !== current.status;
+    const iotEdge = input.capabilities?.iotEdge ?? current.capabilities.iotEdge;
+    const scopes = resolveScopes({ deviceId, generationId: current.generationId, iotEdge }, input, current, (key) => this.table.get(key));
+    const { deviceScope: _scope, parentScopes: _parents, ...unscoped } = current;
     const next: DeviceEntry = {
-      ...current,
+      ...unscoped,
+      ...scopes,
       identityVersion: current.identityVersion + 1,
       status: input.status ?? current.status,
       statusReason: input.statusReason === undefined ? current.statusReason : input.statusReason,
       statusUpdatedTime: statusChanged ? formatTimestamp(this.clock.now()) : current.statusUpdatedTime,
       auth: input.authentication === undefined ? current.auth : resolveAuth(input.authentication, current.auth),
-      capabilities: { iotEdge: input.capabilities?.iotEdge ?? current.capabilities.iotEdge },
+      capabilities: { iotEdge },
     };
     this.table.put(deviceId, next, { ifMatch, etagOf: (e) => identityEtag(e.identityVersion) });
     this.events.emit('identityUpdated', { deviceId });

@@ -6,10 +6,10 @@ import {
   twinEtag,
   type Clock,
   type DeviceTwinView,
-  type JsonObject,
   type Twin,
   type TwinLimitOptions,
   type TwinWrite,
+  serviceTwinWrite,
   TwinPatchSchema,
 } from '@hubemu/shared';
 import type { HubEvents, WriteSource } from '../events.js';
@@ -19,14 +19,6 @@ import type { DeviceTable } from '../registry/device-table.js';
 export interface TwinWriteOptions {
   ifMatch?: string;
   source: WriteSource;
-}
-
-/** Removes `$metadata` and `$version` that a client copied back from a GET. */
-function withoutSystemKeys(value: unknown): unknown {
-  if (!isJsonObject(value)) return value;
-  if (!('$metadata' in value) && !('$version' in value)) return value;
-  const { $metadata: _m, $version: _v, ...rest } = value;
-  return rest;
 }
 
 /** Twin reads and writes for the service, the device plane, jobs and configurations. */
@@ -43,19 +35,11 @@ export class TwinService {
     return this.table.twin(identityKey(deviceId, moduleId)) as Twin;
   }
 
-  /** `PATCH` (merge) or `PUT` (replace) from the service side: tags and desired only. */
+  /** `PATCH` (merge) or `PUT` (replace) from the service side: tags and desired only (see serviceTwinWrite). */
   updateTwin(deviceId: string, moduleId: string | undefined, body: unknown, mode: 'patch' | 'replace', options: TwinWriteOptions): Twin {
     const parsed = TwinPatchSchema.safeParse(body);
     if (!parsed.success) throw new HubError('ArgumentInvalid', 'The twin body must be a JSON object with tags and/or properties.desired.');
-    const { tags, properties } = parsed.data;
-    if (mode === 'patch' && properties?.reported !== undefined) {
-      throw new HubError('ArgumentInvalid', 'Reported properties are read-only from the service side. Only the device can update them.');
-    }
-    const write: TwinWrite = {};
-    if (tags !== undefined && tags !== null) write.tags = mode === 'patch' ? { patch: tags as JsonObject } : { replace: tags as JsonObject };
-    const desired = withoutSystemKeys(properties?.desired);
-    if (desired !== undefined && desired !== null) write.desired = mode === 'patch' ? { patch: desired as JsonObject } : { replace: desired as JsonObject };
-    this.write(deviceId, moduleId, write, options);
+    this.write(deviceId, moduleId, serviceTwinWrite(parsed.data, mode), options);
     return this.table.twin(identityKey(deviceId, moduleId)) as Twin;
   }
 

@@ -63,7 +63,7 @@ describe("Microsoft's azure-iothub JobClient against hubemu", () => {
 
   it('schedules a job for later and cancels it before it starts', async () => {
     const { jobStatus } = await jobs.scheduleTwinUpdate('sdk-later', '*', { etag: '*', properties: { desired: { never: true } } }, new Date(Date.now() + 3_600_000), 600);
-    expect(jobStatus).toMatchObject({ status: 'scheduled', maxExecutionTimeInSeconds: 600 });
+    expect(jobStatus).toMatchObject({ status: 'queued', maxExecutionTimeInSeconds: 600 });
     const { jobStatus: cancelled } = await jobs.cancelJob('sdk-later');
     expect(cancelled.status).toBe('cancelled');
     expect(hub.getTwin('sdk-1').properties.desired.never).toBeUndefined();

@@ -37,7 +37,7 @@ describe('jobs and configurations across a restart of a durable hub', () => {
       ['failed', 'JobInterrupted'],
       ['failed', 'JobInterrupted'],
     ]);
-    expect((await call(hub, { method: 'GET', path: '/jobs/v2/tomorrow' })).json.status).toBe('scheduled');
+    expect((await call(hub, { method: 'GET', path: '/jobs/v2/tomorrow' })).json).toMatchObject({ status: 'queued', deviceJobStatistics: { deviceCount: 0 } });
 
     const configuration = (await call(hub, { method: 'GET', path: '/configurations/plant' })).json;
     expect(configuration).toMatchObject({ id: 'plant', etag: 'MQ==', content: { deviceContent: { 'properties.desired.mode': 'eco' } } });

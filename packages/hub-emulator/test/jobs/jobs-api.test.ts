@@ -81,14 +81,57 @@ describe('PUT /jobs/v2/{id}: twin update jobs', () => {
     }
   });
 
-  it('waits as scheduled until its startTime, then runs', async () => {
+  it('answers queued for a job whose startTime is later, as the service does, and runs it at that time', async () => {
     createDevices('sched', 3);
     const startTime = new Date(Date.now() + 1_500).toISOString();
     const res = await call(hub, { method: 'PUT', path: '/jobs/v2/later', body: { type: 'scheduleUpdateTwin', queryCondition: "tags.cohort = 'sched'", updateTwin: { properties: { desired: { when: 'later' } }, etag: '*' }, startTime } });
-    expect(res.json.status).toBe('scheduled');
+    expect(res.json.status).toBe('queued');
     expect(hub.getTwin('sched-000').properties.desired.when).toBeUndefined();
     await expect.poll(async () => (await getJob('later')).status, { timeout: 10_000, interval: 100 }).toBe('completed');
     expect(hub.getTwin('sched-002').properties.desired.when).toBe('later');
+  });
+});
+
+describe('PUT /jobs/v2/{id}: updateTwin bodies as the service takes them', () => {
+  const twinJob = (jobId: string, cohort: string, updateTwin: unknown, startTime: string | null = null) =>
+    call(hub, { method: 'PUT', path: `/jobs/v2/${jobId}`, body: { type: 'scheduleUpdateTwin', queryCondition: `tags.cohort = '${cohort}'`, updateTwin, startTime } });
+
+  it('accepts empty desired and reported sections, as Microsoft SDK tests send them, and writes only the tags', async () => {
+    const [id] = createDevices('emptysec', 1) as [string];
+    const before = hub.getTwin(id);
+    const res = await twinJob('empty-sections', 'emptysec', { etag: '*', tags: { key: 'value2' }, properties: { desired: {}, reported: {} } });
+    expect(res.status).toBe(200);
+    await expect.poll(async () => (await getJob('empty-sections')).status, { timeout: 10_000, interval: 50 }).toBe('completed');
+    const after = hub.getTwin(id);
+    expect(after.tags).toMatchObject({ key: 'value2' });
+    expect(after.properties.desired.$version).toBe(before.properties.desired.$version);
+    expect(after.properties.reported).toEqual(before.properties.reported);
+  });
+
+  it('accepts a patch whose every section is empty and completes it', async () => {
+    const res = await twinJob('all-empty', 'nobody', { etag: '*', tags: {}, properties: { desired: {}, reported: {} } });
+    expect(res.status).toBe(200);
+    await expect.poll(async () => (await getJob('all-empty')).status, { timeout: 10_000, interval: 50 }).toBe('completed');
+  });
+
+  it('clears every desired property with "desired": null and every tag with "tags": null on each device', async () => {
+    const ids = createDevices('clearsec', 2);
+    for (const id of ids) await call(hub, { method: 'PATCH', path: `/twins/${id}`, body: { properties: { desired: { fan: 'on', mode: 'eco' } } } });
+    const res = await twinJob('clear-sections', 'clearsec', { etag: '*', tags: null, properties: { desired: null } });
+    expect(res.status).toBe(200);
+    await expect.poll(async () => (await getJob('clear-sections')).status, { timeout: 10_000, interval: 50 }).toBe('completed');
+    for (const id of ids) {
+      const twin = hub.getTwin(id);
+      expect(twin.tags ?? {}).toEqual({});
+      expect(Object.keys(twin.properties.desired).filter((k) => !k.startsWith('$'))).toEqual([]);
+    }
+  });
+
+  it('refuses reported values with 400 ArgumentInvalid', async () => {
+    const res = await twinJob('reported-values', 'nobody', { etag: '*', properties: { reported: { x: 1 } } });
+    expect(res.status).toBe(400);
+    expect(errorOf(res).name).toBe('ArgumentInvalid');
+    expect((await call(hub, { method: 'GET', path: '/jobs/v2/reported-values' })).status).toBe(404);
   });
 });
 
