@@ -13,7 +13,6 @@ import {
 import type { HubEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { MethodService } from '../methods/method-service.js';
-import type { RingBuffer } from '../ring-buffer.js';
 import type { TelemetryMessage } from '../events.js';
 import type { TwinService } from '../twin/twin-service.js';
 import type { Session } from './device-sessions.js';
@@ -43,15 +42,18 @@ export class DeviceRouter {
     private readonly twins: TwinService,
     private readonly methods: MethodService,
     private readonly events: HubEvents,
-    private readonly telemetry: RingBuffer<TelemetryMessage>,
     private readonly send: SendToSession,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Stamps the identity's last activity; `refresh` false when a twin write that follows refreshes its views anyway. */
+    private readonly activity: (session: Session, refresh: boolean) => void,
   ) {}
 
   route(session: Session, packet: DevicePublish): void {
     const parsed = parseDeviceTopic(packet.topic);
     const { deviceId, moduleId } = session;
+    // A reported patch rewrites the twin, which drops its cached views once; nothing else does.
+    this.activity(session, parsed.kind !== 'twinPatchReported');
     switch (parsed.kind) {
       case 'twinGet':
         this.answer(session, parsed.rid, () => {
@@ -61,10 +63,15 @@ export class DeviceRouter {
         return;
       case 'twinPatchReported':
         this.answer(session, parsed.rid, () => {
-          const json = tryParseJson(packet.payload.toString('utf8'));
-          if (!json.ok) throw new HubError('ArgumentInvalid', `The reported-properties patch is not valid JSON: ${json.error}`);
-          const version = this.twins.reportFromDevice(deviceId, moduleId, json.value, parsed.version);
-          return { status: 204, body: '', version };
+          try {
+            const json = tryParseJson(packet.payload.toString('utf8'));
+            if (!json.ok) throw new HubError('ArgumentInvalid', `The reported-properties patch is not valid JSON: ${json.error}`);
+            const version = this.twins.reportFromDevice(deviceId, moduleId, json.value, parsed.version);
+            return { status: 204, body: '', version };
+          } catch (error) {
+            this.activity(session, true);
+            throw error;
+          }
         });
         return;
       case 'methodResponse':
@@ -81,7 +88,6 @@ export class DeviceRouter {
           body: packet.payload,
           receivedAt: formatTimestamp(this.clock.now()),
         };
-        this.telemetry.push(message);
         this.events.emit('telemetry', message);
         return;
       }
