@@ -30,7 +30,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const core = createCore({ options, store });
 
   let ready = false;
-  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, core) });
+  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, core), clock: core.clock, events: core.events, logger: core.logger });
   let mqtt: MqttPlane | undefined;
   let listeners: Listeners;
   try {

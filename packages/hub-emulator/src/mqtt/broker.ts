@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, HubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
 import type { Logger } from '../logger.js';
@@ -80,6 +80,20 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
   const broker = await Aedes.createBroker({
     concurrency: 1000,
     authenticate(client, username, password, done) {
+      const started = performance.now();
+      const connectEvent = (status: number, identity?: { deviceId: string; moduleId?: string }, error?: HubError): void => {
+        events.emit('request', {
+          plane: 'mqtt',
+          operation: 'connect',
+          ...(identity ? { deviceId: identity.deviceId, ...(identity.moduleId === undefined ? {} : { moduleId: identity.moduleId }), principal: client.id } : {}),
+          status,
+          ...(error ? { errorCode: error.errorCode, message: `${client.id}: ${error.message}` } : {}),
+          requestBytes: (username?.length ?? 0) + (password?.length ?? 0),
+          responseBytes: 0,
+          durationMs: performance.now() - started,
+          at: formatTimestamp(clock.now()),
+        });
+      };
       try {
         const identity = parseConnectIdentity(client.id, username, deps.hostName);
         if (!password) throw new HubError('IotHubUnauthorized', 'A SharedAccessSignature password is required.');
@@ -90,12 +104,13 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
         deps.onConnected(session, identity.modelId);
         client.conn.once('close', () => detach(client));
         closeOnExpiry(client, expiresAtMs);
+        connectEvent(200, identity);
         done(null, true);
       } catch (thrown) {
-        const message = thrown instanceof Error ? thrown.message : String(thrown);
-        logger.info({ clientId: client.id, reason: message }, 'connection refused');
-        events.emit('requestRejected', { plane: 'mqtt', code: 'IotHubUnauthorized', message: `${client.id}: ${message}` });
-        done(authError(message), false);
+        const error = new HubError('IotHubUnauthorized', thrown instanceof Error ? thrown.message : String(thrown));
+        logger.info({ clientId: client.id, reason: error.message }, 'connection refused');
+        connectEvent(error.status, undefined, error);
+        done(authError(error.message), false);
       }
     },
     authorizePublish(client, packet, callback) {
