@@ -36,6 +36,34 @@ export interface MqttTrafficRecord extends IdentityRef {
   at: string;
 }
 
+/** The planes a request can come in on. */
+export type Plane = 'mqtt' | 'http';
+
+/**
+ * One request on one plane, whatever its outcome: the one record that logs, the traffic view and the
+ * dashboard read. Device-plane operations are `connect`, `twin.get`, `twin.patchReported`,
+ * `method.response`, `telemetry` and `invalid`; REST operations are the method and route pattern
+ * (`PATCH /twins/:deviceId`).
+ */
+export interface RequestEvent extends Partial<IdentityRef> {
+  plane: Plane;
+  operation: string;
+  /** Who asked: the identity key on a device plane, the policy name on REST; absent when authentication failed. */
+  principal?: string;
+  /** HTTP-style status (a CONNECT is 200 or 401). */
+  status: number;
+  /** The IoT Hub error code and message, when status is 400 or more. */
+  errorCode?: string;
+  message?: string;
+  /** `$rid` on MQTT, `x-ms-client-request-id` on REST, when the client sent one. */
+  requestId?: string;
+  requestBytes: number;
+  responseBytes: number;
+  durationMs: number;
+  /** When the request arrived, by the hub's clock. */
+  at: string;
+}
+
 /** Every event the hub emits. Libraries emit; hosts decide what to log. */
 export interface HubEventMap {
   identityCreated: [IdentityRef];
@@ -48,8 +76,8 @@ export interface HubEventMap {
   methodInvoked: [IdentityRef & { methodName: string; status: number; durationMs: number }];
   /** Every MQTT packet to or from a device, as `hub.traffic()` records it (emitted only while someone listens). */
   mqttTraffic: [MqttTrafficRecord];
-  /** A request the hub refused (bad payload, bad topic, failed auth), for debugging. */
-  requestRejected: [Partial<IdentityRef> & { plane: 'mqtt' | 'http'; code: string; message: string }];
+  /** Every request on every plane, with its outcome (refused ones carry `errorCode` and `message`). */
+  request: [RequestEvent];
 }
 
 /** A typed EventEmitter over HubEventMap. */

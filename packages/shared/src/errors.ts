@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The one error type of hubemu and the one table that maps each error code to the real service's
  * HTTP status and numeric code. Wire layers render a HubError; nothing else crosses the wire.
@@ -119,6 +120,11 @@ function trackingTimestamp(date: Date): string {
 }
 
 /** Envelope 1: registry, twin, query, configuration and job REST APIs. */
+/** A tracking id for an error body, the same shape on every plane (32 hex digits). */
+export function newTrackingId(): string {
+  return randomUUID().replace(/-/g, '');
+}
+
 export function toEnvelope1(error: HubError, trackingId: string, now: Date): ErrorEnvelope1 {
   return {
     Message: `ErrorCode:${wireErrorName(error.errorCode)};${error.message}`,

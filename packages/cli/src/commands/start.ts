@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { Hub, HubOptionsInput } from '@hubemu/hub-emulator';
+import { createLogger, logHubRequests } from '../log.js';
 import { integerFlag, parsePort } from '../options.js';
 
 interface StartFlags {
@@ -88,7 +88,7 @@ export function registerStart(program: Command): void {
     .option('--job-ops-per-second <n>', 'device operations per second across jobs (overrides --tier)', integerFlag('--job-ops-per-second', 1, 1_000_000))
     .action(async (flags: StartFlags) => {
       if (Boolean(flags.cert) !== Boolean(flags.key)) throw new Error('--cert and --key go together.');
-      const logger = pino({ level: flags.logLevel, base: undefined });
+      const logger = createLogger(flags.logLevel);
       const options: HubOptionsInput = {
         hostName: flags.hostName,
         bindAddress: flags.bind,
@@ -118,6 +118,7 @@ export function registerStart(program: Command): void {
       if (flags.seed) options.seed = readSeed(flags.seed);
       else if (flags.demo) options.seed = DEMO_SEED;
       const hub = await startHub(options);
+      logHubRequests(hub, logger);
       process.stdout.write(`${banner(hub)}\n`);
       const demo = flags.demo ? await startDemoFleet(hub, logger) : undefined;
       let stopping = false;

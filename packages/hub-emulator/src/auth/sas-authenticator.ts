@@ -50,6 +50,8 @@ export class SasAuthenticator {
     }
     const keys = token.keyName === undefined ? [entry.auth.primaryKey, entry.auth.secondaryKey] : this.policyKeys(token.keyName, 'DeviceConnect');
     this.verifySignature(token, keys);
+    // A module of a disabled device is refused with it.
+    if (this.lookup(deviceId)?.status === 'disabled') throw unauthorized(`Device '${deviceId}' is disabled.`);
     return { entry, expiresAtMs: token.expiry * 1000 };
   }
 

@@ -1,15 +1,9 @@
 import type { JsonObject, Twin } from '@hubemu/shared';
-import { HubEvents, type TwinUpdatedEvent } from '../events.js';
-import { QueryService } from '../query-service.js';
-import type { DeviceEntry } from '../registry/device-entry.js';
-import { DeviceTable } from '../registry/device-table.js';
-import { PresenceTracker } from '../registry/presence.js';
-import { RegistryService } from '../registry/registry-service.js';
+import { configurationService, createCore } from '../core.js';
+import type { TwinUpdatedEvent } from '../events.js';
+import { parseHubOptions } from '../options.js';
 import { MemoryStore } from '../store/memory-store.js';
-import { TwinService } from '../twin/twin-service.js';
-import { ConfigurationRepository } from './configuration-repository.js';
-import type { StoredConfiguration, TwinLedger } from './configuration-schemas.js';
-import { ConfigurationService } from './configuration-service.js';
+import type { ConfigurationService } from './configuration-service.js';
 
 export interface WorldOptions {
   maxConfigurations?: number;
@@ -22,26 +16,10 @@ export function world(options: WorldOptions = {}) {
   let now = Date.parse('2024-05-01T10:00:00Z');
   const clock = { now: () => (now += 1) };
   const store = new MemoryStore();
-  let table: DeviceTable | undefined;
-  const presence = new PresenceTracker(clock, (key) => table?.changed(key));
-  table = new DeviceTable(store.collection<DeviceEntry>('identities'), presence);
-  const events = new HubEvents();
-  const registry = new RegistryService(table, clock, events, () => {});
-  const twins = new TwinService(table, clock, events, {});
-  const query = new QueryService(table, { loose: false, secret: () => 'test' });
-  const t = table;
+  const core = createCore({ options: parseHubOptions({ inMemory: true, queryLoose: false }), store, clock });
+  const { events, registry, twins, query } = core;
   const makeService = (): ConfigurationService =>
-    new ConfigurationService({
-      repository: new ConfigurationRepository(
-        store.collection<StoredConfiguration>('configurations'),
-        store.collection<TwinLedger>('configurationLedger'),
-        store.collection<string>('meta'),
-      ),
-      queries: query,
-      twins: { twin: (key) => t.twin(key), write: (d, m, w, o) => twins.write(d, m, w, o), setStatuses: (d, m, s) => twins.setConfigurations(d, m, s) },
-      clock,
-      options: { intervalMs: 60_000, ...(options.maxConfigurations === undefined ? {} : { maxConfigurations: options.maxConfigurations }), chunkSize: options.chunkSize ?? 100 },
-    });
+    configurationService(core, { intervalMs: 60_000, ...(options.maxConfigurations === undefined ? {} : { maxConfigurations: options.maxConfigurations }), chunkSize: options.chunkSize ?? 100 });
   const updates: TwinUpdatedEvent[] = [];
   events.on('twinUpdated', (e) => updates.push(e));
   const w = {

@@ -1,6 +1,5 @@
 import type { Response } from 'express';
-import { toEnvelope1, toEnvelope2, toHubError, wireErrorName, type HubError } from '@hubemu/shared';
-import { randomUUID } from 'node:crypto';
+import { newTrackingId, toEnvelope1, toEnvelope2, toHubError, wireErrorName, type HubError } from '@hubemu/shared';
 
 /**
  * Which error body to write. 1: registry, twin, query, job and configuration APIs. 2: the device
@@ -9,10 +8,16 @@ import { randomUUID } from 'node:crypto';
  */
 export type ErrorEnvelope = 1 | 2 | 'method';
 
-/** Renders a HubError the way the real service does: envelope 1 (or 2 for methods) and `iothub-errorcode`. */
-export function sendError(res: Response, thrown: unknown, envelope: ErrorEnvelope = 1, now: Date = new Date()): HubError {
+/**
+ * Renders a HubError the way the real service does: envelope 1 (or 2 for methods) and `iothub-errorcode`.
+ * The error is left in `res.locals.hubError` for the request event; its time is when the request
+ * arrived by the hub's clock (`res.locals.receivedAt`, set by the app).
+ */
+export function sendError(res: Response, thrown: unknown, envelope: ErrorEnvelope = 1): HubError {
   const error = toHubError(thrown);
-  const trackingId = randomUUID().replace(/-/g, '');
+  res.locals.hubError = error;
+  const now = new Date(typeof res.locals.receivedAt === 'number' ? res.locals.receivedAt : Date.now());
+  const trackingId = newTrackingId();
   res.status(error.status);
   res.setHeader('iothub-errorcode', wireErrorName(error.errorCode));
   res.setHeader('Content-Type', 'application/json; charset=utf-8');

@@ -57,6 +57,10 @@ export function identityResource(...suffix: string[]): ResourceOf {
 export function requireAuth(auth: SasAuthenticator, anyOf: readonly Permission[], resourceOf?: ResourceOf): RequestHandler {
   if (anyOf.length === 0) throw new Error('requireAuth needs at least one permission');
   return (req: Request, res: Response, next: NextFunction) => {
+    // What the request event names: the route pattern (not the ids in the path) and the identity it touches.
+    res.locals.route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}` || req.path;
+    const { deviceId, moduleId } = req.params;
+    if (typeof deviceId === 'string') res.locals.identity = { deviceId, ...(typeof moduleId === 'string' ? { moduleId } : {}) };
     const header = req.get('authorization');
     const resource = resourceOf ? resourceOf(req) : [];
     let lastError: unknown;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { HubError, identityKey, LIMITS, nestsDeeperThan, parseWithSchema, topics, tryParseJson, type Clock } from '@hubemu/shared';
+import { HubError, identityKey, LIMITS, nestsDeeperThan, parseWithSchema, tryParseJson, type Clock } from '@hubemu/shared';
+import type { DeviceLinks } from '../device-link.js';
 import type { HubEvents } from '../events.js';
-import type { DeviceSessions, Session } from '../mqtt/device-sessions.js';
 import type { DeviceTable } from '../registry/device-table.js';
 
 /** Method names: printable US-ASCII without `$ ( ) < > @ , ; : \ " / [ ] ? = { }`, space or tab (reference 1.7). */
@@ -30,8 +30,6 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-export type Send = (session: Session, topic: string, payload: string) => void;
-
 /** Direct methods (reference 4.4): waits for the device to be online and subscribed, sends, awaits the answer. */
 export class MethodService {
   private readonly pending = new Map<string, Pending>();
@@ -39,8 +37,7 @@ export class MethodService {
 
   constructor(
     private readonly table: DeviceTable,
-    private readonly sessions: DeviceSessions,
-    private readonly send: Send,
+    private readonly links: DeviceLinks,
     private readonly events: HubEvents,
     private readonly clock: Clock,
   ) {}
@@ -66,11 +63,11 @@ export class MethodService {
     if (!this.table.get(key)) throw new HubError('ModuleNotFound', key);
     const payloadText = MethodService.payloadText(request);
     const connectMs = (request.connectTimeoutInSeconds ?? 0) * 1000;
-    if (!(await this.sessions.waitFor(key, 'methodRequests', connectMs))) {
-      const reason = this.sessions.get(key) ? 'Timed out waiting for device to subscribe.' : 'Timed out waiting for device to connect.';
+    const link = await this.links.waitFor(key, 'methodRequests', connectMs);
+    if (!link) {
+      const reason = this.links.isConnected(key) ? 'Timed out waiting for device to subscribe.' : 'Timed out waiting for device to connect.';
       throw new HubError('DeviceNotOnline', reason);
     }
-    const session = this.sessions.get(key) as Session;
     const rid = (this.nextRid++).toString(16);
     const started = this.clock.now();
     const responseMs = (request.responseTimeoutInSeconds ?? 30) * 1000;
@@ -81,7 +78,7 @@ export class MethodService {
         reject(new HubError('GatewayTimeout', `Timed out waiting for the response from device (${responseMs / 1000} s).`));
       }, responseMs);
       this.pending.set(pendingKey, { resolve, reject, timer });
-      this.send(session, topics.methodRequest(request.methodName, rid), payloadText);
+      link.deliverMethod(key, { methodName: request.methodName, rid, payload: payloadText });
     });
     this.events.emit('methodInvoked', {
       deviceId,

@@ -1,14 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, identityKey, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
-import type { HubEvents, MqttTrafficRecord } from '../events.js';
+import type { HubEvents } from '../events.js';
 import type { Logger } from '../logger.js';
-import type { DeviceTable } from '../registry/device-table.js';
-import type { RingBuffer } from '../ring-buffer.js';
 import { parseConnectIdentity } from './connect-identity.js';
-import type { DeviceRouter } from './device-router.js';
 import type { DeviceSessions, Session } from './device-sessions.js';
 
 /** Largest PUBLISH the hub accepts (D2C limit, 256 KB); larger ones close the connection like the real hub. */
@@ -20,15 +17,14 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export interface BrokerDeps {
   hostName: string;
   auth: SasAuthenticator;
-  table: DeviceTable;
   sessions: DeviceSessions;
   events: HubEvents;
-  traffic: RingBuffer<MqttTrafficRecord>;
   clock: Clock;
   logger: Logger;
-  /** Set after construction: the router needs the send function this module makes. */
-  router: () => DeviceRouter;
-  onConnected: (session: Session) => void;
+  /** Carries out what a device published, before aedes acknowledges it. */
+  accept: (session: Session, packet: PublishPacket) => void;
+  /** The identity is live (before CONNACK); `modelId` is what its username announced. */
+  onConnected: (session: Session, modelId: string | undefined) => void;
   onDisconnected: (session: Session) => void;
 }
 
@@ -43,13 +39,11 @@ function transportOf(client: Client): string {
   return conn.encrypted ? 'mqtts' : 'mqtt';
 }
 
-/** The broker, the connection handler the listeners call, and the one way the hub sends to a device. */
+/** The broker and the connection handler the listeners call. */
 export interface DeviceBroker {
   broker: Aedes;
   /** Serves one MQTT connection (a TLS socket, a plain socket or a WebSocket stream). */
   handle: (stream: Duplex, req?: IncomingMessage) => void;
-  /** Sends one QoS 0 packet to one session. */
-  send: (session: Session, topic: string, payload: string | Buffer) => void;
 }
 
 /**
@@ -60,32 +54,6 @@ export interface DeviceBroker {
  */
 export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
   const { sessions, events, clock, logger } = deps;
-
-  const record = (session: Session, direction: 'in' | 'out', topic: string, payload: Buffer | string): void => {
-    const listening = events.listenerCount('mqttTraffic') > 0;
-    if (deps.traffic.capacity <= 0 && !listening) return;
-    const entry: MqttTrafficRecord = {
-      deviceId: session.deviceId,
-      ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }),
-      direction,
-      topic,
-      payload: typeof payload === 'string' ? payload : payload.toString('utf8'),
-      at: formatTimestamp(clock.now()),
-    };
-    if (deps.traffic.capacity > 0) deps.traffic.push(entry);
-    if (listening) events.emit('mqttTraffic', entry);
-  };
-
-  const send = (session: Session, topic: string, payload: string | Buffer): void => {
-    if (session.client.closed) return;
-    record(session, 'out', topic, payload);
-    session.client.publish(
-      { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 0, retain: false, dup: false },
-      (error) => {
-        if (error) logger.debug({ deviceId: session.deviceId, topic, err: error.message }, 'delivery failed');
-      },
-    );
-  };
 
   const detach = (client: Client): void => {
     const session = sessions.detach(client);
@@ -109,38 +77,40 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
     client.conn.once('close', () => clearTimeout(timer));
   };
 
-  /** Handles what a device published, before aedes acknowledges it: an acknowledged write is a stored write. */
-  const accept = (session: Session, packet: PublishPacket): void => {
-    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    record(session, 'in', packet.topic, payload);
-    deps.table.presence.activity(session.deviceId, session.moduleId);
-    deps.router().route(session, { topic: packet.topic, payload, retain: packet.retain });
-  };
-
   const broker = await Aedes.createBroker({
     concurrency: 1000,
     authenticate(client, username, password, done) {
+      const started = performance.now();
+      const connectEvent = (status: number, identity?: { deviceId: string; moduleId?: string }, error?: HubError): void => {
+        events.emit('request', {
+          plane: 'mqtt',
+          operation: 'connect',
+          ...(identity ? { deviceId: identity.deviceId, ...(identity.moduleId === undefined ? {} : { moduleId: identity.moduleId }), principal: client.id } : {}),
+          status,
+          ...(error ? { errorCode: error.errorCode, message: `${client.id}: ${error.message}` } : {}),
+          requestBytes: (username?.length ?? 0) + (password?.length ?? 0),
+          responseBytes: 0,
+          durationMs: performance.now() - started,
+          at: formatTimestamp(clock.now()),
+        });
+      };
       try {
         const identity = parseConnectIdentity(client.id, username, deps.hostName);
         if (!password) throw new HubError('IotHubUnauthorized', 'A SharedAccessSignature password is required.');
-        const { entry, expiresAtMs } = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId);
-        const device = deps.table.get(identity.deviceId);
-        if (device?.status === 'disabled') throw new HubError('IotHubUnauthorized', `Device '${identity.deviceId}' is disabled.`);
-        if (identity.modelId !== undefined && identity.modelId !== entry.modelId) {
-          deps.table.put(identityKey(identity.deviceId, identity.moduleId), { ...entry, modelId: identity.modelId });
-        }
+        const { expiresAtMs } = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId);
         // The session is live from here: the device may send requests as soon as it reads CONNACK.
         sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client));
         const session = sessions.activate(client) as Session;
-        deps.onConnected(session);
+        deps.onConnected(session, identity.modelId);
         client.conn.once('close', () => detach(client));
         closeOnExpiry(client, expiresAtMs);
+        connectEvent(200, identity);
         done(null, true);
       } catch (thrown) {
-        const message = thrown instanceof Error ? thrown.message : String(thrown);
-        logger.info({ clientId: client.id, reason: message }, 'connection refused');
-        events.emit('requestRejected', { plane: 'mqtt', code: 'IotHubUnauthorized', message: `${client.id}: ${message}` });
-        done(authError(message), false);
+        const error = new HubError('IotHubUnauthorized', thrown instanceof Error ? thrown.message : String(thrown));
+        logger.info({ clientId: client.id, reason: error.message }, 'connection refused');
+        connectEvent(error.status, undefined, error);
+        done(authError(error.message), false);
       }
     },
     authorizePublish(client, packet, callback) {
@@ -154,7 +124,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       // aedes writes a QoS 1 PUBACK as soon as this returns, so the request is carried out here, first,
       // in packet order (design rule 5 routes from the `published` hook; aedes 1.2 acknowledges before it).
       try {
-        accept(session, packet);
+        deps.accept(session, packet);
       } catch (thrown) {
         logger.error({ deviceId: session.deviceId, topic: packet.topic, err: thrown instanceof Error ? thrown.message : String(thrown) }, 'request failed');
       }
@@ -200,5 +170,5 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
   broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'));
   broker.on('connectionError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'connection error'));
 
-  return { broker, handle, send };
+  return { broker, handle };
 }

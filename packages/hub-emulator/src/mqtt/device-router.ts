@@ -2,6 +2,7 @@ import {
   formatTimestamp,
   HubError,
   identityKey,
+  newTrackingId,
   parseDeviceTopic,
   splitTelemetryProperties,
   toEnvelope2,
@@ -13,7 +14,6 @@ import {
 import type { HubEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import type { MethodService } from '../methods/method-service.js';
-import type { RingBuffer } from '../ring-buffer.js';
 import type { TelemetryMessage } from '../events.js';
 import type { TwinService } from '../twin/twin-service.js';
 import type { Session } from './device-sessions.js';
@@ -27,49 +27,78 @@ export interface DevicePublish {
 /** Sends one packet to one session, on a `$iothub/...` topic. */
 export type SendToSession = (session: Session, topic: string, payload: string | Buffer) => void;
 
-let tracking = 0;
-function trackingId(): string {
-  tracking = (tracking + 1) % 0xffffffff;
-  return `${tracking.toString(16).padStart(8, '0')}${Date.now().toString(16)}`;
+/** What one routed publish came to, for the `request` event. */
+interface Outcome {
+  operation: string;
+  status: number;
+  rid?: string;
+  responseBytes: number;
+  error?: HubError;
 }
 
 /**
  * Routes what a device published (reference 1.4, 1.6, 1.7): twin GET, reported PATCH, method responses
  * and telemetry. Errors go back on `$iothub/twin/res/{status}` with `errorCode` in the body; the
- * connection stays up.
+ * connection stays up. Every publish becomes one `request` event.
  */
 export class DeviceRouter {
   constructor(
     private readonly twins: TwinService,
     private readonly methods: MethodService,
     private readonly events: HubEvents,
-    private readonly telemetry: RingBuffer<TelemetryMessage>,
     private readonly send: SendToSession,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Stamps the identity's last activity; `refresh` false when a twin write that follows refreshes its views anyway. */
+    private readonly activity: (session: Session, refresh: boolean) => void,
   ) {}
 
   route(session: Session, packet: DevicePublish): void {
+    const started = performance.now();
+    const at = this.clock.now();
+    const outcome = this.carryOut(session, packet);
+    const { deviceId, moduleId } = session;
+    const { error } = outcome;
+    if (error) this.logger.debug({ deviceId, moduleId, rid: outcome.rid, code: error.errorCode }, error.message);
+    this.events.emit('request', {
+      plane: 'mqtt',
+      deviceId,
+      ...(moduleId === undefined ? {} : { moduleId }),
+      principal: session.key,
+      operation: outcome.operation,
+      status: outcome.status,
+      ...(error ? { errorCode: error.errorCode, message: error.message } : {}),
+      ...(outcome.rid === undefined ? {} : { requestId: outcome.rid }),
+      requestBytes: packet.payload.length,
+      responseBytes: outcome.responseBytes,
+      durationMs: performance.now() - started,
+      at: formatTimestamp(at),
+    });
+  }
+
+  private carryOut(session: Session, packet: DevicePublish): Outcome {
     const parsed = parseDeviceTopic(packet.topic);
     const { deviceId, moduleId } = session;
+    // A reported patch rewrites the twin, which drops its cached views once; nothing else does.
+    this.activity(session, parsed.kind !== 'twinPatchReported');
     switch (parsed.kind) {
       case 'twinGet':
-        this.answer(session, parsed.rid, () => {
-          const body = JSON.stringify(this.twins.deviceTwin(deviceId, moduleId));
-          return { status: 200, body };
-        });
-        return;
+        return this.answer(session, 'twin.get', parsed.rid, () => ({ status: 200, body: JSON.stringify(this.twins.deviceTwin(deviceId, moduleId)) }));
       case 'twinPatchReported':
-        this.answer(session, parsed.rid, () => {
-          const json = tryParseJson(packet.payload.toString('utf8'));
-          if (!json.ok) throw new HubError('ArgumentInvalid', `The reported-properties patch is not valid JSON: ${json.error}`);
-          const version = this.twins.reportFromDevice(deviceId, moduleId, json.value, parsed.version);
-          return { status: 204, body: '', version };
+        return this.answer(session, 'twin.patchReported', parsed.rid, () => {
+          try {
+            const json = tryParseJson(packet.payload.toString('utf8'));
+            if (!json.ok) throw new HubError('ArgumentInvalid', `The reported-properties patch is not valid JSON: ${json.error}`);
+            const version = this.twins.reportFromDevice(deviceId, moduleId, json.value, parsed.version);
+            return { status: 204, body: '', version };
+          } catch (error) {
+            this.activity(session, true);
+            throw error;
+          }
         });
-        return;
       case 'methodResponse':
         this.methods.onResponse(identityKey(deviceId, moduleId), parsed.rid, parsed.status, packet.payload);
-        return;
+        return { operation: 'method.response', status: parsed.status, rid: parsed.rid, responseBytes: 0 };
       case 'telemetry': {
         const { properties, systemProperties } = splitTelemetryProperties(parsed.properties);
         if (packet.retain) properties['mqtt-retain'] = 'true';
@@ -81,52 +110,38 @@ export class DeviceRouter {
           body: packet.payload,
           receivedAt: formatTimestamp(this.clock.now()),
         };
-        this.telemetry.push(message);
         this.events.emit('telemetry', message);
-        return;
+        return { operation: 'telemetry', status: 200, responseBytes: 0 };
       }
       case 'invalid': {
         const error = new HubError('ArgumentInvalid', parsed.reason);
-        this.reject(session, error);
-        if (parsed.rid !== undefined) this.reply(session, parsed.rid, error.status, JSON.stringify(this.envelope(error)));
-        return;
+        if (parsed.rid === undefined) return { operation: 'invalid', status: error.status, responseBytes: 0, error };
+        return { ...this.reply(session, parsed.rid, error.status, this.envelope(error)), operation: 'invalid', error };
       }
-      case 'unknown':
-        this.reject(session, new HubError('ArgumentInvalid', `Unsupported topic '${packet.topic}'.`));
-        return;
+      case 'unknown': {
+        const error = new HubError('ArgumentInvalid', `Unsupported topic '${packet.topic}'.`);
+        return { operation: 'invalid', status: error.status, responseBytes: 0, error };
+      }
     }
   }
 
-  private answer(session: Session, rid: string, handler: () => { status: number; body: string; version?: number }): void {
-    let result: { status: number; body: string; version?: number };
+  private answer(session: Session, operation: string, rid: string, handler: () => { status: number; body: string; version?: number }): Outcome {
     try {
-      result = handler();
+      const result = handler();
+      return { ...this.reply(session, rid, result.status, result.body, result.version), operation };
     } catch (thrown) {
       const error = toHubError(thrown);
       if (error.errorCode === 'ServerError') this.logger.error({ deviceId: session.deviceId, rid, err: error.info }, 'twin request failed');
-      this.reject(session, error, rid);
-      this.reply(session, rid, error.status, JSON.stringify(this.envelope(error)));
-      return;
+      return { ...this.reply(session, rid, error.status, this.envelope(error)), operation, error };
     }
-    this.reply(session, rid, result.status, result.body, result.version);
   }
 
-  private reply(session: Session, rid: string, status: number, body: string, version?: number): void {
+  private reply(session: Session, rid: string, status: number, body: string, version?: number): { status: number; rid: string; responseBytes: number } {
     this.send(session, topics.twinResponse(status, rid, version), body);
+    return { status, rid, responseBytes: Buffer.byteLength(body) };
   }
 
-  private envelope(error: HubError): object {
-    return toEnvelope2(error, trackingId(), new Date(this.clock.now()));
-  }
-
-  private reject(session: Session, error: HubError, rid?: string): void {
-    this.logger.debug({ deviceId: session.deviceId, moduleId: session.moduleId, rid, code: error.errorCode }, error.message);
-    this.events.emit('requestRejected', {
-      deviceId: session.deviceId,
-      ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }),
-      plane: 'mqtt',
-      code: error.errorCode,
-      message: error.message,
-    });
+  private envelope(error: HubError): string {
+    return JSON.stringify(toEnvelope2(error, newTrackingId(), new Date(this.clock.now())));
   }
 }

@@ -21,7 +21,9 @@ type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS;
 export class DeviceSessions {
   private readonly byKey = new Map<string, Session>();
   private readonly byClient = new WeakMap<Client, Session>();
-  private readonly waiters = new Map<string, Set<() => void>>();
+
+  /** `onChange(key)` runs when an identity becomes live or subscribes (the device links' waiters re-check). */
+  constructor(private readonly onChange: (key: string) => void = () => {}) {}
 
   /** Binds an authenticated client to its identity (before CONNACK; restored subscriptions need it). */
   bind(client: Client, deviceId: string, moduleId: string | undefined, transport: string): Session {
@@ -35,7 +37,7 @@ export class DeviceSessions {
     const session = this.byClient.get(client);
     if (!session) return undefined;
     this.byKey.set(session.key, session);
-    this.notify(session.key);
+    this.onChange(session.key);
     return session;
   }
 
@@ -89,33 +91,6 @@ export class DeviceSessions {
   /** Called when a client subscribed, so waiters (method calls with a connect timeout) re-check. */
   subscribed(client: Client): void {
     const session = this.byClient.get(client);
-    if (session) this.notify(session.key);
-  }
-
-  /** Resolves true once `key` is connected and subscribed to `channel`, false after `timeoutMs`. */
-  waitFor(key: string, channel: Channel, timeoutMs: number): Promise<boolean> {
-    if (this.isSubscribed(key, channel)) return Promise.resolve(true);
-    if (timeoutMs <= 0) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const set = this.waiters.get(key) ?? new Set<() => void>();
-      this.waiters.set(key, set);
-      const check = (): void => {
-        if (!this.isSubscribed(key, channel)) return;
-        done(true);
-      };
-      const timer = setTimeout(() => done(false), timeoutMs);
-      const done = (result: boolean): void => {
-        clearTimeout(timer);
-        set.delete(check);
-        if (set.size === 0) this.waiters.delete(key);
-        resolve(result);
-      };
-      set.add(check);
-    });
-  }
-
-  private notify(key: string): void {
-    const set = this.waiters.get(key);
-    if (set) for (const check of [...set]) check();
+    if (session) this.onChange(session.key);
   }
 }

@@ -1,7 +1,7 @@
-import type { DeviceIdentity, Twin } from '@hubemu/shared';
+import type { Clock, DeviceIdentity, Twin } from '@hubemu/shared';
 import type { Collection, EtagCondition } from '../store/collection.js';
-import { renderIdentity, renderTwin, type DeviceEntry } from './device-entry.js';
-import type { PresenceTracker } from './presence.js';
+import { renderIdentity, renderTwin, type DeviceEntry, type Presence } from './device-entry.js';
+import { PresenceTracker } from './presence.js';
 
 export interface TwinSource {
   list(): Iterable<Twin>;
@@ -17,10 +17,15 @@ export class DeviceTable {
   private readonly listeners: Array<(key: string, entry: DeviceEntry | undefined) => void> = [];
   private readonly modules = new Map<string, Set<string>>();
 
+  /** Connection state and last activity; a change drops the cached twin like a write does. */
+  readonly presence: PresenceTracker;
+
   constructor(
     private readonly collection: Collection<DeviceEntry>,
-    readonly presence: PresenceTracker,
+    clock: Clock,
+    savedPresence?: Collection<Presence>,
   ) {
+    this.presence = new PresenceTracker(clock, (key) => this.changed(key), savedPresence);
     for (const entry of collection.values()) this.indexModule(entry, true);
   }
 

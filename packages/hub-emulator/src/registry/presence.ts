@@ -38,12 +38,13 @@ export class PresenceTracker {
     this.set(key, { ...current, connectionState: 'Disconnected', connectionStateUpdatedTime: formatTimestamp(this.clock.now()) });
   }
 
-  activity(deviceId: string, moduleId?: string): void {
+  /** Stamps the last activity; `notify` false when the caller's own write that follows reports the change. */
+  activity(deviceId: string, moduleId?: string, notify = true): void {
     const key = identityKey(deviceId, moduleId);
     const current = this.byKey.get(key);
     if (!current) return;
     current.lastActivityTime = formatTimestamp(this.clock.now());
-    this.onChange(key);
+    if (notify) this.onChange(key);
   }
 
   forget(key: string): void {

@@ -246,6 +246,18 @@ export class RegistryService {
     this.events.emit('identityDeleted', { deviceId, moduleId });
   }
 
+  /**
+   * The `model-id` a device or module announced when it connected (a DTMI), shown as the identity's and
+   * twin's `modelId`. A change is an identity update: the etag moves and `identityUpdated` is emitted.
+   */
+  recordModelId(deviceId: string, moduleId: string | undefined, modelId: string): void {
+    const key = identityKey(deviceId, moduleId);
+    const current = this.table.get(key);
+    if (!current || current.modelId === modelId) return;
+    this.table.put(key, { ...current, modelId, identityVersion: current.identityVersion + 1 });
+    this.events.emit('identityUpdated', { deviceId, ...(moduleId === undefined ? {} : { moduleId }) });
+  }
+
   requireDevice(deviceId: string): DeviceEntry {
     const entry = this.table.get(deviceId);
     if (!entry || entry.moduleId !== undefined) throw new HubError('DeviceNotFound', deviceId);

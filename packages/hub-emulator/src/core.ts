@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { identityKey, systemClock, type Clock, type DeviceJobRecord } from '@hubemu/shared';
+import { SasAuthenticator } from './auth/sas-authenticator.js';
+import { ConfigurationRepository } from './configurations/configuration-repository.js';
+import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
+import { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
+import { DeviceLinks } from './device-link.js';
+import { HubEvents, type MqttTrafficRecord, type TelemetryMessage } from './events.js';
+import { JobRepository } from './jobs/job-repository.js';
+import type { StoredJob } from './jobs/job-schemas.js';
+import { JobService } from './jobs/job-service.js';
+import { resolveServiceLimits } from './jobs/service-limits.js';
+import { silentLogger, type Logger } from './logger.js';
+import { MethodService } from './methods/method-service.js';
+import type { HubOptions } from './options.js';
+import { QueryService } from './query-service.js';
+import type { DeviceEntry, Presence } from './registry/device-entry.js';
+import { DeviceTable } from './registry/device-table.js';
+import { RegistryService } from './registry/registry-service.js';
+import { RingBuffer } from './ring-buffer.js';
+import { telemetryBytes, trafficBytes } from './event-sizes.js';
+import { applySeed, parseSeed, type Seed } from './seed.js';
+import type { Store } from './store/collection.js';
+import { TwinService } from './twin/twin-service.js';
+
+/** What the core needs from its host: options, a store and (optionally) a clock, a logger and an event stream. */
+export interface CoreDeps {
+  options: HubOptions;
+  store: Store;
+  clock?: Clock;
+  logger?: Logger;
+  events?: HubEvents;
+}
+
+/**
+ * The hub without I/O: registry, twins, queries, methods, jobs, configurations, the telemetry buffer
+ * and the traffic record, over a store and a clock. Planes (MQTT, REST) are adapters around it; they
+ * reach connected identities through `links`, which each device plane registers into.
+ */
+export interface HubCore {
+  readonly options: HubOptions;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly events: HubEvents;
+  readonly store: Store;
+  readonly table: DeviceTable;
+  readonly auth: SasAuthenticator;
+  readonly links: DeviceLinks;
+  readonly registry: RegistryService;
+  readonly twins: TwinService;
+  readonly methods: MethodService;
+  readonly query: QueryService;
+  readonly jobs: JobService;
+  readonly configurations: ConfigurationService;
+  /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
+  readonly telemetry: RingBuffer<TelemetryMessage>;
+  /** What crossed the device plane, fed by the `mqttTraffic` events (bounded by `trafficBufferSize` records and `trafficBufferBytes`). */
+  readonly traffic: RingBuffer<MqttTrafficRecord>;
+  /** Starts the background work (configuration passes). */
+  start(): void;
+  /** Empties the state and applies the seed again; planes drop their connections first. */
+  reset(): void;
+  /** Stops background work and pending calls; the store stays open (the host closes it). */
+  stop(): void;
+}
+
+/** The secret that signs continuation tokens, kept in the store so tokens stay valid across restarts. */
+function querySecret(store: Store): () => string {
+  return () => {
+    const meta = store.collection<string>('meta');
+    let secret = meta.get('querySecret');
+    if (!secret) meta.put('querySecret', (secret = randomBytes(32).toString('base64')));
+    return secret;
+  };
+}
+
+/** The configuration service over the core's store, queries and twins (also used alone by tests, as after a restart). */
+export function configurationService(
+  core: Pick<HubCore, 'store' | 'query' | 'table' | 'twins' | 'clock' | 'logger'>,
+  options: ConfigurationServiceOptions,
+): ConfigurationService {
+  const { store, table, twins } = core;
+  return new ConfigurationService({
+    repository: new ConfigurationRepository(
+      store.collection<StoredConfiguration>('configurations'),
+      store.collection<TwinLedger>('configurationLedger'),
+      store.collection<string>('meta'),
+    ),
+    queries: core.query,
+    twins: { twin: (key) => table.twin(key), write: (d, m, w, o) => twins.write(d, m, w, o), setStatuses: (d, m, s) => twins.setConfigurations(d, m, s) },
+    clock: core.clock,
+    logger: core.logger,
+    options,
+  });
+}
+
+export function createCore(deps: CoreDeps): HubCore {
+  const { options, store } = deps;
+  const clock = deps.clock ?? options.clock ?? systemClock;
+  const logger = deps.logger ?? options.logger ?? silentLogger;
+  const events = deps.events ?? new HubEvents();
+
+  const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'));
+  const links = new DeviceLinks();
+  const auth = new SasAuthenticator(options.hostName, options.policies, (key) => table.get(key), clock);
+  const registry = new RegistryService(table, clock, events, (deviceId, moduleId) => void links.disconnect(identityKey(deviceId, moduleId)));
+  const twins = new TwinService(table, clock, events, { rejectArrays: options.rejectArrays });
+  const methods = new MethodService(table, links, events, clock);
+  const query = new QueryService(table, { loose: options.queryLoose, secret: querySecret(store) });
+  const limits = resolveServiceLimits(options);
+  const jobs = new JobService({
+    repository: new JobRepository(store.collection<StoredJob>('jobs'), store.collection<DeviceJobRecord>('deviceJobs')),
+    targets: query,
+    twins,
+    methods,
+    clock,
+    logger,
+    options: { maxConcurrentJobs: limits.maxConcurrentJobs, deviceOperationsPerSecond: limits.deviceOperationsPerSecond },
+  });
+  query.setDeviceJobsSource(() => jobs.deviceJobRecords());
+  const configurations = configurationService({ store, query, table, twins, clock, logger }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
+
+  const telemetry = new RingBuffer<TelemetryMessage>({ capacity: options.telemetryBufferSize, maxBytes: options.telemetryBufferBytes, sizeOf: telemetryBytes });
+  events.on('telemetry', (message) => telemetry.push(message));
+  const traffic = new RingBuffer<MqttTrafficRecord>({ capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes, sizeOf: trafficBytes });
+  if (traffic.capacity > 0) events.on('mqttTraffic', (record) => traffic.push(record));
+
+  const seed: Seed | undefined = options.seed === undefined ? undefined : parseSeed(options.seed);
+  if (seed && table.size === 0) applySeed(seed, registry, twins);
+
+  const stop = (): void => {
+    jobs.stop();
+    configurations.stop();
+    methods.cancelAll();
+  };
+
+  return {
+    options,
+    clock,
+    logger,
+    events,
+    store,
+    table,
+    auth,
+    links,
+    registry,
+    twins,
+    methods,
+    query,
+    jobs,
+    configurations,
+    telemetry,
+    traffic,
+    start: () => configurations.start(),
+    reset() {
+      stop();
+      store.clear();
+      table.cleared();
+      table.presence.clear();
+      query.reset();
+      jobs.reset();
+      configurations.reset();
+      telemetry.clear();
+      traffic.clear();
+      if (seed) applySeed(seed, registry, twins);
+      configurations.start();
+    },
+    stop,
+  };
+}

@@ -1,0 +1,84 @@
+/** What a connected identity can be reached for: the channel it must have subscribed to (or opened). */
+export type LinkChannel = 'methodRequests' | 'desiredPatches';
+
+/** A direct-method call on its way to a device. */
+export interface MethodDelivery {
+  methodName: string;
+  rid: string;
+  /** The JSON payload, already serialised. */
+  payload: string;
+}
+
+/**
+ * How services reach a connected identity, whatever plane it came in on (MQTT today; AMQP and HTTPS
+ * for C2D later). A plane implements it for the identities connected to it; identities are keys
+ * `{deviceId}` or `{deviceId}/{moduleId}` (`identityKey`).
+ */
+export interface DeviceLink {
+  /** Whether the identity is connected on this plane. */
+  isConnected(key: string): boolean;
+  /** Whether the identity is connected here and can receive `channel`. */
+  canReceive(key: string, channel: LinkChannel): boolean;
+  /** Sends a method request; the device's answer comes back through `MethodService.onResponse`. */
+  deliverMethod(key: string, request: MethodDelivery): void;
+  /** Drops the identity's connection; false when it was not connected here. */
+  disconnect(key: string): boolean;
+}
+
+/**
+ * The planes' links in one place for the services, with waiting: a service may wait until an
+ * identity connects and subscribes (a method's connect timeout). Planes call `changed(key)` whenever an
+ * identity connects or subscribes.
+ */
+export class DeviceLinks {
+  private readonly links: DeviceLink[] = [];
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  register(link: DeviceLink): void {
+    this.links.push(link);
+  }
+
+  /** The link that can reach `key` on `channel` (or, without a channel, where it is connected). */
+  find(key: string, channel?: LinkChannel): DeviceLink | undefined {
+    return this.links.find((link) => (channel === undefined ? link.isConnected(key) : link.canReceive(key, channel)));
+  }
+
+  isConnected(key: string): boolean {
+    return this.find(key) !== undefined;
+  }
+
+  /** Drops the identity's connection on every plane; true when it had one. */
+  disconnect(key: string): boolean {
+    let dropped = false;
+    for (const link of this.links) dropped = link.disconnect(key) || dropped;
+    return dropped;
+  }
+
+  /** Tells waiters that `key` connected or subscribed. */
+  changed(key: string): void {
+    const set = this.waiters.get(key);
+    if (set) for (const check of [...set]) check();
+  }
+
+  /** Resolves with the link once `key` can receive `channel`, or undefined after `timeoutMs`. */
+  waitFor(key: string, channel: LinkChannel, timeoutMs: number): Promise<DeviceLink | undefined> {
+    const now = this.find(key, channel);
+    if (now || timeoutMs <= 0) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const set = this.waiters.get(key) ?? new Set<() => void>();
+      this.waiters.set(key, set);
+      const done = (link: DeviceLink | undefined): void => {
+        clearTimeout(timer);
+        set.delete(check);
+        if (set.size === 0) this.waiters.delete(key);
+        resolve(link);
+      };
+      const check = (): void => {
+        const link = this.find(key, channel);
+        if (link) done(link);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      set.add(check);
+    });
+  }
+}

@@ -1,0 +1,145 @@
+import {
+  buildConnectionString,
+  findPolicy,
+  HubError,
+  identityKey,
+  type DeviceIdentity,
+  type JsonObject,
+  type Twin,
+} from '@hubemu/shared';
+import type { TlsMaterial } from './certs.js';
+import type { HubCore } from './core.js';
+import type { HubEvents, MqttTrafficRecord, TelemetryMessage } from './events.js';
+import type { ConfigurationService } from './configurations/configuration-service.js';
+import type { JobService } from './jobs/job-service.js';
+import type { HubPorts } from './listeners.js';
+import type { MethodResult, MethodService } from './methods/method-service.js';
+import type { MqttPlane } from './mqtt/device-plane.js';
+import type { HubOptions } from './options.js';
+import type { QueryService } from './query-service.js';
+import type { RegistryService } from './registry/registry-service.js';
+import type { TwinService } from './twin/twin-service.js';
+
+export interface TrafficFilter {
+  deviceId?: string;
+  moduleId?: string;
+  direction?: 'in' | 'out';
+}
+
+/** A running hub, as `startHub()` returns it. */
+export interface Hub {
+  readonly options: HubOptions;
+  readonly hostName: string;
+  readonly ports: HubPorts;
+  /** PEM of the CA clients must trust (set `NODE_EXTRA_CA_CERTS` to `caPath`, or pass it as `ca`). */
+  readonly caPem: string | undefined;
+  readonly caPath: string | undefined;
+  readonly events: HubEvents;
+  readonly registry: RegistryService;
+  readonly twins: TwinService;
+  readonly methods: MethodService;
+  readonly query: QueryService;
+  /** Jobs v2: scheduled twin updates and direct methods on many devices (docs/jobs.md). */
+  readonly jobs: JobService;
+  /** Automatic device configurations (docs/configurations.md). */
+  readonly configurations: ConfigurationService;
+  /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
+  connectionString(policyName?: string): string;
+  /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */
+  deviceConnectionString(deviceId: string, options?: { moduleId?: string; transport?: 'mqtt' | 'ws' }): string;
+  /** Creates a device (keys generated unless given) and returns it with its connection string. */
+  createDevice(deviceId: string, options?: { primaryKey?: string; secondaryKey?: string; status?: 'enabled' | 'disabled'; tags?: JsonObject; desired?: JsonObject }): { device: DeviceIdentity; connectionString: string };
+  getTwin(deviceId: string, moduleId?: string): Twin;
+  /** A service-side twin patch (tags and/or desired), as `PATCH /twins/{id}` does it. */
+  updateTwin(deviceId: string, patch: { tags?: JsonObject; properties?: { desired?: JsonObject } }, options?: { moduleId?: string; etag?: string }): Twin;
+  invokeMethod(deviceId: string, request: { methodName: string; payload?: unknown; responseTimeoutInSeconds?: number; connectTimeoutInSeconds?: number }, moduleId?: string): Promise<MethodResult>;
+  /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
+  telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
+  /** What went over the wire (bounded by `trafficBufferSize` records and `trafficBufferBytes`), oldest first. */
+  traffic(filter?: TrafficFilter): MqttTrafficRecord[];
+  /** Identities connected right now. */
+  connectedDevices(): string[];
+  /** The topic filters a connected device (or module) is subscribed to; empty when offline. */
+  subscriptions(deviceId: string, moduleId?: string): string[];
+  /** Drops a device's connection (fault injection). */
+  disconnectDevice(deviceId: string, moduleId?: string): boolean;
+  /** Empties the registry, twins, buffers and connections, then applies the seed again. */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface HubParts {
+  core: HubCore;
+  mqtt: MqttPlane;
+  ports: HubPorts;
+  tls: TlsMaterial;
+  /** Stops listeners and planes and closes the store. */
+  stop: () => Promise<void>;
+}
+
+/** The embedded API over a running hub's parts: what `startHub()` returns. */
+export function hubFacade({ core, mqtt, ports, tls, stop }: HubParts): Hub {
+  const { options, registry, twins, methods, table } = core;
+  const hostWithPort = (port: number, defaultPort: number): string => (port === defaultPort ? options.hostName : `${options.hostName}:${port}`);
+
+  const hub: Hub = {
+    options,
+    hostName: options.hostName,
+    ports,
+    caPem: tls.caPem,
+    caPath: tls.caPath,
+    events: core.events,
+    registry,
+    twins,
+    methods,
+    query: core.query,
+    jobs: core.jobs,
+    configurations: core.configurations,
+    connectionString(policyName = 'iothubowner') {
+      const policy = findPolicy(options.policies, policyName);
+      if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
+      return buildConnectionString({ HostName: hostWithPort(ports.https, 443), SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey });
+    },
+    deviceConnectionString(deviceId, opts = {}) {
+      const entry = table.get(identityKey(deviceId, opts.moduleId));
+      if (!entry) throw new HubError(opts.moduleId === undefined ? 'DeviceNotFound' : 'ModuleNotFound', identityKey(deviceId, opts.moduleId));
+      if (!entry.auth.primaryKey) throw new HubError('ArgumentInvalid', `${identityKey(deviceId, opts.moduleId)} does not use SAS keys.`);
+      const host = opts.transport === 'ws' ? hostWithPort(ports.https, 443) : hostWithPort(ports.mqtt, 8883);
+      return buildConnectionString({ HostName: host, DeviceId: deviceId, ...(opts.moduleId ? { ModuleId: opts.moduleId } : {}), SharedAccessKey: entry.auth.primaryKey });
+    },
+    createDevice(deviceId, opts = {}) {
+      registry.createDevice(deviceId, {
+        ...(opts.status ? { status: opts.status } : {}),
+        ...(opts.primaryKey || opts.secondaryKey ? { authentication: { type: 'sas', symmetricKey: { primaryKey: opts.primaryKey ?? '', secondaryKey: opts.secondaryKey ?? '' } } } : {}),
+      });
+      if (opts.tags || opts.desired) {
+        twins.updateTwin(deviceId, undefined, { ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.desired ? { properties: { desired: opts.desired } } : {}) }, 'patch', { source: 'service' });
+      }
+      return { device: registry.getDevice(deviceId), connectionString: hub.deviceConnectionString(deviceId) };
+    },
+    getTwin: (deviceId, moduleId) => structuredClone(twins.getTwin(deviceId, moduleId)),
+    updateTwin: (deviceId, patch, opts = {}) =>
+      structuredClone(twins.updateTwin(deviceId, opts.moduleId, patch, 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
+    invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, request),
+    telemetry: (filter = {}) => core.telemetry.toArray().filter((m) => filter.deviceId === undefined || m.deviceId === filter.deviceId),
+    traffic: (filter = {}) =>
+      core.traffic
+        .toArray()
+        .filter(
+          (r) =>
+            (filter.deviceId === undefined || r.deviceId === filter.deviceId) &&
+            (filter.moduleId === undefined || r.moduleId === filter.moduleId) &&
+            (filter.direction === undefined || r.direction === filter.direction),
+        ),
+    connectedDevices: () => mqtt.connected(),
+    subscriptions: (deviceId, moduleId) => mqtt.subscriptions(identityKey(deviceId, moduleId)),
+    disconnectDevice: (deviceId, moduleId) => core.links.disconnect(identityKey(deviceId, moduleId)),
+    async reset() {
+      core.stop();
+      await mqtt.disconnectAll();
+      core.reset();
+    },
+    stop,
+  };
+  return hub;
+}

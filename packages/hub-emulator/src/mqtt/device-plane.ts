@@ -1,0 +1,133 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Aedes, PublishPacket } from 'aedes';
+import { formatTimestamp, identityKey, topics } from '@hubemu/shared';
+import type { HubCore } from '../core.js';
+import type { DeviceLink } from '../device-link.js';
+import type { MqttTrafficRecord, TwinUpdatedEvent } from '../events.js';
+import { createBroker } from './broker.js';
+import { DeviceRouter } from './device-router.js';
+import { DeviceSessions, type Session } from './device-sessions.js';
+
+/** The MQTT device plane: the broker, its sessions and the device-facing rules, around the core. */
+export interface MqttPlane {
+  /** Serves one MQTT connection (a TLS socket, a plain socket or a WebSocket stream). */
+  handle: (stream: Duplex, req?: IncomingMessage) => void;
+  /** Identities connected right now. */
+  connected(): string[];
+  /** The topic filters a connected identity is subscribed to; empty when offline. */
+  subscriptions(key: string): string[];
+  /** Closes every connection (reset). */
+  disconnectAll(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the MQTT plane (reference 1) over the core: authenticates CONNECTs, routes what devices
+ * publish, answers twin requests only to devices subscribed to them, pushes desired notifications to
+ * subscribed devices whatever wrote the change, and registers itself as the core's link to MQTT devices.
+ */
+export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
+  const { events, clock, logger } = core;
+  const sessions = new DeviceSessions((key) => core.links.changed(key));
+
+  const record = (session: Session, direction: 'in' | 'out', topic: string, payload: Buffer | string): void => {
+    if (events.listenerCount('mqttTraffic') === 0) return;
+    const entry: MqttTrafficRecord = {
+      deviceId: session.deviceId,
+      ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }),
+      direction,
+      topic,
+      payload: typeof payload === 'string' ? payload : payload.toString('utf8'),
+      at: formatTimestamp(clock.now()),
+    };
+    events.emit('mqttTraffic', entry);
+  };
+
+  /** Sends one QoS 0 packet to one session. */
+  const send = (session: Session, topic: string, payload: string | Buffer): void => {
+    if (session.client.closed) return;
+    record(session, 'out', topic, payload);
+    session.client.publish(
+      { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 0, retain: false, dup: false },
+      (error) => {
+        if (error) logger.debug({ deviceId: session.deviceId, topic, err: error.message }, 'delivery failed');
+      },
+    );
+  };
+
+  // Like the real hub, a device that has not subscribed to $iothub/twin/res/# gets no answers (its requests are still carried out).
+  const sendTwinResponse = (session: Session, topic: string, payload: string | Buffer): void => {
+    if (sessions.isSubscribed(session.key, 'twinResponses')) send(session, topic, payload);
+  };
+  const router = new DeviceRouter(core.twins, core.methods, events, sendTwinResponse, clock, logger, (session, refresh) =>
+    core.table.presence.activity(session.deviceId, session.moduleId, refresh),
+  );
+
+  // Desired notifications, whatever wrote the change (reference 1.6): only to a connected, subscribed device.
+  const notifyDesired = (event: TwinUpdatedEvent): void => {
+    if (event.desired === undefined) return;
+    const key = identityKey(event.deviceId, event.moduleId);
+    const session = sessions.get(key);
+    if (!session || !sessions.isSubscribed(key, 'desiredPatches')) return;
+    send(session, topics.desiredPatch(event.desiredVersion), JSON.stringify({ ...event.desired, $version: event.desiredVersion }));
+  };
+  events.on('twinUpdated', notifyDesired);
+
+  const { broker, handle } = await createBroker({
+    hostName: core.options.hostName,
+    auth: core.auth,
+    sessions,
+    events,
+    clock,
+    logger,
+    accept: (session: Session, packet: PublishPacket) => {
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      record(session, 'in', packet.topic, payload);
+      router.route(session, { topic: packet.topic, payload, retain: packet.retain });
+    },
+    onConnected: (session, modelId) => {
+      if (modelId !== undefined) core.registry.recordModelId(session.deviceId, session.moduleId, modelId);
+      core.table.presence.connected(session.deviceId, session.moduleId);
+      logger.info({ deviceId: session.deviceId, moduleId: session.moduleId, transport: session.transport }, 'device connected');
+      events.emit('deviceConnected', { deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }), transport: session.transport });
+    },
+    onDisconnected: (session) => {
+      core.table.presence.disconnected(session.deviceId, session.moduleId);
+      core.methods.onDisconnect(session.key);
+      logger.info({ deviceId: session.deviceId, moduleId: session.moduleId }, 'device disconnected');
+      events.emit('deviceDisconnected', { deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }), reason: 'closed' });
+    },
+  });
+
+  const link: DeviceLink = {
+    isConnected: (key) => sessions.get(key) !== undefined,
+    canReceive: (key, channel) => sessions.isSubscribed(key, channel),
+    deliverMethod(key, request) {
+      const session = sessions.get(key);
+      if (session) send(session, topics.methodRequest(request.methodName, request.rid), request.payload);
+    },
+    disconnect(key) {
+      const session = sessions.get(key);
+      if (!session) return false;
+      session.client.close();
+      return true;
+    },
+  };
+  core.links.register(link);
+
+  return {
+    handle,
+    connected: () => [...sessions.all()].map((s) => s.key),
+    subscriptions: (key) => sessions.filters(key),
+    disconnectAll: () => Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve())))).then(() => undefined),
+    async close() {
+      events.off('twinUpdated', notifyDesired);
+      await closeBroker(broker);
+    },
+  };
+}
+
+function closeBroker(broker: Aedes): Promise<void> {
+  return new Promise<void>((resolve) => broker.close(() => resolve()));
+}
