@@ -3,6 +3,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../mqtt/packet-limits.js';
 
 export const WEBSOCKET_PATH = '/$iothub/websocket';
 
@@ -18,6 +19,9 @@ export function createHubServer(
   const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, app) : createHttpServer(app);
   const wss = new WebSocketServer({
     noServer: true,
+    // ws buffers a whole message before the MQTT stream sees it: a frame declaring more than one MQTT
+    // packet may hold closes the connection (1009) from its header, like the packet size guard does.
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
   });
   server.on('upgrade', (req, socket, head) => {
