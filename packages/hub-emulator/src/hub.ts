@@ -176,6 +176,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     traffic,
     clock,
     logger,
+    connectTimeoutMs: options.timeouts.mqttConnectMs,
     router: () => router,
     onConnected: (session) => {
       presence.connected(session.deviceId, session.moduleId);

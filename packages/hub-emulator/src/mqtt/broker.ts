@@ -25,6 +25,8 @@ export interface BrokerDeps {
   traffic: RingBuffer<MqttTrafficRecord>;
   clock: Clock;
   logger: Logger;
+  /** A connection that has not sent CONNECT this long after its transport is up is closed. */
+  connectTimeoutMs: number;
   /** Set after construction: the router needs the send function this module makes. */
   router: () => DeviceRouter;
   onConnected: (session: Session) => void;
@@ -124,6 +126,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
 
   const broker = await Aedes.createBroker({
     concurrency: 1000,
+    connectTimeout: deps.connectTimeoutMs,
     authenticate(client, username, password, done) {
       try {
         const identity = parseConnectIdentity(client.id, username, deps.hostName);
