@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConnectionString, signSasToken, topics } from '@hubemu/shared';
@@ -92,6 +93,28 @@ async function tlsSocket(port: number): Promise<Socket> {
 }
 
 describe('packet size limits applied from the fixed header', () => {
+  it('accepts a 250 KB message, just under the limit, over TLS and over WebSockets', async () => {
+    const cs = parseConnectionString(hub.deviceConnectionString('d1'));
+    const body = 'x'.repeat(250 * 1024);
+    for (const url of [`mqtts://localhost:${hub.ports.mqtt}`, `wss://localhost:${hub.ports.https}${WEBSOCKET_PATH}`]) {
+      const client = await mqtt.connectAsync(url, {
+        ca: hub.caPem,
+        clientId: 'd1',
+        username: `${cs.HostName}/d1/?api-version=2021-04-12`,
+        password: signSasToken(`${cs.HostName}/devices/d1`, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600),
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+      try {
+        await client.publishAsync(topics.telemetry('d1', { via: url.slice(0, 3) }), body, { qos: 1 });
+        expect(hub.telemetry({ deviceId: 'd1' }).map((m) => m.body.length)).toContain(body.length);
+      } finally {
+        await client.endAsync();
+      }
+    }
+    expect(hub.telemetry({ deviceId: 'd1' })).toHaveLength(2);
+  });
+
   it('closes an unauthenticated connection whose CONNECT declares 256 MB without buffering it (MQTT over TLS)', async () => {
     const socket = await tlsSocket(hub.ports.mqtt);
     socket.write(fixedHeader(0x10, 256 * MB - 1));
