@@ -73,6 +73,21 @@ async function flood(socket: Socket): Promise<{ closed: boolean; growth: number 
   return { closed, growth: peak - before };
 }
 
+/** A CONNECT with valid credentials for `deviceId`. */
+function connectPacket(deviceId: string): Buffer {
+  const cs = parseConnectionString(hub.deviceConnectionString(deviceId));
+  return mqttPacket.generate({
+    cmd: 'connect',
+    protocolId: 'MQTT',
+    protocolVersion: 4,
+    clean: true,
+    keepalive: 60,
+    clientId: deviceId,
+    username: `${cs.HostName}/${deviceId}/?api-version=2021-04-12`,
+    password: Buffer.from(signSasToken(`${cs.HostName}/devices/${deviceId}`, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600)),
+  });
+}
+
 /** The witness device is still connected and still answered. */
 async function expectWitnessServed(): Promise<void> {
   expect(hub.connectedDevices()).toContain('witness');
@@ -134,22 +149,23 @@ describe('packet size limits applied from the fixed header', () => {
     await expectWitnessServed();
   });
 
+  it('closes a connection that sends a packet over 16 KB before it is authenticated, even with valid credentials', async () => {
+    const socket = await tlsSocket(hub.ports.mqtt);
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    // CONNECT and, without waiting for CONNACK, the header of a 200 KB PUBLISH, in one TLS record.
+    socket.write(Buffer.concat([connectPacket('d1'), fixedHeader(0x30, 200 * 1024)]));
+    const { closed, growth } = await flood(socket);
+    expect(closed).toBe(true);
+    expect(growth).toBeLessThan(MEMORY_BOUND);
+    expect(Buffer.concat(received).subarray(0, 4)).not.toEqual(Buffer.from([0x20, 2, 0, 0]));
+    await expectWitnessServed();
+  });
+
   it('closes an authenticated connection whose PUBLISH declares 200 MB, far over the 256 KB message limit', async () => {
-    const cs = parseConnectionString(hub.deviceConnectionString('d1'));
     const socket = await tlsSocket(hub.ports.mqtt);
     const connack = once(socket, 'data');
-    socket.write(
-      mqttPacket.generate({
-        cmd: 'connect',
-        protocolId: 'MQTT',
-        protocolVersion: 4,
-        clean: true,
-        keepalive: 60,
-        clientId: 'd1',
-        username: `${cs.HostName}/d1/?api-version=2021-04-12`,
-        password: Buffer.from(signSasToken(`${cs.HostName}/devices/d1`, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600)),
-      }),
-    );
+    socket.write(connectPacket('d1'));
     const [answer] = (await connack) as [Buffer];
     expect([...answer.subarray(0, 4)]).toEqual([0x20, 2, 0, 0]); // CONNACK, accepted
     expect(hub.connectedDevices()).toContain('d1');

@@ -195,8 +195,9 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       return;
     }
     // Every chunk passes the size guard before the parser buffers it: a packet declaring more than its
-    // limit closes the connection as soon as its fixed header arrives (a 256 MB CONNECT is never read).
-    const guard = new PacketSizeGuard(packetLimit);
+    // limit (smaller until the connection has authenticated) closes the connection as soon as its
+    // fixed header arrives (a 256 MB CONNECT is never read).
+    const guard = new PacketSizeGuard(() => packetLimit(sessions.ofClient(client) !== undefined));
     const parse = parser.parse.bind(parser);
     parser.parse = (chunk) => {
       const over = guard.check(chunk);

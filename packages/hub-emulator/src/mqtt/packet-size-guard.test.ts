@@ -4,7 +4,7 @@ import { PacketSizeGuard } from './packet-size-guard.js';
 
 const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'd1', clean: true, keepalive: 60 });
 const publish = (bytes: number): Buffer => mqttPacket.generate({ cmd: 'publish', topic: 't', payload: Buffer.alloc(bytes), qos: 0, retain: false, dup: false });
-const limits = (connectLimit: number, otherLimit: number) => new PacketSizeGuard((_type, index) => (index === 0 ? connectLimit : otherLimit));
+const limits = (connectLimit: number, otherLimit: number) => new PacketSizeGuard((type) => (type === 'connect' ? connectLimit : otherLimit));
 
 describe('PacketSizeGuard', () => {
   it('lets packets within their limits through, however the stream is cut into chunks', () => {

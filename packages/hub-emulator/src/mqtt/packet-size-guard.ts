@@ -11,8 +11,8 @@ export interface OversizePacket {
   limit: number;
 }
 
-/** The largest remaining length a packet may declare; `index` counts the packets of the connection from 0 (the CONNECT). */
-export type PacketLimit = (type: PacketType, index: number) => number;
+/** The largest remaining length a packet of this type may declare now (asked once per packet, when its header arrives). */
+export type PacketLimit = (type: PacketType) => number;
 
 /**
  * Follows the packet boundaries of one MQTT byte stream from the fixed headers alone (type and
@@ -25,7 +25,6 @@ export class PacketSizeGuard {
   private length = 0;
   private multiplier = 1;
   private bodyLeft = 0;
-  private packets = 0;
 
   constructor(private readonly limitOf: PacketLimit) {}
 
@@ -50,11 +49,10 @@ export class PacketSizeGuard {
       }
       this.length += (byte & 0x7f) * this.multiplier;
       this.multiplier *= 128;
-      const limit = this.limitOf(this.type, this.packets);
+      const limit = this.limitOf(this.type);
       // A remaining length has at most four bytes (MQTT 2.2.3); a fifth would be malformed, and refused too.
       if (this.length > limit || ((byte & 0x80) !== 0 && this.multiplier > 128 ** 3)) return { type: this.type, length: this.length, limit };
       if ((byte & 0x80) !== 0) continue;
-      this.packets += 1;
       this.bodyLeft = this.length;
       this.state = this.length === 0 ? 'type' : 'body';
     }
