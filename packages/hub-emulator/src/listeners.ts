@@ -22,9 +22,14 @@ export interface Listeners {
 
 type Server = NetServer | HttpServer;
 
-/** Tracks a server's sockets (so close() can end them) and sets TCP_NODELAY on each. */
+/**
+ * Tracks a server's sockets (so close() can end them) and sets TCP_NODELAY on each. A TLS server
+ * only reports a failed or timed-out handshake (`tlsClientError`) and leaves the socket open, so the
+ * socket is destroyed here: one that never sends a ClientHello is closed after `tlsHandshakeMs`.
+ */
 function trackSockets<S extends Server>(server: S): { server: S; destroySockets: () => void } {
   const sockets = new Set<Socket>();
+  server.on('tlsClientError', (_error: Error, socket: Duplex) => socket.destroy());
   server.on('connection', (socket: Socket) => {
     // Small request/response packets: without TCP_NODELAY, Nagle's algorithm holds CONNACKs and twin responses back ~40 ms.
     socket.setNoDelay(true);
@@ -77,11 +82,14 @@ export async function startListeners(
   };
   try {
     const ports: HubPorts = {
-      mqtt: await bind(createTlsServer({ key: tls.key, cert: tls.cert }, (socket) => handleMqtt(socket)), options.mqttPort),
-      https: await bind(createHubServer(app, handleMqtt, tls), options.httpsPort),
+      mqtt: await bind(
+        createTlsServer({ key: tls.key, cert: tls.cert, handshakeTimeout: options.timeouts.tlsHandshakeMs }, (socket) => handleMqtt(socket)),
+        options.mqttPort,
+      ),
+      https: await bind(createHubServer(app, handleMqtt, options.timeouts, tls), options.httpsPort),
     };
     if (options.mqttPlainPort !== undefined) ports.mqttPlain = await bind(createNetServer((socket) => handleMqtt(socket)), options.mqttPlainPort);
-    if (options.httpPort !== undefined) ports.http = await bind(createHubServer(app, handleMqtt), options.httpPort);
+    if (options.httpPort !== undefined) ports.http = await bind(createHubServer(app, handleMqtt, options.timeouts), options.httpPort);
     return { ports, close };
   } catch (error) {
     await close();

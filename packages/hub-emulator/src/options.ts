@@ -3,6 +3,27 @@ import { WELL_KNOWN_POLICIES, type AccessPolicy, type Clock } from '@hubemu/shar
 import type { Logger } from './logger.js';
 
 const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().min(1).max(2 ** 31 - 1);
+
+/**
+ * How long a connection may take to prove itself: every listener closes a socket that has not
+ * handshaken or authenticated within these bounds (docs/hub.md).
+ */
+export const ConnectionTimeoutsSchema = z
+  .object({
+    /** A TLS handshake (MQTT over TLS, HTTPS) must finish within this, or the socket is closed. */
+    tlsHandshakeMs: ms.default(10_000),
+    /** An MQTT connection (TLS, plain or WebSocket) must send CONNECT within this once its transport is up. */
+    mqttConnectMs: ms.default(30_000),
+    /** An HTTP request's headers must have arrived within this; a new connection that sends nothing counts too. */
+    httpHeadersMs: ms.default(30_000),
+    /** A whole HTTP request, headers and body, must have arrived within this. */
+    httpRequestMs: ms.default(60_000),
+    /** An HTTP keep-alive connection idle between requests for this long is closed. */
+    httpKeepAliveMs: ms.default(5_000),
+  })
+  .refine((t) => t.httpHeadersMs <= t.httpRequestMs, { message: 'httpHeadersMs must not exceed httpRequestMs', path: ['httpHeadersMs'] });
+export type ConnectionTimeouts = z.output<typeof ConnectionTimeoutsSchema>;
 
 /** Options of `startHub()`, parsed once at the edge. Every port accepts 0 (pick a free one). */
 export const HubOptionsSchema = z.object({
@@ -18,6 +39,8 @@ export const HubOptionsSchema = z.object({
   mqttPlainPort: port.optional(),
   /** Optional plain HTTP with the same routes as HTTPS (including WebSockets). */
   httpPort: port.optional(),
+  /** Bounds on connections that have not handshaken or authenticated yet, and on idle HTTP connections. */
+  timeouts: ConnectionTimeoutsSchema.prefault({}),
   /** Where state and certificates live. Ignored with inMemory. */
   dataDir: z.string().default('.hubemu'),
   /** Keep no state on disk. */

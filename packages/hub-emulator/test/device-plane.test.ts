@@ -172,6 +172,20 @@ describe('isolation between devices', () => {
     expect(hub.telemetry({ deviceId: 'victim' })).toHaveLength(0);
   });
 
+  it('closes the connection of a device that publishes on a topic containing U+0000, keeping nothing of it', async () => {
+    const witness = await device('witness');
+    for (const topic of [`${topics.telemetry('d1')}\u0000`, '$iothub/twin/PATCH/properties/reported/?$rid=nul\u0000']) {
+      const d = await device('d1');
+      const wasClosed = closed(d.client);
+      d.client.publish(topic, JSON.stringify({ nul: 1 }));
+      await wasClosed;
+    }
+    expect(hub.telemetry({ deviceId: 'd1' })).toHaveLength(0);
+    expect(hub.getTwin('d1').properties.reported.nul).toBeUndefined();
+    expect(hub.connectedDevices()).toContain('witness');
+    expect((await witness.request(topics.twinGet('w'), '', 'w')).topic).toMatch(/\/200\//);
+  });
+
   it('drops the older connection when the same identity connects again', async () => {
     const first = await device('d1');
     const wasClosed = closed(first.client);

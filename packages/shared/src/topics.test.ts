@@ -5,6 +5,7 @@ import {
   classifySubscription,
   DESIRED_PATCH_FILTER,
   encodePropertyBag,
+  mayDevicePublish,
   METHOD_REQUEST_FILTER,
   parseDeviceTopic,
   parseHubTopic,
@@ -298,5 +299,15 @@ describe('classifySubscription', () => {
     for (const filter of ['devices/d1/messages/events/', '$iothub/twin/GET/#', 'random/topic', '']) {
       expect(classifySubscription(filter, 'd1')).toBeUndefined();
     }
+  });
+});
+
+describe('mayDevicePublish', () => {
+  it('allows a device its twin requests, method responses and own telemetry, and refuses any topic containing U+0000', () => {
+    expect(mayDevicePublish(topics.telemetry('d1', { a: 'b' }), 'd1')).toBe(true);
+    expect(mayDevicePublish(topics.twinGet('1'), 'd1')).toBe(true);
+    expect(mayDevicePublish(`${topics.telemetry('d1')}\u0000`, 'd1')).toBe(false);
+    expect(mayDevicePublish('$iothub/twin/GET/?$rid=\u0000', 'd1')).toBe(false);
+    expect(mayDevicePublish('$iothub/methods/res/200/?$rid=1\u0000', 'd1')).toBe(false);
   });
 });

@@ -149,6 +149,8 @@ function parseTelemetryTopic(topic: string): ParsedDeviceTopic | undefined {
  * `parseDeviceTopic`'s job.
  */
 export function mayDevicePublish(topic: string, deviceId: string, moduleId?: string): boolean {
+  // A topic name must not contain U+0000 (MQTT 4.7.3); the hub closes the connection.
+  if (topic.includes('\u0000')) return false;
   if (topic.startsWith(TWIN_GET_PREFIX) || topic.startsWith(TWIN_PATCH_REPORTED_PREFIX) || topic.startsWith(METHOD_RESPONSE_PREFIX)) return true;
   const own = moduleId === undefined ? `devices/${deviceId}/messages/events` : `devices/${deviceId}/modules/${moduleId}/messages/events`;
   return topic === own || topic.startsWith(`${own}/`);

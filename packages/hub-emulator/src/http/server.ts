@@ -3,6 +3,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { Duplex } from 'node:stream';
 import type { Express } from 'express';
 import { createWebSocketStream, WebSocketServer } from 'ws';
+import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../mqtt/packet-limits.js';
+import type { ConnectionTimeouts } from '../options.js';
 
 export const WEBSOCKET_PATH = '/$iothub/websocket';
 
@@ -13,11 +15,25 @@ export const WEBSOCKET_PATH = '/$iothub/websocket';
 export function createHubServer(
   app: Express,
   handleMqttStream: (stream: Duplex, req: import('node:http').IncomingMessage) => void,
+  timeouts: ConnectionTimeouts,
   tls?: { key: string; cert: string },
 ): HttpServer | HttpsServer {
-  const server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, app) : createHttpServer(app);
+  // Idle and slow sockets are closed (a connection that sends nothing gets 408 after httpHeadersMs);
+  // the check runs often enough that a timeout is kept to within a second.
+  const limits = {
+    headersTimeout: timeouts.httpHeadersMs,
+    requestTimeout: timeouts.httpRequestMs,
+    keepAliveTimeout: timeouts.httpKeepAliveMs,
+    connectionsCheckingInterval: Math.min(1_000, timeouts.httpHeadersMs),
+  };
+  const server = tls
+    ? createHttpsServer({ ...limits, key: tls.key, cert: tls.cert, handshakeTimeout: timeouts.tlsHandshakeMs }, app)
+    : createHttpServer(limits, app);
   const wss = new WebSocketServer({
     noServer: true,
+    // ws buffers a whole message before the MQTT stream sees it: a frame declaring more than one MQTT
+    // packet may hold closes the connection (1009) from its header, like the packet size guard does.
+    maxPayload: MAX_WEBSOCKET_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : protocols.has('mqttv3.1') ? 'mqttv3.1' : false),
   });
   server.on('upgrade', (req, socket, head) => {

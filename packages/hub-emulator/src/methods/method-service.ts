@@ -4,11 +4,15 @@ import type { DeviceLinks } from '../device-link.js';
 import type { HubEvents } from '../events.js';
 import type { DeviceTable } from '../registry/device-table.js';
 
-/** Method names: printable US-ASCII without `$ ( ) < > @ , ; : \ " / [ ] ? = { }`, space or tab (reference 1.7). */
-export const METHOD_NAME_PATTERN = /^[!#%&'*+\-.0-9A-Z^_`a-z|~]{1,128}$/;
+/**
+ * Method names: printable US-ASCII without `$ ( ) < > @ , ; : \ " / [ ] ? = { }`, space or tab
+ * (reference 1.7), and without the MQTT wildcards `#` and `+`: the name travels in the topic
+ * `$iothub/methods/POST/{name}/`, and a topic name must not contain them (MQTT 4.7.1).
+ */
+export const METHOD_NAME_PATTERN = /^[!%&'*\-.0-9A-Z^_`a-z|~]{1,128}$/;
 
 export const MethodRequestSchema = z.object({
-  methodName: z.string().regex(METHOD_NAME_PATTERN, 'methodName may contain only printable ASCII without spaces, semicolons or any of $()<>@,:\\"/[]?={}'),
+  methodName: z.string().regex(METHOD_NAME_PATTERN, 'methodName may contain only printable ASCII without spaces, semicolons, the MQTT wildcards # and + or any of $()<>@,:\\"/[]?={}'),
   // Any JSON, but not nested without end: serialising it must not overflow the stack (400, not 500).
   payload: z
     .unknown()

@@ -7,9 +7,8 @@ import type { HubEvents } from '../events.js';
 import type { Logger } from '../logger.js';
 import { parseConnectIdentity } from './connect-identity.js';
 import type { DeviceSessions, Session } from './device-sessions.js';
-
-/** Largest PUBLISH the hub accepts (D2C limit, 256 KB); larger ones close the connection like the real hub. */
-const MAX_PUBLISH_BYTES = 256 * 1024;
+import { MAX_PUBLISH_BYTES, packetLimit } from './packet-limits.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
 
 /** Longest delay a Node timer takes (about 24.8 days); a token that lives longer is re-checked then. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -21,6 +20,8 @@ export interface BrokerDeps {
   events: HubEvents;
   clock: Clock;
   logger: Logger;
+  /** A connection that has not sent CONNECT this long after its transport is up is closed. */
+  connectTimeoutMs: number;
   /** Carries out what a device published, before aedes acknowledges it. */
   accept: (session: Session, packet: PublishPacket) => void;
   /** The identity is live (before CONNACK); `modelId` is what its username announced. */
@@ -30,6 +31,12 @@ export interface BrokerDeps {
 
 function authError(message: string, code: 4 | 5 = 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
+}
+
+/** The part of aedes' per-client parser (mqtt-packet) the hub hooks into. */
+interface MqttParser {
+  parse(chunk: Buffer): number;
+  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void;
 }
 
 /** Where a connection came from, for events and logs. */
@@ -79,6 +86,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
 
   const broker = await Aedes.createBroker({
     concurrency: 1000,
+    connectTimeout: deps.connectTimeoutMs,
     authenticate(client, username, password, done) {
       const started = performance.now();
       const connectEvent = (status: number, identity?: { deviceId: string; moduleId?: string }, error?: HubError): void => {
@@ -151,13 +159,39 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
 
   const handle = (stream: Duplex, req?: IncomingMessage): void => {
     const client = broker.handle(stream, req as IncomingMessage);
-    // A SUBSCRIBE asking for QoS 2 is granted QoS 1 (reference 1.5). aedes answers SUBACK with the QoS
-    // asked for, so the request is lowered as it is parsed, before aedes sees it.
-    const parser = (client as unknown as { _parser?: { prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void } })._parser;
+    const parser = (client as unknown as { _parser?: MqttParser })._parser;
     if (!parser) {
-      logger.warn({ clientId: client.id }, 'this aedes version has no client._parser: SUBSCRIBE QoS 2 is granted as asked');
+      logger.warn({ clientId: client.id }, 'this aedes version has no client._parser: packet size limits are not applied and SUBSCRIBE QoS 2 is granted as asked');
       return;
     }
+    // Every chunk passes the size guard before the parser buffers it: a packet declaring more than its
+    // limit (smaller until the connection has authenticated) closes the connection as soon as its
+    // fixed header arrives (a 256 MB CONNECT is never read).
+    const guard = new PacketSizeGuard(() => packetLimit(sessions.ofClient(client) !== undefined));
+    const parse = parser.parse.bind(parser);
+    parser.parse = (chunk) => {
+      const over = guard.check(chunk);
+      if (!over) return parse(chunk);
+      const session = sessions.ofClient(client);
+      const error = new HubError('MessageTooLarge', `The ${over.type.toUpperCase()} packet declares ${over.length} bytes or more; the limit is ${over.limit}.`);
+      logger.info({ clientId: client.id, reason: error.message }, 'connection closed');
+      events.emit('request', {
+        plane: 'mqtt',
+        operation: over.type,
+        ...(session ? { deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }), principal: session.key } : {}),
+        status: error.status,
+        errorCode: error.errorCode,
+        message: client.id ? `${client.id}: ${error.message}` : error.message,
+        requestBytes: over.length,
+        responseBytes: 0,
+        durationMs: 0,
+        at: formatTimestamp(clock.now()),
+      });
+      stream.destroy();
+      return 0;
+    };
+    // A SUBSCRIBE asking for QoS 2 is granted QoS 1 (reference 1.5). aedes answers SUBACK with the QoS
+    // asked for, so the request is lowered as it is parsed, before aedes sees it.
     parser.prependListener('packet', (packet) => {
       if (packet.cmd !== 'subscribe' || !packet.subscriptions) return;
       for (const subscription of packet.subscriptions) if (subscription.qos > 1) subscription.qos = 1;

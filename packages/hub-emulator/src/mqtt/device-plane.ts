@@ -81,6 +81,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     events,
     clock,
     logger,
+    connectTimeoutMs: core.options.timeouts.mqttConnectMs,
     accept: (session: Session, packet: PublishPacket) => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       record(session, 'in', packet.topic, payload);

@@ -237,6 +237,21 @@ describe('job errors', () => {
   });
 });
 
+describe('method jobs and MQTT topic names', () => {
+  it('refuses a method job whose method name holds # or + with 400 ArgumentInvalid at creation, keeping no job', async () => {
+    for (const [jobId, methodName] of [['wild-hash', 'a#b'], ['wild-plus', 'a+b']] as const) {
+      const res = await call(hub, {
+        method: 'PUT',
+        path: `/jobs/v2/${jobId}`,
+        body: { type: 'scheduleDeviceMethod', cloudToDeviceMethod: { methodName, responseTimeoutInSeconds: 30 }, queryCondition: '*', startTime: null },
+      });
+      expect(res.status, methodName).toBe(400);
+      expect(errorOf(res)).toMatchObject({ name: 'ArgumentInvalid', message: expect.stringContaining('wildcards # and +') });
+      expect((await call(hub, { method: 'GET', path: `/jobs/v2/${jobId}` })).status).toBe(404);
+    }
+  });
+});
+
 describe('reset()', () => {
   it('stops a running job and forgets every job', async () => {
     const ids = createDevices('reset', 20);

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub, type Hub } from '../../src/index.js';
+import { METHOD_REQUEST_FILTER, topics } from '@hubemu/shared';
+import { connectRaw } from '../raw-device.js';
 import { answerMethod, openDevice } from './device-helpers.js';
 import { call, errorOf, type RawResponse } from './http-helpers.js';
-import { connectRaw } from '../raw-device.js';
 
 let hub: Hub;
 
@@ -106,6 +107,27 @@ describe('POST /twins/{id}/methods', () => {
       const res = await invoke('m-bad', body);
       expect(res.status).toBe(400);
       expect(errorOf(res).name).toBe('ArgumentInvalid');
+    }
+  });
+
+  it('refuses a method name with the MQTT wildcards # or + with 400 ArgumentInvalid, sending the device nothing', async () => {
+    hub.createDevice('m-wild');
+    const device = await connectRaw(hub, 'm-wild', { subscribe: [METHOD_REQUEST_FILTER] });
+    try {
+      for (const methodName of ['a#b', '#', 'a+b', '+']) {
+        const res = await invoke('m-wild', { methodName, responseTimeoutInSeconds: 5 });
+        expect(res.status, methodName).toBe(400);
+        expect(errorOf(res)).toMatchObject({ name: 'ArgumentInvalid', message: expect.stringContaining('wildcards # and +') });
+      }
+      // The next valid call is the first thing the device receives: the refused ones sent nothing.
+      const ok = invoke('m-wild', { methodName: 'after', responseTimeoutInSeconds: 5 });
+      await expect.poll(() => device.messages.length).toBe(1);
+      const request = device.messages[0]?.topic ?? '';
+      expect(request).toMatch(/^\$iothub\/methods\/POST\/after\/\?\$rid=/);
+      device.client.publish(topics.methodResponse(200, decodeURIComponent(request.split('$rid=')[1] ?? '')), '{}');
+      expect((await ok).status).toBe(200);
+    } finally {
+      await device.close();
     }
   });
 
