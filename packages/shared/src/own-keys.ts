@@ -15,7 +15,7 @@ export function isReservedKey(key: string): boolean {
 }
 
 /** `obj[key] = value` as an own data property, also when `key` is `__proto__`. */
-export function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+export function setOwn<T>(obj: Record<string, T>, key: string, value: NoInfer<T>): void {
   if (key === '__proto__') Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true });
   else obj[key] = value;
 }

@@ -37,6 +37,13 @@ describe('fleet plan', () => {
     expect(() => planFleet([{ model: 'x', count: 1 }], { hostName: 'localhost' })).toThrow(/No credentials for device x-00000/);
   });
 
+  it('gives a model named like an Object member (constructor, __proto__, toString) no behaviours, as any unknown model', () => {
+    for (const model of ['constructor', '__proto__', 'toString']) {
+      const [device] = planFleet([{ model, count: 1 }], { connectionString: OWNER });
+      expect(device?.behaviours).toEqual([]);
+    }
+  });
+
   it('gives a named model its built-in behaviours unless the group lists its own', () => {
     const [thermostat] = planFleet([{ model: 'thermostat', count: 1 }], { connectionString: OWNER });
     expect(thermostat?.behaviours.map((b) => b.name)).toEqual(['telemetryConfig', 'firmwareUpdate', 'reboot', 'factoryReset', 'periodicTelemetry']);
