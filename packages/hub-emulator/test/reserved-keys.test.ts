@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HubError, isReservedKey, RESERVED_KEYS, topics } from '@hubemu/shared';
@@ -169,6 +172,32 @@ describe('a seed with a reserved key', () => {
         expect((error as HubError).code).toBe(400004);
         expect((error as HubError).message).toContain(key);
       }
+    }
+  });
+});
+
+describe('a configuration stored before the rule', () => {
+  it('cannot pollute when a durable hub loads and evaluates it, and the other configurations still apply', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'hubemu-proto-'));
+    const stored = (id: string, sequence: number, content: string): string =>
+      `{"c":"configurations","k":"${id}","v":{"id":"${id}","schemaVersion":"1.0","labels":null,"kind":"device","content":${content},"targetCondition":"*","priority":${sequence},"createdMs":0,"lastUpdatedMs":0,"sequence":${sequence},"version":1,"metricQueries":{}}}\n`;
+    mkdirSync(join(dataDir, 'state'), { recursive: true });
+    writeFileSync(
+      join(dataDir, 'state', 'state.jsonl'),
+      stored('good', 1, '{"properties.desired.firmware":"2.0"}') +
+        stored('evil', 2, '{"properties.desired.__proto__.polluted":true,"properties.desired.x":{"__proto__":{"status":"disabled"}},"properties.desired.constructor.prototype.moduleId":"m"}'),
+    );
+    const durable = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+    try {
+      durable.createDevice('after-load', {});
+      await expect.poll(() => durable.getTwin('after-load').properties.desired.firmware, { timeout: 10_000 }).toBe('2.0');
+      expect(durable.getTwin('after-load').configurations).toEqual({ good: { status: 'Applied' } });
+      const evil = await call(durable, { method: 'GET', path: '/configurations/evil' });
+      expect([evil.status, evil.json.systemMetrics.results]).toEqual([200, { targetedCount: 0, appliedCount: 0 }]);
+      expect(durable.registry.getDevice('after-load').status).toBe('enabled');
+    } finally {
+      await durable.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -79,7 +79,8 @@ function signatureOf(configurations: readonly StoredConfiguration[]): string {
  */
 export class ConfigurationEvaluator {
   /** Content leaves by creation key (content never changes within one creation). */
-  private readonly leavesCache = new Map<string, readonly Leaf[]>();
+  /** Content as leaves per configuration creation; null for stored content the rules refuse. */
+  private readonly leavesCache = new Map<string, readonly Leaf[] | null>();
 
   constructor(
     private readonly repository: ConfigurationRepository,
@@ -98,9 +99,11 @@ export class ConfigurationEvaluator {
     const targetsOf = new Map<string, string[]>();
     const leavesOf = new Map<string, readonly Leaf[]>();
     for (const configuration of configurations) {
-      const keys = this.targets(configuration);
+      const leaves = this.leaves(configuration);
+      // Stored content the rules refuse (written before a rule existed) targets nothing; the others still apply.
+      const keys = leaves ? this.targets(configuration) : [];
       results.set(configuration.id, { targetedCount: keys.length, appliedCount: 0, custom: {} });
-      leavesOf.set(configuration.id, this.leaves(configuration));
+      if (leaves) leavesOf.set(configuration.id, leaves);
       for (const key of keys) {
         let list = targetsOf.get(key);
         if (!list) targetsOf.set(key, (list = []));
@@ -220,16 +223,15 @@ export class ConfigurationEvaluator {
     }
   }
 
-  private leaves(configuration: StoredConfiguration): readonly Leaf[] {
+  private leaves(configuration: StoredConfiguration): readonly Leaf[] | null {
     const key = creationKey(configuration);
     let leaves = this.leavesCache.get(key);
-    if (!leaves) {
+    if (leaves === undefined) {
       try {
         leaves = contentLeaves(configuration.content);
       } catch (error) {
-        // A stored configuration the content rules refuse (written before a rule existed) sets nothing; the others still apply.
-        this.options.logger.warn({ configurationId: configuration.id, err: error }, 'configuration content is invalid and is not applied');
-        leaves = [];
+        this.options.logger.warn({ configurationId: configuration.id, err: error }, 'stored configuration content is invalid: the configuration targets nothing');
+        leaves = null;
       }
       this.leavesCache.set(key, leaves);
     }

@@ -62,6 +62,8 @@ describe('configurations and the reserved key names', () => {
     await service.evaluateNow();
     expect(w.desired('a')).toEqual({ firmware: '2.0' });
     expect(w.status('a', 'good')).toBe('Applied');
+    expect(w.status('a', 'old')).toBeUndefined();
+    expect(service.get('old').systemMetrics.results).toEqual({ targetedCount: 0, appliedCount: 0 });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
