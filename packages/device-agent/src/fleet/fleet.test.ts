@@ -114,6 +114,26 @@ describe('startFleet (against an in-memory MQTT fake)', () => {
     expect(final.devices.connected).toBe(0);
   });
 
+  it('reports models named __proto__ or constructor as ordinary entries, touching no prototype', async () => {
+    const scheduler = new ManualScheduler(0);
+    const hub = new FakeMqttHub();
+    const fleet = startFleet({
+      connectionString: OWNER,
+      devices: [
+        { model: '__proto__', count: 2 },
+        { model: 'constructor', count: 1 },
+      ],
+      client: { connector: hub.connector },
+      scheduler,
+    });
+    await scheduler.advance(1_000);
+    await fleet.settled;
+    const report = await fleet.stop();
+    expect(JSON.parse(JSON.stringify(report.byModel))).toEqual(JSON.parse('{"__proto__":{"planned":2,"connected":0,"ready":2,"failed":0},"constructor":{"planned":1,"connected":0,"ready":1,"failed":0}}'));
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('planned');
+    expect(Object.getOwnPropertyNames(Object)).not.toContain('planned');
+  });
+
   it('reports devices that fail to come up, grouped by reason', async () => {
     const scheduler = new ManualScheduler(0);
     const hub = new FakeMqttHub();
