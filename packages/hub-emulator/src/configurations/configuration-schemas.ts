@@ -1,22 +1,23 @@
 import { z } from 'zod';
 import { isJsonObject, isReservedKey, JsonObjectSchema, LIMITS, nestsDeeperThan, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
 
-/** Configuration ids, label names and metric names become JSON keys (the twin's `configurations`, `labels`, `metrics`): the twin key rule's reserved names are refused. */
-const notReserved = (what: string) => [(name: string) => !isReservedKey(name), `${what} may not be __proto__, constructor or prototype`] as const;
-
-/** A record whose keys are names: zod would drop a `__proto__` key silently, so the reserved names are refused before it parses. */
-function namedBy<T extends z.ZodType>(what: string, record: T) {
-  return z
-    .unknown()
-    .refine((value) => !isJsonObject(value) || !Object.keys(value).some(isReservedKey), `${what} may not be __proto__, constructor or prototype`)
-    .pipe(record);
-}
-
 /**
  * Automatic device management at the edge (reference 4.6): the Configuration body `PUT
  * /configurations/{id}` takes (as the Node `Registry` sends it, including the read-only fields of a
  * configuration it read back), the testQueries body, and what the hub stores.
  */
+
+// Configuration ids, label names and metric names become JSON keys (the twin's `configurations`,
+// `labels`, `metrics`), so the twin key rule's reserved names are refused for them too.
+const reserved = (what: string): string => `${what} may not be __proto__, constructor or prototype`;
+
+/** A record keyed by names: zod would drop a `__proto__` key silently, so the reserved names are refused before it parses. */
+function namedBy<T extends z.ZodType>(what: string, record: T) {
+  return z
+    .unknown()
+    .refine((value) => !isJsonObject(value) || !Object.keys(value).some(isReservedKey), reserved(what))
+    .pipe(record);
+}
 
 /** Configuration ids (reference 3.1): up to 128 lowercase characters, no spaces, none of `& ^ [ ] { } \ | " < > /`. */
 export const ConfigurationIdSchema = z
@@ -26,7 +27,7 @@ export const ConfigurationIdSchema = z
   .refine((id) => !/[A-Z]/.test(id), 'the configuration id must be lowercase')
   .refine((id) => /^[!-~]+$/.test(id), 'the configuration id may contain only printable ASCII without spaces')
   .refine((id) => !/[&^[\]{}\\|"<>/]/.test(id), 'the configuration id may not contain & ^ [ ] { } \\ | " < > /')
-  .refine(...notReserved('the configuration id'));
+  .refine((id) => !isReservedKey(id), reserved('the configuration id'));
 
 const LabelsSchema = namedBy('a label name', z.record(z.string().min(1).max(128), z.string().max(128, 'a label value is longer than 128 characters')));
 
