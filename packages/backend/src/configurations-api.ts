@@ -1,4 +1,4 @@
-import type { Configuration, ConfigurationContent, TestQueriesResult } from '@hubemu/shared';
+import { setOwn, type Configuration, type ConfigurationContent, type TestQueriesResult } from '@hubemu/shared';
 import { asConfiguration, TestQueriesResultSchema } from './configuration-response.js';
 import { expectBody } from './responses.js';
 import { pathOf, quoteEtag, type RestClient } from './rest-client.js';
@@ -85,7 +85,7 @@ export class ConfigurationsApi {
     const answer = await this.rest.request({ method: 'POST', path: '/configurations/testQueries', body: input });
     const result = expectBody(TestQueriesResultSchema, answer, 'test configuration queries');
     const customMetricQueryErrors: Record<string, string> = {};
-    for (const [name, error] of Object.entries(result.customMetricQueryErrors ?? {})) customMetricQueryErrors[name] = error ?? '';
+    for (const [name, error] of Object.entries(result.customMetricQueryErrors ?? {})) setOwn(customMetricQueryErrors, name, error ?? '');
     return { targetConditionError: result.targetConditionError ?? '', customMetricQueryErrors };
   }
 }

@@ -24,6 +24,10 @@ describe('serviceErrorFromResponse', () => {
     expect(serviceErrorFromResponse(404, 'DeviceNotOnline', body)).toMatchObject({ errorCode: 'DeviceNotOnline', code: 404103, message: 'Timed out waiting for device to subscribe.', trackingId: 'abc' });
   });
 
+  it('has no numeric code for an error name that is an Object member (constructor, __proto__)', () => {
+    for (const name of ['constructor', '__proto__', 'toString']) expect(serviceErrorFromResponse(400, name, '').code).toBeUndefined();
+  });
+
   it('maps the service name of a refused query (BadRequest) and keeps a body it cannot read', () => {
     expect(serviceErrorFromResponse(400, 'BadRequest', '{"Message":"ErrorCode:BadRequest;bad query"}')).toMatchObject({ errorCode: 'BadRequest', message: 'bad query' });
     const opaque = serviceErrorFromResponse(502, undefined, '<html>bad gateway</html>');

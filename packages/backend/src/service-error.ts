@@ -1,4 +1,4 @@
-import { ERROR_CODES, isJsonObject, tryParseJson } from '@hubemu/shared';
+import { ERROR_CODES, getOwn, isJsonObject, tryParseJson } from '@hubemu/shared';
 
 /**
  * The one error of the back-end client: an HTTP error answered by the hub, or a request that never
@@ -79,7 +79,7 @@ export function serviceErrorFromResponse(status: number, errorCodeHeader: string
   const one = fromEnvelope1(value);
   const two = fromEnvelope2(value);
   const name = errorCodeHeader ?? one.name ?? 'Unknown';
-  const code = two.code ?? one.code ?? KNOWN_CODES[name];
+  const code = two.code ?? one.code ?? getOwn(KNOWN_CODES, name);
   const trackingId = two.trackingId ?? one.trackingId;
   const message = one.message ?? two.message ?? (body.trim() === '' ? `HTTP ${status}` : body.slice(0, 500));
   return new ServiceError({

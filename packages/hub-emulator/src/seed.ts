@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { IdentityIdSchema, parseWithSchema, type JsonObject } from '@hubemu/shared';
+import { IdentityIdSchema, JsonObjectSchema, parseWithSchema, type JsonObject } from '@hubemu/shared';
 import type { RegistryService } from './registry/registry-service.js';
 import type { TwinService } from './twin/twin-service.js';
 
-const JsonObjectSchema = z.record(z.string(), z.unknown());
+// Tags and properties pass to the twin rules as written (z.record would drop a `__proto__` key silently).
 
 const SeedModuleSchema = z.strictObject({
   moduleId: IdentityIdSchema,
@@ -65,14 +65,9 @@ export function applySeed(seed: Seed, registry: RegistryService, twins: TwinServ
   return created;
 }
 
-function seedTwin(twins: TwinService, deviceId: string, moduleId: string | undefined, spec: { tags?: JsonObject | Record<string, unknown>; desired?: Record<string, unknown>; reported?: Record<string, unknown> }): void {
+function seedTwin(twins: TwinService, deviceId: string, moduleId: string | undefined, spec: { tags?: JsonObject; desired?: JsonObject; reported?: JsonObject }): void {
   if (spec.tags || spec.desired) {
-    twins.write(
-      deviceId,
-      moduleId,
-      { ...(spec.tags ? { tags: { patch: spec.tags as JsonObject } } : {}), ...(spec.desired ? { desired: { patch: spec.desired as JsonObject } } : {}) },
-      { source: 'seed' },
-    );
+    twins.write(deviceId, moduleId, { ...(spec.tags ? { tags: { patch: spec.tags } } : {}), ...(spec.desired ? { desired: { patch: spec.desired } } : {}) }, { source: 'seed' });
   }
-  if (spec.reported) twins.write(deviceId, moduleId, { reported: { patch: spec.reported as JsonObject } }, { source: 'seed' });
+  if (spec.reported) twins.write(deviceId, moduleId, { reported: { patch: spec.reported } }, { source: 'seed' });
 }

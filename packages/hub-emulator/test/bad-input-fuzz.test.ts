@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics, validateSectionSize, validateTwinValue, type JsonObject } from '@hubemu/shared';
+import { isReservedKey, RESERVED_KEYS, topics, validateSectionSize, validateTwinValue, type JsonObject } from '@hubemu/shared';
 import { startHub, type Hub } from '../src/index.js';
 import { connectRaw, type RawDevice } from './raw-device.js';
 import { call, type RawCall } from './rest-api/http-helpers.js';
@@ -14,6 +14,8 @@ const RUNS = Number(process.env.HUBEMU_FUZZ_RUNS ?? 300);
 
 let hub: Hub;
 let bystander: RawDevice;
+const ownNames = (): string[][] => [Object.prototype, Array.prototype, Function.prototype].map((p) => Object.getOwnPropertyNames(p).sort());
+const prototypesBefore = ownNames();
 
 beforeAll(async () => {
   hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
@@ -28,6 +30,8 @@ afterAll(async () => {
 
 /** Every twin still obeys the twin rules, reads back, and the bystander still gets answers. */
 async function expectHubWhole(): Promise<void> {
+  // No input reached a prototype of the hub process (keys such as __proto__ are generated below).
+  expect(ownNames()).toEqual(prototypesBefore);
   for (const device of hub.registry.listDevices()) {
     const twin = hub.getTwin(device.deviceId);
     const { $metadata: _d, $version: desiredVersion, ...desired } = twin.properties.desired;
@@ -58,7 +62,20 @@ const path = fc.oneof(
     ),
   },
 );
-const json = fc.jsonValue({ maxDepth: 6 });
+// JSON whose keys include the names that reach a prototype in JavaScript: __proto__, constructor, prototype.
+const key = fc.oneof({ weight: 1, arbitrary: fc.constantFrom(...RESERVED_KEYS) }, { weight: 4, arbitrary: fc.string({ maxLength: 8 }) });
+const { json } = fc.letrec<{ json: unknown }>((tie) => ({
+  json: fc.oneof(
+    { depthSize: 'small', maxDepth: 6 },
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer(),
+    fc.double({ noNaN: true, noDefaultInfinity: true }),
+    fc.string(),
+    fc.array(tie('json'), { maxLength: 4 }),
+    fc.dictionary(key, tie('json'), { maxKeys: 4 }),
+  ),
+}));
 const twinPatch = fc.record({ tags: json, properties: fc.record({ desired: json }, { requiredKeys: [] }), etag: fc.option(fc.string()) }, { requiredKeys: [] });
 const body = fc.oneof(
   fc.constant(undefined),
@@ -68,6 +85,11 @@ const body = fc.oneof(
   fc.record({ query: fc.oneof(fc.string(), fc.constantFrom('SELECT * FROM devices', "SELECT * FROM devices WHERE tags.fleet = 'fuzz'", 'SELECT COUNT() FROM devices GROUP BY')) }),
   fc.record({ id: fc.string(), importMode: fc.string(), status: fc.string() }).map((item) => [item]),
   fc.record({ content: fc.record({ deviceContent: json }), targetCondition: fc.string(), priority: json }, { requiredKeys: [] }),
+  fc.record({
+    content: fc.record({ deviceContent: fc.dictionary(fc.constantFrom('properties.desired.__proto__.polluted', 'properties.desired.a.constructor.prototype', 'properties.desired.a'), json, { minKeys: 1 }) }),
+    targetCondition: fc.constantFrom('*', "tags.fleet = 'fuzz'"),
+    labels: fc.dictionary(key, fc.string({ maxLength: 8 })),
+  }),
   fc.string({ maxLength: 200 }),
   fc.uint8Array({ maxLength: 200 }).map((bytes) => Buffer.from(bytes)),
   fc.nat({ max: 5000 }).map((depth) => `${'['.repeat(depth)}${']'.repeat(depth)}`),
@@ -84,6 +106,25 @@ const request = fc.record({
   policy: fc.constantFrom<string | null>('iothubowner', 'iothubowner', 'iothubowner', 'registryRead', 'service', null),
 });
 
+const at = (value: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((node, k) => (typeof node === 'object' && node !== null && Object.hasOwn(node, k) ? (node as Record<string, unknown>)[k] : undefined), value);
+
+/** The parts of a twin or configuration write that become state, as the request carries them. */
+function statePartsOf(req: { method: string; path: string; body: unknown }): unknown[] {
+  if (req.method !== 'PUT' && req.method !== 'PATCH') return [];
+  const { body } = req;
+  if (req.path.startsWith('/twins/')) return [at(body, 'tags'), at(body, 'properties', 'desired')];
+  if (req.path.startsWith('/configurations/')) return [at(body, 'content', 'deviceContent'), at(body, 'content', 'moduleContent'), at(body, 'labels'), at(body, 'metrics', 'queries')];
+  return [];
+}
+
+/** True when a key at any depth, or a segment of a dotted content key, is __proto__, constructor or prototype. */
+function hasReservedKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasReservedKey);
+  if (value === null || typeof value !== 'object') return false;
+  return Object.keys(value).some((k) => k.split('.').some(isReservedKey) || hasReservedKey((value as Record<string, unknown>)[k]));
+}
+
 describe('bad input, generated', { timeout: 120_000 }, () => {
   it('never gets a 5xx from the REST API, always gets the error envelope on a 4xx, and leaves the hub whole', async () => {
     await fc.assert(
@@ -92,6 +133,8 @@ describe('bad input, generated', { timeout: 120_000 }, () => {
         if (req.path.startsWith('/jobs/v2/') && req.method === 'PUT') return;
         const res = await call(hub, req);
         expect(res.status, `${req.method} ${req.path}`).toBeLessThan(500);
+        // A reserved key never becomes state: a write that carries one is refused, never accepted with the key dropped.
+        if (statePartsOf(req).some(hasReservedKey)) expect(res.status, `${req.method} ${req.path} ${res.text}`).toBeGreaterThanOrEqual(400);
         if (res.status >= 400) {
           expect(res.json?.Message ?? res.json?.errorCode, res.text).toBeDefined();
           expect(res.headers['iothub-errorcode']).toBeDefined();

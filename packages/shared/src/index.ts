@@ -1,4 +1,5 @@
 export * from './json.js';
+export * from './own-keys.js';
 export * from './errors.js';
 export * from './time.js';
 export * from './twin.js';

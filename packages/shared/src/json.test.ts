@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nestsDeeperThan } from './json.js';
+import { cloneJson, nestsDeeperThan, type JsonObject } from './json.js';
 
 const arrays = (levels: number): unknown => JSON.parse(`${'['.repeat(levels)}${']'.repeat(levels)}`);
 
@@ -21,5 +21,15 @@ describe('nestsDeeperThan', () => {
   it('handles nesting far deeper than the call stack allows', () => {
     expect(nestsDeeperThan(arrays(100_000), 64)).toBe(true);
     expect(nestsDeeperThan(arrays(100_000), 100_000)).toBe(false);
+  });
+});
+
+describe('cloneJson', () => {
+  it('copies a __proto__ key as an own property, not as the copy\'s prototype', () => {
+    const source = JSON.parse('{"__proto__":{"isAdmin":true},"a":{"__proto__":1}}') as JsonObject;
+    const copy = cloneJson(source);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(copy.isAdmin).toBeUndefined();
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(source));
   });
 });

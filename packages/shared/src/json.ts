@@ -1,3 +1,5 @@
+import { setOwn } from './own-keys.js';
+
 /** JSON values as they cross the wire. */
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | JsonObject;
@@ -14,7 +16,7 @@ export function cloneJson<T extends JsonValue>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => cloneJson(v)) as T;
   const out: JsonObject = {};
-  for (const key of Object.keys(value)) out[key] = cloneJson((value as JsonObject)[key] as JsonValue);
+  for (const key of Object.keys(value)) setOwn(out, key, cloneJson((value as JsonObject)[key] as JsonValue));
   return out as T;
 }
 

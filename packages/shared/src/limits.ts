@@ -1,5 +1,6 @@
 import { HubError } from './errors.js';
 import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
+import { isReservedKey } from './own-keys.js';
 
 /** Twin and protocol limits of the real service (reference section 3). */
 export const LIMITS = {
@@ -84,6 +85,7 @@ function walk(section: TwinSectionName, obj: JsonObject, depth: number, path: st
     if (key.length === 0) throw invalid(section, `an empty property name is not allowed (under '${path || 'root'}').`);
     if (Buffer.byteLength(key, 'utf8') > LIMITS.keyBytes) throw invalid(section, `the property name '${key.slice(0, 40)}...' is longer than ${LIMITS.keyBytes} bytes.`);
     if (BAD_KEY_CHAR.test(key)) throw invalid(section, `the property name '${at}' contains '.', '$', a space or a control character.`);
+    if (isReservedKey(key)) throw invalid(section, `the property name '${at}' is reserved (__proto__, constructor and prototype are not allowed).`);
     checkValue(section, obj[key] as JsonValue, depth, at, options);
   }
 }

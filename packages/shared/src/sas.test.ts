@@ -208,6 +208,12 @@ describe('deviceResourceUri', () => {
 });
 
 describe('connection strings', () => {
+  it('keep a field named __proto__ or constructor as an ordinary field', () => {
+    const fields = parseConnectionString('HostName=h;__proto__=x;constructor=y');
+    expect(JSON.stringify(fields)).toBe('{"HostName":"h","__proto__":"x","constructor":"y"}');
+    expect(Object.getPrototypeOf(fields)).toBe(Object.prototype);
+  });
+
   it('parse keys whose base64 value contains =', () => {
     const text = `HostName=localhost;DeviceId=d1;SharedAccessKey=${DEVICE_KEY}`;
     expect(DEVICE_KEY.endsWith('=')).toBe(true);

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { setOwn } from './own-keys.js';
 
 /**
  * Shared access signatures (reference 1.3). Pure functions over node:crypto; the clock is passed in.
@@ -106,7 +107,7 @@ export function parseConnectionString(text: string): ConnectionString {
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
     if (eq <= 0) throw new Error(`Malformed connection string segment: "${part}"`);
-    out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+    setOwn(out, part.slice(0, eq).trim(), part.slice(eq + 1).trim());
   }
   return out;
 }

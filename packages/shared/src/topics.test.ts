@@ -10,6 +10,7 @@ import {
   parseDeviceTopic,
   parseHubTopic,
   parsePropertyBag,
+  splitTelemetryProperties,
   topics,
   TWIN_RESPONSE_FILTER,
 } from './topics.js';
@@ -232,6 +233,14 @@ describe('property bags', () => {
   it('decode an empty bag and skip empty parts', () => {
     expect(parsePropertyBag('')).toEqual({});
     expect(parsePropertyBag('a=1&&b=2&')).toEqual({ a: '1', b: '2' });
+  });
+
+  it('keep __proto__, constructor and prototype as ordinary property names, never as the prototype', () => {
+    const bag = parsePropertyBag('__proto__=x&constructor=y&prototype');
+    expect(JSON.stringify(bag)).toBe('{"__proto__":"x","constructor":"y","prototype":null}');
+    expect(Object.getPrototypeOf(bag)).toBe(Object.prototype);
+    const split = splitTelemetryProperties(parsePropertyBag('__proto__=a&%24.__proto__=b') ?? {});
+    expect(JSON.stringify(split)).toBe('{"properties":{"__proto__":"a"},"systemProperties":{"$.__proto__":"b"}}');
   });
 
   it('decode + in a value as a space', () => {

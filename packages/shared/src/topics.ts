@@ -3,6 +3,8 @@
  * See reference section 1.4.
  */
 
+import { getOwn, setOwn } from './own-keys.js';
+
 export type DeviceRequestTopic =
   | { kind: 'twinGet'; rid: string }
   | { kind: 'twinPatchReported'; rid: string; version?: number }
@@ -56,8 +58,8 @@ export function splitTelemetryProperties(bag: PropertyBag): { properties: Proper
   const properties: PropertyBag = {};
   const systemProperties: PropertyBag = {};
   for (const [key, value] of Object.entries(bag)) {
-    if (key.startsWith('$.')) systemProperties[TELEMETRY_SYSTEM_PROPERTIES[key] ?? key] = value;
-    else properties[key] = value;
+    if (key.startsWith('$.')) setOwn(systemProperties, getOwn(TELEMETRY_SYSTEM_PROPERTIES, key) ?? key, value);
+    else setOwn(properties, key, value);
   }
   return { properties, systemProperties };
 }
@@ -70,8 +72,8 @@ export function parsePropertyBag(text: string): PropertyBag | undefined {
     if (part === '') continue;
     const eq = part.indexOf('=');
     try {
-      if (eq < 0) bag[decodeURIComponent(part)] = null;
-      else bag[decodeURIComponent(part.slice(0, eq))] = decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' '));
+      if (eq < 0) setOwn(bag, decodeURIComponent(part), null);
+      else setOwn(bag, decodeURIComponent(part.slice(0, eq)), decodeURIComponent(part.slice(eq + 1).replace(/\+/g, ' ')));
     } catch {
       return undefined;
     }

@@ -437,6 +437,28 @@ describe('refused writes', () => {
     }
   });
 
+  it('refuse the keys __proto__, constructor and prototype at any depth in every section, with 400004, leaving every prototype alone', () => {
+    const state = desiredPatch(newTwinState(T0), { a: { b: 1 } }, T1);
+    const before = structuredClone(state);
+    for (const key of ['__proto__', 'constructor', 'prototype']) {
+      const bad = JSON.parse(`{"${key}":{"isAdmin":true}}`) as JsonObject;
+      const writes = [
+        { tags: { patch: bad } },
+        { tags: { replace: bad } },
+        { desired: { patch: { a: bad } } },
+        { desired: { replace: bad } },
+        { reported: { patch: { a: { b: { c: bad } } } } },
+      ];
+      for (const write of writes) {
+        const error = hubErrorOf(() => applyTwinWrite(state, write, { nowMs: T2 }));
+        expect(error.code).toBe(400004);
+        expect(error.message).toContain(key);
+      }
+    }
+    expect(state).toEqual(before);
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('isAdmin');
+  });
+
   it('refuse arrays when the rejectArrays option is set and accept them otherwise', () => {
     const section = newTwinState(T0).desired;
     expect(patchSection('desired', section, { list: [1] }, { nowMs: T1 }).values).toEqual({ list: [1] });

@@ -1,5 +1,6 @@
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { validateSectionSize, validateTwinValue, type TwinLimitOptions } from './limits.js';
+import { getOwn, setOwn } from './own-keys.js';
 import { formatTimestamp } from './time.js';
 
 /**
@@ -68,7 +69,7 @@ function stampTree(value: JsonValue, stamp: string, version: number | undefined)
   const node: MetaNode = version === undefined ? { lastUpdated: stamp } : { lastUpdated: stamp, lastUpdatedVersion: version };
   if (isJsonObject(value)) {
     const children: Record<string, MetaNode> = {};
-    for (const key of Object.keys(value)) children[key] = stampTree(value[key] as JsonValue, stamp, version);
+    for (const key of Object.keys(value)) setOwn(children, key, stampTree(value[key] as JsonValue, stamp, version));
     node.children = children;
   }
   return node;
@@ -85,16 +86,17 @@ function mergeInto(target: JsonObject, meta: MetaNode, patch: JsonObject, stamp:
       delete children[key];
       continue;
     }
-    const current = values[key];
+    const current = getOwn(values, key);
     if (isJsonObject(change) && isJsonObject(current)) {
       // Tags carry no metadata, so a missing meta node must not turn a merge into a replacement.
-      const merged = mergeInto(current, children[key] ?? { lastUpdated: stamp }, change, stamp, version);
-      values[key] = merged.values;
-      children[key] = merged.meta;
+      const merged = mergeInto(current, getOwn(children, key) ?? { lastUpdated: stamp }, change, stamp, version);
+      setOwn(values, key, merged.values);
+      setOwn(children, key, merged.meta);
     } else {
       const fresh = cloneJson(change);
-      values[key] = isJsonObject(fresh) ? stripNulls(fresh) : fresh;
-      children[key] = stampTree(values[key] as JsonValue, stamp, version);
+      const value = isJsonObject(fresh) ? stripNulls(fresh) : fresh;
+      setOwn(values, key, value);
+      setOwn(children, key, stampTree(value, stamp, version));
     }
   }
   const node: MetaNode = version === undefined ? { lastUpdated: stamp } : { lastUpdated: stamp, lastUpdatedVersion: version };
@@ -210,8 +212,8 @@ function renderMeta(meta: MetaNode, values: JsonValue): JsonObject {
   if (meta.lastUpdatedVersion !== undefined) node.$lastUpdatedVersion = meta.lastUpdatedVersion;
   if (isJsonObject(values)) {
     for (const key of Object.keys(values)) {
-      const child = meta.children?.[key];
-      if (child) node[key] = renderMeta(child, values[key] as JsonValue);
+      const child = meta.children && getOwn(meta.children, key);
+      if (child) setOwn(node, key, renderMeta(child, values[key] as JsonValue));
     }
   }
   return node;

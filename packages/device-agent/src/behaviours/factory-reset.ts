@@ -1,4 +1,4 @@
-import type { JsonObject } from '@hubemu/shared';
+import { setOwn, type JsonObject } from '@hubemu/shared';
 import { patchAtPath } from '../client/merge-patch.js';
 import { jittered } from '../scheduler/random.js';
 import { isoTime, type Behaviour } from './behaviour.js';
@@ -42,7 +42,7 @@ export function factoryReset(options: FactoryResetOptions = {}): Behaviour {
               const lastFactoryReset = isoTime(scheduler.now());
               await report({ status: 'resetting', lastFactoryReset });
               const clear: JsonObject = {};
-              for (const key of Object.keys(device.reported)) clear[key] = null;
+              for (const key of Object.keys(device.reported)) setOwn(clear, key, null);
               await device.updateReported(clear);
               await report({ status: 'completed', lastFactoryReset });
               if (options.restart !== false) await device.restart({ downtimeMs: jittered(random, downtimeMs, jitter) });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '@hubemu/shared';
 import { applyMergePatch, getPath, patchAtPath, withoutVersion } from './merge-patch.js';
 
 describe('applyMergePatch', () => {
@@ -8,6 +9,17 @@ describe('applyMergePatch', () => {
 
   it('replaces arrays and primitives as whole values', () => {
     expect(applyMergePatch({ a: [1, 2], b: { c: 1 } }, { a: [3], b: 'x' })).toEqual({ a: [3], b: 'x' });
+  });
+
+  it('keeps __proto__, constructor and prototype from a hub as ordinary keys, never touching a prototype', () => {
+    const patch = JSON.parse('{"__proto__":{"polluted":true},"constructor":{"name":"x"},"prototype":1}') as JsonObject;
+    const merged = applyMergePatch(applyMergePatch({}, patch), JSON.parse('{"__proto__":{"more":1}}') as JsonObject);
+    expect(JSON.stringify(merged)).toBe('{"__proto__":{"polluted":true,"more":1},"constructor":{"name":"x"},"prototype":1}');
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(getPath(merged, '__proto__.polluted')).toBe(true);
+    expect(getPath({}, 'constructor')).toBeUndefined();
+    expect(getPath({}, '__proto__')).toBeUndefined();
   });
 
   it('leaves the target untouched and shares unchanged branches', () => {

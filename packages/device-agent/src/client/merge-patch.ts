@@ -1,8 +1,9 @@
-import { isJsonObject, type JsonObject, type JsonValue } from '@hubemu/shared';
+import { getOwn, isJsonObject, setOwn, type JsonObject, type JsonValue } from '@hubemu/shared';
 
 /**
  * JSON merge patch as the twin applies it: objects merge member by member, `null` deletes, anything else
- * (arrays included) replaces. Returns a new object; unchanged branches are shared, not copied.
+ * (arrays included) replaces. Returns a new object; unchanged branches are shared, not copied. Every key is
+ * data (a hub may send `__proto__` or `constructor`): own properties are read and written, never a prototype.
  */
 export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObject {
   const out: JsonObject = { ...target };
@@ -12,8 +13,8 @@ export function applyMergePatch(target: JsonObject, patch: JsonObject): JsonObje
       delete out[key];
       continue;
     }
-    const current = out[key];
-    out[key] = isJsonObject(change) ? applyMergePatch(isJsonObject(current) ? current : {}, change) : change;
+    const current = getOwn(out, key);
+    setOwn(out, key, isJsonObject(change) ? applyMergePatch(isJsonObject(current) ? current : {}, change) : change);
   }
   return out;
 }
@@ -25,12 +26,12 @@ export function withoutVersion(doc: JsonObject): JsonObject {
   return rest;
 }
 
-/** Reads a dotted path (`a.b.c`) from a JSON object. */
+/** Reads a dotted path (`a.b.c`) from a JSON object (own properties only). */
 export function getPath(doc: JsonObject, path: string): JsonValue | undefined {
   let node: JsonValue | undefined = doc;
   for (const part of path.split('.')) {
     if (!isJsonObject(node)) return undefined;
-    node = node[part];
+    node = getOwn(node, part);
   }
   return node;
 }

@@ -37,6 +37,13 @@ describe('fleet plan', () => {
     expect(() => planFleet([{ model: 'x', count: 1 }], { hostName: 'localhost' })).toThrow(/No credentials for device x-00000/);
   });
 
+  it('gives a model named like an Object member (constructor, __proto__, toString) no behaviours, as any unknown model', () => {
+    for (const model of ['constructor', '__proto__', 'toString']) {
+      const [device] = planFleet([{ model, count: 1 }], { connectionString: OWNER });
+      expect(device?.behaviours).toEqual([]);
+    }
+  });
+
   it('gives a named model its built-in behaviours unless the group lists its own', () => {
     const [thermostat] = planFleet([{ model: 'thermostat', count: 1 }], { connectionString: OWNER });
     expect(thermostat?.behaviours.map((b) => b.name)).toEqual(['telemetryConfig', 'firmwareUpdate', 'reboot', 'factoryReset', 'periodicTelemetry']);
@@ -105,6 +112,26 @@ describe('startFleet (against an in-memory MQTT fake)', () => {
     expect(parseSasToken(hub.connects[0]?.password ?? '')?.keyName).toBe('iothubowner');
     const final = await fleet.stop();
     expect(final.devices.connected).toBe(0);
+  });
+
+  it('reports models named __proto__ or constructor as ordinary entries, touching no prototype', async () => {
+    const scheduler = new ManualScheduler(0);
+    const hub = new FakeMqttHub();
+    const fleet = startFleet({
+      connectionString: OWNER,
+      devices: [
+        { model: '__proto__', count: 2 },
+        { model: 'constructor', count: 1 },
+      ],
+      client: { connector: hub.connector },
+      scheduler,
+    });
+    await scheduler.advance(1_000);
+    await fleet.settled;
+    const report = await fleet.stop();
+    expect(JSON.parse(JSON.stringify(report.byModel))).toEqual(JSON.parse('{"__proto__":{"planned":2,"connected":0,"ready":2,"failed":0},"constructor":{"planned":1,"connected":0,"ready":1,"failed":0}}'));
+    expect(Object.getOwnPropertyNames(Object.prototype)).not.toContain('planned');
+    expect(Object.getOwnPropertyNames(Object)).not.toContain('planned');
   });
 
   it('reports devices that fail to come up, grouped by reason', async () => {

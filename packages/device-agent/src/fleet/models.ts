@@ -1,3 +1,4 @@
+import { getOwn } from '@hubemu/shared';
 import type { Behaviour } from '../behaviours/behaviour.js';
 import { factoryReset } from '../behaviours/factory-reset.js';
 import { firmwareUpdate } from '../behaviours/firmware-update.js';
@@ -26,7 +27,7 @@ export const DEVICE_MODELS: Readonly<Record<string, () => Behaviour[]>> = {
   plain: () => [],
 };
 
-/** The behaviours of a model by name; unknown models get none. */
+/** The behaviours of a model by name; unknown models (`constructor` too) get none. */
 export function modelBehaviours(model: string): Behaviour[] {
-  return DEVICE_MODELS[model]?.() ?? [];
+  return getOwn(DEVICE_MODELS, model)?.() ?? [];
 }

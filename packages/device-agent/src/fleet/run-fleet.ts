@@ -1,3 +1,4 @@
+import { getOwn, setOwn } from '@hubemu/shared';
 import type { ConvergenceRecord } from '../behaviours/desired-dispatcher.js';
 import { SimulatedDevice } from '../behaviours/simulated-device.js';
 import { DeviceClient, type DeviceClientOptions } from '../client/device-client.js';
@@ -134,7 +135,8 @@ class FleetRun implements Fleet {
     const byModel: FleetReport['byModel'] = {};
     let inFlight = 0;
     for (const slot of this.slots) {
-      const model = (byModel[slot.plan.model] ??= { planned: 0, connected: 0, ready: 0, failed: 0 });
+      let model = getOwn(byModel, slot.plan.model);
+      if (!model) setOwn(byModel, slot.plan.model, (model = { planned: 0, connected: 0, ready: 0, failed: 0 }));
       model.planned++;
       const connected = slot.client?.isConnected === true;
       if (connected) {

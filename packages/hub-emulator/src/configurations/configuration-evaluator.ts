@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { identityKey, type ConfigurationTwinStatus, type Twin, type TwinWrite } from '@hubemu/shared';
+import { getOwn, identityKey, setOwn, type ConfigurationTwinStatus, type Twin, type TwinWrite } from '@hubemu/shared';
 import type { Logger } from '../logger.js';
 import { parseQuery, type ConditionAst } from '../query/index.js';
 import type { ConfigurationRepository } from './configuration-repository.js';
@@ -46,7 +46,7 @@ function splitKey(key: string): { deviceId: string; moduleId: string | undefined
 function sameStatuses(a: Record<string, { status: string }> | undefined, b: Record<string, ConfigurationTwinStatus>): boolean {
   const aKeys = Object.keys(a ?? {});
   if (aKeys.length !== Object.keys(b).length) return false;
-  return aKeys.every((id) => a?.[id]?.status === b[id]);
+  return aKeys.every((id) => a !== undefined && getOwn(a, id)?.status === getOwn(b, id));
 }
 
 /** What the twins targeted by one set of configurations get. */
@@ -79,7 +79,8 @@ function signatureOf(configurations: readonly StoredConfiguration[]): string {
  */
 export class ConfigurationEvaluator {
   /** Content leaves by creation key (content never changes within one creation). */
-  private readonly leavesCache = new Map<string, readonly Leaf[]>();
+  /** Content as leaves per configuration creation; null for stored content the rules refuse. */
+  private readonly leavesCache = new Map<string, readonly Leaf[] | null>();
 
   constructor(
     private readonly repository: ConfigurationRepository,
@@ -98,9 +99,11 @@ export class ConfigurationEvaluator {
     const targetsOf = new Map<string, string[]>();
     const leavesOf = new Map<string, readonly Leaf[]>();
     for (const configuration of configurations) {
-      const keys = this.targets(configuration);
+      const leaves = this.leaves(configuration);
+      // Stored content the rules refuse (written before a rule existed) targets nothing; the others still apply.
+      const keys = leaves ? this.targets(configuration) : [];
       results.set(configuration.id, { targetedCount: keys.length, appliedCount: 0, custom: {} });
-      leavesOf.set(configuration.id, this.leaves(configuration));
+      if (leaves) leavesOf.set(configuration.id, leaves);
       for (const key of keys) {
         let list = targetsOf.get(key);
         if (!list) targetsOf.set(key, (list = []));
@@ -134,7 +137,7 @@ export class ConfigurationEvaluator {
     }
     for (const configuration of configurations) {
       const custom = (results.get(configuration.id) as ConfigurationResults).custom;
-      for (const [name, query] of Object.entries(configuration.metricQueries)) custom[name] = this.count(query);
+      for (const [name, query] of Object.entries(configuration.metricQueries)) setOwn(custom, name, this.count(query));
     }
     const live = new Set(configurations.map(creationKey));
     for (const key of this.leavesCache.keys()) if (!live.has(key)) this.leavesCache.delete(key);
@@ -157,11 +160,11 @@ export class ConfigurationEvaluator {
     for (const leaf of leaves) {
       keys.add(leaf.key);
       if (leaf.value === null) continue;
-      owned[leaf.key] = leaf.owner;
+      setOwn(owned, leaf.key, leaf.owner);
       roots.add(leaf.root);
     }
     const statuses: Record<string, ConfigurationTwinStatus> = {};
-    for (const { id } of ranked) statuses[id] = resolution.applied.has(id) ? 'Applied' : 'Targeted';
+    for (const { id } of ranked) setOwn(statuses, id, resolution.applied.has(id) ? 'Applied' : 'Targeted');
     const sig = signatureOf(configurations);
     const remember = ranked.length > 0 || Object.keys(owned).length > 0;
     return { sig, leaves, keys, applied: resolution.applied, statuses, ledger: remember ? { statuses, owned, roots: [...roots].sort(), sig } : undefined };
@@ -186,7 +189,7 @@ export class ConfigurationEvaluator {
         // Not applied (a twin limit, the twin just deleted...): Targeted, and tried again next pass.
         this.options.logger.warn({ deviceId, moduleId, err: error }, 'configuration content could not be applied');
         const statuses: Record<string, ConfigurationTwinStatus> = {};
-        for (const id of Object.keys(plan.statuses)) statuses[id] = 'Targeted';
+        for (const id of Object.keys(plan.statuses)) setOwn(statuses, id, 'Targeted');
         this.setStatuses(twin, deviceId, moduleId, statuses);
         this.repository.putLedger(key, { statuses, owned: ledger?.owned ?? {}, roots: ledger?.roots ?? [], sig: 'not applied' });
         return new Set();
@@ -204,7 +207,7 @@ export class ConfigurationEvaluator {
   private setStatuses(twin: Twin, deviceId: string, moduleId: string | undefined, statuses: Record<string, ConfigurationTwinStatus>): void {
     if (sameStatuses(twin.configurations, statuses)) return;
     const rendered: Record<string, { status: ConfigurationTwinStatus }> = {};
-    for (const [id, status] of Object.entries(statuses)) rendered[id] = { status };
+    for (const [id, status] of Object.entries(statuses)) setOwn(rendered, id, { status });
     this.twins.setStatuses(deviceId, moduleId, Object.keys(rendered).length === 0 ? undefined : rendered);
   }
 
@@ -220,10 +223,18 @@ export class ConfigurationEvaluator {
     }
   }
 
-  private leaves(configuration: StoredConfiguration): readonly Leaf[] {
+  private leaves(configuration: StoredConfiguration): readonly Leaf[] | null {
     const key = creationKey(configuration);
     let leaves = this.leavesCache.get(key);
-    if (!leaves) this.leavesCache.set(key, (leaves = contentLeaves(configuration.content)));
+    if (leaves === undefined) {
+      try {
+        leaves = contentLeaves(configuration.content);
+      } catch (error) {
+        this.options.logger.warn({ configurationId: configuration.id, err: error }, 'stored configuration content is invalid: the configuration targets nothing');
+        leaves = null;
+      }
+      this.leavesCache.set(key, leaves);
+    }
     return leaves;
   }
 

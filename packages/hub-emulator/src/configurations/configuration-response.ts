@@ -1,4 +1,4 @@
-import { formatTimestamp, identityEtag, type Configuration } from '@hubemu/shared';
+import { formatTimestamp, getOwn, identityEtag, setOwn, type Configuration } from '@hubemu/shared';
 import type { ConfigurationResults, StoredConfiguration } from './configuration-schemas.js';
 import { systemMetricQueries } from './target-condition.js';
 
@@ -10,7 +10,7 @@ export function configurationEtag(configuration: StoredConfiguration): string {
 /** The Configuration the service answers with; metric results are those of the last evaluation (0 before the first). */
 export function renderConfiguration(configuration: StoredConfiguration, results: ConfigurationResults | undefined): Configuration {
   const custom: Record<string, number> = {};
-  for (const name of Object.keys(configuration.metricQueries)) custom[name] = results?.custom[name] ?? 0;
+  for (const name of Object.keys(configuration.metricQueries)) setOwn(custom, name, (results && getOwn(results.custom, name)) ?? 0);
   return {
     id: configuration.id,
     schemaVersion: configuration.schemaVersion,

@@ -1,11 +1,23 @@
 import { z } from 'zod';
-import { JsonObjectSchema, LIMITS, nestsDeeperThan, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
+import { isJsonObject, isReservedKey, JsonObjectSchema, LIMITS, nestsDeeperThan, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
 
 /**
  * Automatic device management at the edge (reference 4.6): the Configuration body `PUT
  * /configurations/{id}` takes (as the Node `Registry` sends it, including the read-only fields of a
  * configuration it read back), the testQueries body, and what the hub stores.
  */
+
+// Configuration ids, label names and metric names become JSON keys (the twin's `configurations`,
+// `labels`, `metrics`), so the twin key rule's reserved names are refused for them too.
+const reserved = (what: string): string => `${what} may not be __proto__, constructor or prototype`;
+
+/** A record keyed by names: zod would drop a `__proto__` key silently, so the reserved names are refused before it parses. */
+function namedBy<T extends z.ZodType>(what: string, record: T) {
+  return z
+    .unknown()
+    .refine((value) => !isJsonObject(value) || !Object.keys(value).some(isReservedKey), reserved(what))
+    .pipe(record);
+}
 
 /** Configuration ids (reference 3.1): up to 128 lowercase characters, no spaces, none of `& ^ [ ] { } \ | " < > /`. */
 export const ConfigurationIdSchema = z
@@ -14,9 +26,10 @@ export const ConfigurationIdSchema = z
   .max(128, 'the configuration id is longer than 128 characters')
   .refine((id) => !/[A-Z]/.test(id), 'the configuration id must be lowercase')
   .refine((id) => /^[!-~]+$/.test(id), 'the configuration id may contain only printable ASCII without spaces')
-  .refine((id) => !/[&^[\]{}\\|"<>/]/.test(id), 'the configuration id may not contain & ^ [ ] { } \\ | " < > /');
+  .refine((id) => !/[&^[\]{}\\|"<>/]/.test(id), 'the configuration id may not contain & ^ [ ] { } \\ | " < > /')
+  .refine((id) => !isReservedKey(id), reserved('the configuration id'));
 
-const LabelsSchema = z.record(z.string().min(1).max(128), z.string().max(128, 'a label value is longer than 128 characters'));
+const LabelsSchema = namedBy('a label name', z.record(z.string().min(1).max(128), z.string().max(128, 'a label value is longer than 128 characters')));
 
 /** Content maps twin paths to values that become desired properties: no deeper than a twin allows (plus the content object and a `properties.desired` key's own level); the twin rules check the rest. */
 const ContentSchema = JsonObjectSchema.refine((content) => !nestsDeeperThan(content, LIMITS.maxDepth + 2), {
@@ -38,7 +51,7 @@ export const ConfigurationBodySchema = z.looseObject({
   priority: z.number().int('priority must be an integer').min(0, 'priority must not be negative').nullish(),
   metrics: z
     .looseObject({
-      queries: z.record(z.string().min(1), z.string()).nullish(),
+      queries: namedBy('a metric name', z.record(z.string().min(1), z.string())).nullish(),
       results: z.unknown().optional(),
     })
     .nullish(),
@@ -53,7 +66,7 @@ export type ConfigurationBody = z.infer<typeof ConfigurationBodySchema>;
 /** `POST /configurations/testQueries`. */
 export const TestQueriesBodySchema = z.looseObject({
   targetCondition: z.string().nullish(),
-  customMetricQueries: z.record(z.string(), z.string()).nullish(),
+  customMetricQueries: namedBy('a metric name', z.record(z.string(), z.string())).nullish(),
 });
 export type TestQueriesBody = z.infer<typeof TestQueriesBodySchema>;
 

@@ -1,4 +1,4 @@
-import { etagMatches, HubError, LIMITS, type Clock, type Configuration, type JsonObject, parseWithSchema, type TestQueriesResult, toHubError } from '@hubemu/shared';
+import { etagMatches, HubError, LIMITS, type Clock, type Configuration, type JsonObject, parseWithSchema, setOwn, type TestQueriesResult, toHubError } from '@hubemu/shared';
 import { silentLogger, type Logger } from '../logger.js';
 import {
   ConfigurationBodySchema,
@@ -188,9 +188,9 @@ export class ConfigurationService {
     for (const [name, query] of Object.entries(input.customMetricQueries ?? {})) {
       try {
         checkMetricQuery(name, query);
-        result.customMetricQueryErrors[name] = '';
+        setOwn(result.customMetricQueryErrors, name, '');
       } catch (error) {
-        result.customMetricQueryErrors[name] = toHubError(error).message;
+        setOwn(result.customMetricQueryErrors, name, toHubError(error).message);
       }
     }
     return result;

@@ -1,4 +1,4 @@
-import { HubError, isJsonObject, validateTwinValue, type JsonObject, type JsonValue } from '@hubemu/shared';
+import { getOwn, HubError, isJsonObject, setOwn, validateTwinValue, type JsonObject, type JsonValue } from '@hubemu/shared';
 
 /**
  * A configuration's content as leaves: `{"properties.desired.chiller": {"temperature": 66}}` is the
@@ -82,24 +82,28 @@ function collect(path: string[], value: JsonValue, root: string, out: Leaf[]): v
   out.push({ path, key: path.join('.'), value, root });
 }
 
-/** Writes `value` at `path` in `target`, creating objects on the way. */
+/** Writes `value` at `path` in `target`, creating objects on the way (own properties only: `__proto__` is a key like any other). */
 export function setPath(target: JsonObject, path: readonly string[], value: JsonValue): void {
   let node = target;
   for (let i = 0; i < path.length - 1; i++) {
     const key = path[i] as string;
-    const next = node[key];
+    const next = getOwn(node, key);
     if (isJsonObject(next)) node = next;
-    else node = node[key] = {};
+    else {
+      const child: JsonObject = {};
+      setOwn(node, key, child);
+      node = child;
+    }
   }
-  node[path[path.length - 1] as string] = value;
+  setOwn(node, path[path.length - 1] as string, value);
 }
 
-/** The value at `path` in `source`, or undefined. */
+/** The value at `path` in `source`, or undefined (own properties only, never an inherited member). */
 export function getPath(source: JsonObject, path: readonly string[]): JsonValue | undefined {
   let node: JsonValue | undefined = source;
   for (const key of path) {
     if (!isJsonObject(node)) return undefined;
-    node = node[key];
+    node = getOwn(node, key);
   }
   return node;
 }

@@ -1,4 +1,5 @@
 import alasql from 'alasql';
+import { setOwn } from '@hubemu/shared';
 import type { AggregateExpr, PathExpr, Projection } from './ast.js';
 import { compileValue, type Evaluator } from './compile-expression.js';
 import { makeGetter, type Getter } from './path-getter.js';
@@ -109,7 +110,7 @@ export function compileAggregation(projections: readonly Projection[], groupBy: 
         const row: Record<string, unknown> = {};
         for (const { name, source } of output) {
           const value = 'column' in source ? r[source.column] : tuple[source.group];
-          if (value !== undefined) row[name] = value;
+          if (value !== undefined) setOwn(row, name, value);
         }
         return { tuple, row };
       });

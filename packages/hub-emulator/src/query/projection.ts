@@ -1,3 +1,4 @@
+import { setOwn } from '@hubemu/shared';
 import type { Collection, Projection } from './ast.js';
 import { compileValue, type Evaluator } from './compile-expression.js';
 
@@ -17,14 +18,14 @@ export function selectStar(collection: Collection): Projector {
   };
 }
 
-/** A projection list: `{ [name]: value }` per document; undefined values are left out. */
+/** A projection list: `{ [name]: value }` per document (an own property whatever the name, `__proto__` included); undefined values are left out. */
 export function compileProjection(projections: readonly Projection[]): Projector {
   const fields: Array<readonly [string, Evaluator]> = projections.map((p) => [p.name, compileValue(p.expr)] as const);
   return (doc) => {
     const out: Record<string, unknown> = {};
     for (const [name, evaluate] of fields) {
       const value = evaluate(doc);
-      if (value !== undefined) out[name] = value;
+      if (value !== undefined) setOwn(out, name, value);
     }
     return out;
   };
