@@ -34,6 +34,8 @@ import { applySeed, parseSeed } from './seed.js';
 import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
+import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
+import type { StoreNotice } from './store/store-notice.js';
 import { TwinService } from './twin/twin-service.js';
 import { QueryService } from './query-service.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
@@ -103,7 +105,11 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const dataDir = options.inMemory ? undefined : options.dataDir;
 
   const tls: TlsMaterial = options.tls ? { key: options.tls.key, cert: options.tls.cert, ...(options.tls.ca ? { caPem: options.tls.ca } : {}) } : loadOrCreateCertificates(options.hostName, options.certDir ?? (dataDir && join(dataDir, 'certs')));
-  const store: Store = dataDir ? new DurableStore(join(dataDir, 'state'), { fsync: options.fsync }) : new MemoryStore();
+  const onNotice = (notice: StoreNotice): void => {
+    logger[notice.level]({ file: notice.file, ...(notice.line === undefined ? {} : { line: notice.line }), kind: notice.kind }, notice.message);
+    events.emit('storeNotice', notice);
+  };
+  const store: Store = dataDir ? new DurableStore(join(dataDir, 'state'), { fsync: options.fsync, repair: options.repairState, schemas: HUB_RECORD_SCHEMAS, onNotice }) : new MemoryStore();
 
   const sessions = new DeviceSessions();
   let table: DeviceTable;

@@ -1,0 +1,92 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { StateCorruptError, startHub, type Hub, type StoreNotice } from '../../src/index.js';
+import { fillDisk, testDirs } from '../../src/store/store-test-dirs.fixtures.js';
+import { connectRaw } from '../raw-device.js';
+import { call, errorOf } from '../rest-api/http-helpers.js';
+
+const dirs = testDirs();
+const hubs: Hub[] = [];
+afterEach(async () => {
+  for (const hub of hubs.splice(0)) await hub.stop();
+  dirs.cleanUp();
+});
+
+async function hubIn(dataDir: string, extra: { repairState?: boolean } = {}): Promise<Hub> {
+  const hub = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, ...extra });
+  hubs.push(hub);
+  return hub;
+}
+
+/** About 14 KB of properties (each value under the 4 KB string limit): more than a full disk has left. */
+const big = Object.fromEntries([1, 2, 3, 4].map((i) => [`pad${i}`, 'x'.repeat(3_500)]));
+
+describe('a durable hub whose disk is full', () => {
+  it('refuses writes with 503 on REST and MQTT, keeps serving reads, recovers when space returns, and keeps only acknowledged writes', async () => {
+    const dataDir = dirs.smallDisk(2048);
+    let hub = await hubIn(dataDir);
+    const notices: StoreNotice[] = [];
+    hub.events.on('storeNotice', (n) => notices.push(n));
+    hub.createDevice('d1', { desired: { mode: 'eco' } });
+    const device = await connectRaw(hub, 'd1');
+    const filler = fillDisk(dataDir);
+
+    const rest = await call(hub, { method: 'PATCH', path: '/twins/d1', body: { properties: { desired: { mode: 'turbo', ...big } } } });
+    expect(rest.status).toBe(503);
+    expect(errorOf(rest)).toMatchObject({ name: 'ServiceUnavailable', header: 'ServiceUnavailable' });
+    const mqtt = await device.request('$iothub/twin/PATCH/properties/reported/?$rid=full', JSON.stringify(big), 'full');
+    expect(mqtt.topic).toBe('$iothub/twin/res/503/?$rid=full');
+    expect(JSON.parse(mqtt.body)).toMatchObject({ errorCode: 503001 });
+    expect(notices.map((n) => [n.level, n.kind])).toEqual([['error', 'writeRefused']]);
+
+    const read = await call(hub, { method: 'GET', path: '/twins/d1' });
+    expect(read.status).toBe(200);
+    expect(read.json.properties.desired.mode).toBe('eco');
+    expect(read.json.properties.reported.pad1).toBeUndefined();
+
+    rmSync(filler);
+    expect((await call(hub, { method: 'PATCH', path: '/twins/d1', body: { properties: { desired: { mode: 'quiet' } } } })).status).toBe(200);
+    expect(notices.map((n) => n.kind)).toEqual(['writeRefused', 'writesRecovered']);
+    await device.close();
+    await hub.stop();
+    hubs.splice(0);
+
+    hub = await hubIn(dataDir);
+    expect(hub.getTwin('d1').properties.desired).toMatchObject({ mode: 'quiet' });
+    expect(hub.getTwin('d1').properties.desired.pad1).toBeUndefined();
+  });
+});
+
+describe('a durable hub whose state is corrupt', () => {
+  const stateFile = (dataDir: string): string => join(dataDir, 'state', 'state.jsonl');
+
+  /** A hub's state with a null line and an identity of the wrong shape after its good records; returns the data dir and the null's line. */
+  async function corruptHub(): Promise<{ dataDir: string; line: number }> {
+    const dataDir = dirs.dir();
+    const hub = await hubIn(dataDir);
+    hub.createDevice('kept', { tags: { site: 'a' } });
+    await hub.stop();
+    hubs.splice(0);
+    const line = readFileSync(stateFile(dataDir), 'utf8').split('\n').length;
+    writeFileSync(stateFile(dataDir), `null\n${JSON.stringify({ c: 'identities', k: 'broken', v: { deviceId: 'broken' } })}\n`, { flag: 'a' });
+    return { dataDir, line };
+  }
+
+  it('refuses to start, naming the file, the line and the reason', async () => {
+    const { dataDir, line } = await corruptHub();
+    const started = hubIn(dataDir);
+    await expect(started).rejects.toBeInstanceOf(StateCorruptError);
+    await expect(started).rejects.toThrow(`${stateFile(dataDir)}:${line}: not a log record`);
+  });
+
+  it('starts with repairState, without the bad records, and answers GET /devices and queries', async () => {
+    const { dataDir } = await corruptHub();
+    const hub = await hubIn(dataDir, { repairState: true });
+    const devices = await call(hub, { method: 'GET', path: '/devices' });
+    expect(devices.status).toBe(200);
+    expect((devices.json as Array<{ deviceId: string }>).map((d) => d.deviceId)).toEqual(['kept']);
+    const query = await call(hub, { method: 'POST', path: '/devices/query', body: { query: 'SELECT * FROM devices' } });
+    expect(query.status).toBe(200);
+  });
+});
