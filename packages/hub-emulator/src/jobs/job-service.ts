@@ -65,6 +65,8 @@ interface Run {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A timer whose work failed (the store refusing writes) tries again after this long. */
+const TIMER_RETRY_MS = 1_000;
 
 /**
  * Jobs v2 (reference 4.5): schedule a twin update or a direct method on the devices matching a query
@@ -227,8 +229,24 @@ export class JobService {
     }
     if (earliest === undefined) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, earliest - this.clock.now()));
-    this.scheduleTimer = setTimeout(() => this.queueDueJobs(), delay);
+    this.scheduleTimer = setTimeout(() => this.onTimer('queue due jobs', () => this.queueDueJobs(), true), delay);
     this.scheduleTimer.unref?.();
+  }
+
+  /**
+   * A timer's work may fail (the store refuses writes while the disk is full): log it instead of
+   * crashing the hub, and try the schedule again a second later.
+   */
+  private onTimer(what: string, work: () => void, retry = false): void {
+    try {
+      work();
+    } catch (error) {
+      this.logger.error({ err: error }, `${what} failed`);
+      if (retry && !this.closed) {
+        this.scheduleTimer = setTimeout(() => this.onTimer(what, work, retry), TIMER_RETRY_MS);
+        this.scheduleTimer.unref?.();
+      }
+    }
   }
 
   private queueDueJobs(): void {
@@ -258,7 +276,7 @@ export class JobService {
     this.runs.set(jobId, run);
     const running = this.transition(job, 'start', { runStartedMs: now }, statistics);
     const deadlineMs = now + running.maxExecutionTimeInSeconds * 1000;
-    run.deadline = setTimeout(() => this.expire(jobId), Math.min(MAX_TIMER_MS, deadlineMs - now));
+    run.deadline = setTimeout(() => this.onTimer('expire job', () => this.expire(jobId)), Math.min(MAX_TIMER_MS, deadlineMs - now));
     run.deadline.unref?.();
 
     const stamp = formatTimestamp(now);

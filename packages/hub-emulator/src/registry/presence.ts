@@ -58,7 +58,11 @@ export class PresenceTracker {
 
   private set(key: string, presence: Presence): void {
     this.byKey.set(key, presence);
-    this.saved?.put(key, { ...presence });
+    try {
+      this.saved?.put(key, { ...presence });
+    } catch {
+      // Saving is for the next start only: a store refusing writes (disk full, reported by the store) must not refuse a CONNECT.
+    }
     this.onChange(key);
   }
 }
