@@ -132,11 +132,18 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const twins = new TwinService(table, clock, events, { rejectArrays: options.rejectArrays });
   const methods = new MethodService(table, sessions, (s, t, p) => sendToSession(s, t, p), events, clock);
   // Continuation tokens are signed with a secret kept in the store, so they stay valid across restarts.
+  let unsavedSecret: string | undefined;
   const querySecret = (): string => {
     const meta = store.collection<string>('meta');
-    let secret = meta.get('querySecret');
-    if (!secret) meta.put('querySecret', (secret = randomBytes(32).toString('base64')));
-    return secret;
+    const saved = meta.get('querySecret');
+    if (saved) return saved;
+    unsavedSecret ??= randomBytes(32).toString('base64');
+    try {
+      meta.put('querySecret', unsavedSecret);
+    } catch {
+      // A query is a read: while the store refuses writes (reported by the store), the secret lives in memory.
+    }
+    return unsavedSecret;
   };
   const query = new QueryService(table, { loose: options.queryLoose, secret: querySecret });
   const limits = resolveServiceLimits(options);

@@ -40,6 +40,8 @@ describe('a durable hub whose disk is full', () => {
     expect(JSON.parse(mqtt.body)).toMatchObject({ errorCode: 503001 });
     expect(notices.map((n) => [n.level, n.kind])).toEqual([['error', 'writeRefused']]);
 
+    const query = await call(hub, { method: 'POST', path: '/devices/query', body: { query: 'SELECT * FROM devices' } });
+    expect(query.status).toBe(200);
     const read = await call(hub, { method: 'GET', path: '/twins/d1' });
     expect(read.status).toBe(200);
     expect(read.json.properties.desired.mode).toBe('eco');
