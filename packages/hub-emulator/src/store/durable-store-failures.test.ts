@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync, rmdirSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '@hubemu/shared';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,8 +14,11 @@ interface Doc {
 const dirs = testDirs();
 const stores: DurableStore[] = [];
 afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  dirs.cleanUp();
+  try {
+    for (const s of stores.splice(0)) s.close();
+  } finally {
+    dirs.cleanUp();
+  }
 });
 
 function open(dir: string, checkIntervalMs?: number): { store: DurableStore; notices: StoreNotice[] } {
@@ -88,11 +91,11 @@ describe('DurableStore when compaction fails', () => {
     const dir = dirs.dir();
     const { store, notices } = open(dir);
     const docs = store.collection<Doc>('identities');
-    mkdirSync(join(dir, 'state.jsonl.tmp')); // the fresh log cannot be created
+    dirs.immutable(dir); // the fresh log cannot be created next to the old one
     bloat(docs, 0, 20_001);
     expect(notices.map((n) => [n.level, n.kind])).toEqual([['error', 'compactionFailed']]);
     // A descriptor opened now would get the number a closed log descriptor had: nothing may be written to it.
-    const stranger = join(dir, 'stranger');
+    const stranger = join(dirs.dir(), 'stranger');
     const fd = openSync(stranger, 'w');
     try {
       docs.put('a', { n: 99_999 });
@@ -101,7 +104,7 @@ describe('DurableStore when compaction fails', () => {
     }
     expect(readFileSync(stranger, 'utf8')).toBe('');
     expect(logLines(dir)).toHaveLength(20_002);
-    rmdirSync(join(dir, 'state.jsonl.tmp'));
+    dirs.immutable(dir, false);
     bloat(docs, 100_000, 1_000);
     expect(notices).toHaveLength(1);
     expect(logLines(dir).length).toBeLessThan(1_000);
@@ -122,7 +125,7 @@ describe('DurableStore when compaction fails', () => {
     const dir = dirs.dir();
     const { store } = open(dir);
     store.collection<Doc>('identities').put('a', { n: 1 });
-    mkdirSync(join(dir, 'state.jsonl.tmp'));
+    dirs.immutable(dir);
     expect(refusal(() => store.clear()).status).toBe(503);
     expect(store.collection<Doc>('identities').get('a')).toEqual({ n: 1 });
     store.close();

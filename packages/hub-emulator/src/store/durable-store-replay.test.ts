@@ -9,8 +9,11 @@ import { testDirs } from './store-test-dirs.fixtures.js';
 const dirs = testDirs();
 const stores: DurableStore[] = [];
 afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
-  dirs.cleanUp();
+  try {
+    for (const s of stores.splice(0)) s.close();
+  } finally {
+    dirs.cleanUp();
+  }
 });
 
 const good = (key: string, n: number): string => `${JSON.stringify({ c: 'meta', k: key, v: String(n) })}\n`;

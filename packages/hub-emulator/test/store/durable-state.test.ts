@@ -9,8 +9,11 @@ import { call, errorOf } from '../rest-api/http-helpers.js';
 const dirs = testDirs();
 const hubs: Hub[] = [];
 afterEach(async () => {
-  for (const hub of hubs.splice(0)) await hub.stop();
-  dirs.cleanUp();
+  try {
+    for (const hub of hubs.splice(0)) await hub.stop();
+  } finally {
+    dirs.cleanUp();
+  }
 });
 
 async function hubIn(dataDir: string, extra: { repairState?: boolean } = {}): Promise<Hub> {
