@@ -1,7 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StateCorruptError, startHub, type Hub, type StoreNotice } from '../../src/index.js';
+import { StateCorruptError, startHub, type Hub, type Logger, type StoreNotice } from '../../src/index.js';
 import { fillDisk, testDirs } from '../../src/store/store-test-dirs.fixtures.js';
 import { connectRaw } from '../raw-device.js';
 import { call, errorOf } from '../rest-api/http-helpers.js';
@@ -16,7 +16,15 @@ afterEach(async () => {
   }
 });
 
-async function hubIn(dataDir: string, extra: { repairState?: boolean } = {}): Promise<Hub> {
+/** What the hub logged at warn or error, as `[level, kind]`. */
+type Logged = Array<[string, unknown]>;
+
+function recordingLogger(logged: Logged): Logger {
+  const keep = (level: string) => (obj: object) => void logged.push([level, (obj as { kind?: unknown }).kind]);
+  return { debug: () => {}, info: () => {}, warn: keep('warn'), error: keep('error') };
+}
+
+async function hubIn(dataDir: string, extra: { repairState?: boolean; logger?: Logger } = {}): Promise<Hub> {
   const hub = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, ...extra });
   hubs.push(hub);
   return hub;
@@ -28,7 +36,8 @@ const big = Object.fromEntries([1, 2, 3, 4].map((i) => [`pad${i}`, 'x'.repeat(3_
 describe('a durable hub whose disk is full', () => {
   it('refuses writes with 503 on REST and MQTT, keeps serving reads, recovers when space returns, and keeps only acknowledged writes', async () => {
     const dataDir = dirs.smallDisk(2048);
-    let hub = await hubIn(dataDir);
+    const logged: Logged = [];
+    let hub = await hubIn(dataDir, { logger: recordingLogger(logged) });
     const notices: StoreNotice[] = [];
     hub.events.on('storeNotice', (n) => notices.push(n));
     hub.createDevice('d1', { desired: { mode: 'eco' } });
@@ -42,6 +51,7 @@ describe('a durable hub whose disk is full', () => {
     expect(mqtt.topic).toBe('$iothub/twin/res/503/?$rid=full');
     expect(JSON.parse(mqtt.body)).toMatchObject({ errorCode: 503001 });
     expect(notices.map((n) => [n.level, n.kind])).toEqual([['error', 'writeRefused']]);
+    expect(logged).toEqual([['error', 'writeRefused']]);
 
     const query = await call(hub, { method: 'POST', path: '/devices/query', body: { query: 'SELECT * FROM devices' } });
     expect(query.status).toBe(200);
@@ -60,6 +70,20 @@ describe('a durable hub whose disk is full', () => {
     hub = await hubIn(dataDir);
     expect(hub.getTwin('d1').properties.desired).toMatchObject({ mode: 'quiet' });
     expect(hub.getTwin('d1').properties.desired.pad1).toBeUndefined();
+  });
+});
+
+describe('a durable hub whose state log is deleted while it runs', () => {
+  it('notices, logs it and refuses writes with 503 instead of acknowledging writes into a deleted file', async () => {
+    const dataDir = dirs.dir();
+    const logged: Logged = [];
+    const hub = await hubIn(dataDir, { logger: recordingLogger(logged) });
+    hub.createDevice('d1');
+    rmSync(join(dataDir, 'state', 'state.jsonl'));
+    await expect.poll(() => logged, { timeout: 5_000 }).toEqual([['error', 'logLost']]);
+    const write = await call(hub, { method: 'PATCH', path: '/twins/d1', body: { tags: { a: 1 } } });
+    expect(write.status).toBe(503);
+    expect((await call(hub, { method: 'GET', path: '/twins/d1' })).status).toBe(200);
   });
 });
 
