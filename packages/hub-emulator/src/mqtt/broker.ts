@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, identityKey, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, identityKey, isHubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents, MqttTrafficRecord } from '../events.js';
 import type { Logger } from '../logger.js';
@@ -32,7 +32,8 @@ export interface BrokerDeps {
   onDisconnected: (session: Session) => void;
 }
 
-function authError(message: string, code: 4 | 5 = 5): AuthenticateError {
+/** CONNACK return codes the hub sends: 3 server unavailable (its store refuses writes), 4 bad credentials, 5 not authorized. */
+function authError(message: string, code: 3 | 4 | 5 = 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
@@ -138,9 +139,11 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
         done(null, true);
       } catch (thrown) {
         const message = thrown instanceof Error ? thrown.message : String(thrown);
+        // The store refusing a write (disk full, log lost) is the server's trouble, not the device's credentials.
+        const unavailable = isHubError(thrown) && thrown.errorCode === 'ServiceUnavailable';
         logger.info({ clientId: client.id, reason: message }, 'connection refused');
-        events.emit('requestRejected', { plane: 'mqtt', code: 'IotHubUnauthorized', message: `${client.id}: ${message}` });
-        done(authError(message), false);
+        events.emit('requestRejected', { plane: 'mqtt', code: unavailable ? 'ServiceUnavailable' : 'IotHubUnauthorized', message: `${client.id}: ${message}` });
+        done(authError(message, unavailable ? 3 : 5), false);
       }
     },
     authorizePublish(client, packet, callback) {

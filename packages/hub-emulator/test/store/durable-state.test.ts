@@ -1,5 +1,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { parseConnectionString, signSasToken } from '@hubemu/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateCorruptError, startHub, type Hub, type Logger, type StoreNotice } from '../../src/index.js';
 import { fillDisk, testDirs } from '../../src/store/store-test-dirs.fixtures.js';
@@ -84,6 +86,23 @@ describe('a durable hub whose state log is deleted while it runs', () => {
     const write = await call(hub, { method: 'PATCH', path: '/twins/d1', body: { tags: { a: 1 } } });
     expect(write.status).toBe(503);
     expect((await call(hub, { method: 'GET', path: '/twins/d1' })).status).toBe(200);
+
+    // A CONNECT that must store something (a new model id) is refused as "server unavailable", not "not authorized";
+    // one that stores nothing (presence is kept in memory) is accepted.
+    const cs = parseConnectionString(hub.deviceConnectionString('d1'));
+    const connect = (modelId?: string) =>
+      mqtt.connectAsync(`mqtts://localhost:${hub.ports.mqtt}`, {
+        ca: hub.caPem,
+        clientId: 'd1',
+        username: `${cs.HostName}/d1/?api-version=2021-04-12${modelId ? `&model-id=${modelId}` : ''}`,
+        password: signSasToken(`${cs.HostName}/devices/d1`, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600),
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      });
+    await expect(connect('dtmi:com:example:Thermostat;1')).rejects.toMatchObject({ code: 3 });
+    const client = await connect();
+    expect(hub.connectedDevices()).toEqual(['d1']);
+    await client.endAsync(true);
   });
 });
 
