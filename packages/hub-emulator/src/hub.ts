@@ -286,7 +286,14 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
       configurations.stop();
       methods.cancelAll();
       await Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve()))));
-      store.clear();
+      try {
+        store.clear();
+      } catch (error) {
+        // The store could not write an empty log (ServiceUnavailable): nothing was emptied, so carry on as before.
+        jobs.reset();
+        configurations.start();
+        throw error;
+      }
       table.cleared();
       query.reset();
       jobs.reset();

@@ -26,7 +26,7 @@ function recordingLogger(logged: Logged): Logger {
   return { debug: () => {}, info: () => {}, warn: keep('warn'), error: keep('error') };
 }
 
-async function hubIn(dataDir: string, extra: { repairState?: boolean; logger?: Logger } = {}): Promise<Hub> {
+async function hubIn(dataDir: string, extra: { repairState?: boolean; logger?: Logger; configurationIntervalMs?: number } = {}): Promise<Hub> {
   const hub = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, ...extra });
   hubs.push(hub);
   return hub;
@@ -103,6 +103,21 @@ describe('a durable hub whose state log is deleted while it runs', () => {
     const client = await connect();
     expect(hub.connectedDevices()).toEqual(['d1']);
     await client.endAsync(true);
+  });
+});
+
+describe('a durable hub whose state directory refuses new files', () => {
+  it('refuses reset() with ServiceUnavailable, keeps every device, keeps accepting writes and keeps applying configurations', async () => {
+    const dataDir = dirs.dir();
+    const hub = await hubIn(dataDir, { configurationIntervalMs: 50 });
+    hub.createDevice('d1');
+    dirs.immutable(join(dataDir, 'state'));
+    await expect(hub.reset()).rejects.toMatchObject({ errorCode: 'ServiceUnavailable', status: 503 });
+    expect((await call(hub, { method: 'PATCH', path: '/twins/d1', body: { tags: { a: 1 } } })).status).toBe(200);
+    expect(hub.getTwin('d1').tags).toEqual({ a: 1 });
+    const put = await call(hub, { method: 'PUT', path: '/configurations/after', body: { content: { deviceContent: { 'properties.desired.mode': 'eco' } }, targetCondition: '*', priority: 1 } });
+    expect(put.status).toBe(201);
+    await expect.poll(() => hub.getTwin('d1').properties.desired.mode, { timeout: 5_000 }).toBe('eco');
   });
 });
 
