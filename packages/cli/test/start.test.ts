@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +18,10 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts `hubemu start` on free ports and resolves with its banner once it is up. */
+/** Starts `hubemu start` (in memory unless `flags` name a durable `--data-dir`) on free ports and resolves with its banner once it is up. */
 function startProcess(flags: string[]): Promise<{ child: ChildProcess; banner: string }> {
-  const child = spawn(process.execPath, [BIN, 'start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn', ...flags], {
+  const where = flags.includes('--data-dir') ? [] : ['--in-memory', '--data-dir', dir];
+  const child = spawn(process.execPath, [BIN, 'start', ...where, '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -59,6 +60,23 @@ describe('hubemu start', { timeout: 60_000 }, () => {
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
     }
+  });
+
+  it('refuses to start on a corrupt state log, naming file and line, and starts with --repair-state', async () => {
+    const dataDir = join(dir, 'corrupt');
+    const log = join(dataDir, 'state', 'state.jsonl');
+    mkdirSync(join(dataDir, 'state'), { recursive: true });
+    writeFileSync(log, `${JSON.stringify({ c: 'meta', k: 'a', v: 'kept' })}\nnull\n`);
+    const refused = await runCli(['start', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0'], { cwd: dir });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`${log}:2: not a log record`);
+    expect(refused.stderr).toContain('--repair-state');
+
+    const { child } = await startProcess(['--data-dir', dataDir, '--repair-state']);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dataDir, 'state', 'state.rejected.jsonl'))).toBe(true);
   });
 
   it('refuses a bad flag value with a message that names it, before binding anything', async () => {

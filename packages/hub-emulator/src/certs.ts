@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
@@ -107,13 +107,28 @@ export function loadOrCreateCertificates(hostName: string, certDir?: string): Tl
     ca = { certPem: readFileSync(paths.ca, 'utf8'), keyPem: readFileSync(paths.caKey, 'utf8') };
   } else {
     ca = makeCa();
-    writeFileSync(paths.caKey, ca.keyPem, { mode: 0o600 });
-    writeFileSync(paths.ca, ca.certPem);
+    writeWhole(paths.caKey, ca.keyPem, 0o600);
+    writeWhole(paths.ca, ca.certPem);
   }
   if (!existsSync(paths.cert) || !existsSync(paths.key) || !coversHost(readFileSync(paths.cert, 'utf8'), hostName)) {
     const server = makeServerCert(hostName, ca);
-    writeFileSync(paths.key, server.keyPem, { mode: 0o600 });
-    writeFileSync(paths.cert, `${server.certPem}${ca.certPem}`);
+    writeWhole(paths.key, server.keyPem, 0o600);
+    writeWhole(paths.cert, `${server.certPem}${ca.certPem}`);
   }
   return { key: readFileSync(paths.key, 'utf8'), cert: readFileSync(paths.cert, 'utf8'), caPem: ca.certPem, caPath: paths.ca };
+}
+
+/**
+ * Writes a file whole or not at all (a temporary file renamed into place): a disk that runs full
+ * mid-write must not leave a torn PEM that every later start would trip over.
+ */
+function writeWhole(path: string, data: string, mode = 0o644): void {
+  const tmp = `${path}.tmp`;
+  try {
+    writeFileSync(tmp, data, { mode });
+    renameSync(tmp, path);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
 }

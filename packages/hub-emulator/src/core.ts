@@ -58,7 +58,7 @@ export interface HubCore {
   readonly traffic: RingBuffer<MqttTrafficRecord>;
   /** Starts the background work (configuration passes). */
   start(): void;
-  /** Empties the state and applies the seed again; planes drop their connections first. */
+  /** Empties the state and applies the seed again; planes drop their connections first. Throws (and changes nothing) when the store cannot be emptied. */
   reset(): void;
   /** Stops background work and pending calls; the store stays open (the host closes it). */
   stop(): void;
@@ -66,11 +66,18 @@ export interface HubCore {
 
 /** The secret that signs continuation tokens, kept in the store so tokens stay valid across restarts. */
 function querySecret(store: Store): () => string {
+  let unsaved: string | undefined;
   return () => {
     const meta = store.collection<string>('meta');
-    let secret = meta.get('querySecret');
-    if (!secret) meta.put('querySecret', (secret = randomBytes(32).toString('base64')));
-    return secret;
+    const saved = meta.get('querySecret');
+    if (saved) return saved;
+    unsaved ??= randomBytes(32).toString('base64');
+    try {
+      meta.put('querySecret', unsaved);
+    } catch {
+      // A query is a read: while the store refuses writes (reported by the store), the secret lives in memory.
+    }
+    return unsaved;
   };
 }
 
@@ -154,7 +161,14 @@ export function createCore(deps: CoreDeps): HubCore {
     start: () => configurations.start(),
     reset() {
       stop();
-      store.clear();
+      try {
+        store.clear();
+      } catch (error) {
+        // The store could not write an empty log (ServiceUnavailable): nothing was emptied, so carry on as before.
+        jobs.reset();
+        configurations.start();
+        throw error;
+      }
       table.cleared();
       table.presence.clear();
       query.reset();

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { JsonObject, Twin } from '@hubemu/shared';
+import type { StoreNotice } from './store/store-notice.js';
 
 /** Who wrote a twin change. */
 export type WriteSource = 'service' | 'device' | 'job' | 'configuration' | 'seed';
@@ -78,6 +79,8 @@ export interface HubEventMap {
   mqttTraffic: [MqttTrafficRecord];
   /** Every request on every plane, with its outcome (refused ones carry `errorCode` and `message`). */
   request: [RequestEvent];
+  /** The durable store cut a torn line, moved bad records aside, failed to compact, refused or resumed writes, or lost its log. */
+  storeNotice: [StoreNotice];
 }
 
 /** A typed EventEmitter over HubEventMap. */

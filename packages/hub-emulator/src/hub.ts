@@ -10,11 +10,21 @@ import { parseHubOptions, type HubOptions, type HubOptionsInput } from './option
 import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
+import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
+import type { StoreNotice } from './store/store-notice.js';
+import { HubEvents } from './events.js';
+import { silentLogger, type Logger } from './logger.js';
 
 export type { Hub, TrafficFilter } from './hub-facade.js';
 
-function openStore(options: HubOptions): Store {
-  return options.inMemory ? new MemoryStore() : new DurableStore(join(options.dataDir, 'state'), { fsync: options.fsync });
+/** The store: memory, or the durable log whose notices (torn lines, refused writes, failed compactions) are logged and emitted. */
+function openStore(options: HubOptions, events: HubEvents, logger: Logger): Store {
+  if (options.inMemory) return new MemoryStore();
+  const onNotice = (notice: StoreNotice): void => {
+    logger[notice.level]({ file: notice.file, ...(notice.line === undefined ? {} : { line: notice.line }), kind: notice.kind }, notice.message);
+    events.emit('storeNotice', notice);
+  };
+  return new DurableStore(join(options.dataDir, 'state'), { fsync: options.fsync, repair: options.repairState, schemas: HUB_RECORD_SCHEMAS, onNotice });
 }
 
 function tlsMaterial(options: HubOptions): TlsMaterial {
@@ -26,8 +36,10 @@ function tlsMaterial(options: HubOptions): TlsMaterial {
 export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const options = parseHubOptions(input);
   const tls = tlsMaterial(options);
-  const store = openStore(options);
-  const core = createCore({ options, store });
+  const events = new HubEvents();
+  const logger = options.logger ?? silentLogger;
+  const store = openStore(options, events, logger);
+  const core = createCore({ options, store, events, logger });
 
   let ready = false;
   const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, core), clock: core.clock, events: core.events, logger: core.logger });

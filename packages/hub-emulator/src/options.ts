@@ -49,6 +49,8 @@ export const HubOptionsSchema = z.object({
   certDir: z.string().optional(),
   /** fsync every write: survives power loss, not only a killed process. */
   fsync: z.boolean().default(false),
+  /** Start even when the state log has bad records: move them to `<dataDir>/state/state.rejected.jsonl` (docs/hub.md). */
+  repairState: z.boolean().default(false),
   /** Your own certificate and key (PEM text); the hub then makes none. */
   tls: z.object({ cert: z.string(), key: z.string(), ca: z.string().optional() }).optional(),
   /** Refuse arrays in twins, as the service did before 2021. */

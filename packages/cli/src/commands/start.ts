@@ -16,6 +16,7 @@ interface StartFlags {
   dataDir: string;
   inMemory?: boolean;
   fsync?: boolean;
+  repairState?: boolean;
   cert?: string;
   key?: string;
   seed?: string;
@@ -74,6 +75,7 @@ export function registerStart(program: Command): void {
     .option('--data-dir <dir>', 'where state and certificates are kept', '.hubemu')
     .option('--in-memory', 'keep no state on disk (certificates are still kept in <data-dir>/certs)')
     .option('--fsync', 'fsync every write (survives power loss, slower)')
+    .option('--repair-state', 'start even when the state log has bad records: move them to <data-dir>/state/state.rejected.jsonl')
     .option('--cert <file>', 'server certificate (PEM) to use instead of the generated one')
     .option('--key <file>', 'private key (PEM) of --cert')
     .option('--seed <file>', 'seed file (JSON or YAML) with devices, tags and desired properties')
@@ -99,6 +101,7 @@ export function registerStart(program: Command): void {
         // Certificates stay in <data-dir>/certs even with --in-memory, so clients have a ca.pem to trust.
         certDir: resolve(flags.dataDir, 'certs'), // absolute, so the banner's export line works from any folder
         fsync: Boolean(flags.fsync),
+        repairState: Boolean(flags.repairState),
         rejectArrays: Boolean(flags.rejectArrays),
         queryLoose: Boolean(flags.queryLoose),
         configurationIntervalMs: flags.configurationInterval,

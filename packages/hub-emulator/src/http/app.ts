@@ -73,7 +73,7 @@ export function createApp(hooks: AppHooks): Express {
       return void sendError(res, new HubError('ArgumentInvalid', `The request could not be read: ${(error as Error).message}`));
     }
     const sent = sendError(res, error);
-    if (sent.status >= 500) hooks.logger.error({ method: req.method, path: req.path, err: error instanceof Error ? error.stack : String(error) }, 'request failed');
+    if (sent.errorCode === 'ServerError') hooks.logger.error({ method: req.method, path: req.path, err: error instanceof Error ? error.stack : String(error) }, 'request failed');
   });
   return app;
 }

@@ -226,6 +226,26 @@ describe('scheduling and limits', () => {
     expect(service.get('later').startTime).toBe(start.replace('Z', '0000Z'));
   });
 
+  it('starts a scheduled job whose start time came while the store refused writes once it accepts them again, without throwing from the timer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const store = new MemoryStore();
+    const { service, writes } = fleet({ a: {} }, {}, store);
+    service.create('later', twinJob('*', { startTime: new Date(Date.now() + 60_000).toISOString() }));
+    const jobs = store.collection<StoredJob>('jobs');
+    const put = jobs.put.bind(jobs);
+    let diskFull = true;
+    jobs.put = (key, value, condition) => {
+      if (diskFull) throw new HubError('ServiceUnavailable', 'The hub could not store the change (ENOSPC).');
+      put(key, value, condition);
+    };
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(service.get('later').status).toBe('queued'); // still waiting to start: the service reports such a job as queued
+    diskFull = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await service.whenFinished('later')).status).toBe('completed');
+    expect(writes).toHaveLength(1);
+  });
+
   it('cancels a scheduled job before it starts', async () => {
     const { service, writes } = fleet({ a: {} });
     service.create('never', twinJob('*', { startTime: new Date(Date.now() + 3_600_000).toISOString() }));

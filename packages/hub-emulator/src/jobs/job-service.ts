@@ -65,6 +65,8 @@ interface Run {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A timer whose work failed (the store refusing writes) tries again after this long. */
+const TIMER_RETRY_MS = 1_000;
 
 /**
  * Jobs v2 (reference 4.5): schedule a twin update or a direct method on the devices matching a query
@@ -227,8 +229,24 @@ export class JobService {
     }
     if (earliest === undefined) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, earliest - this.clock.now()));
-    this.scheduleTimer = setTimeout(() => this.queueDueJobs(), delay);
+    this.scheduleTimer = setTimeout(() => this.onTimer('queue due jobs', () => this.queueDueJobs(), true), delay);
     this.scheduleTimer.unref?.();
+  }
+
+  /**
+   * A timer's work may fail (the store refuses writes while the disk is full): log it instead of
+   * crashing the hub, and try the schedule again a second later.
+   */
+  private onTimer(what: string, work: () => void, retry = false): void {
+    try {
+      work();
+    } catch (error) {
+      this.logger.error({ err: error }, `${what} failed`);
+      if (retry && !this.closed) {
+        this.scheduleTimer = setTimeout(() => this.onTimer(what, work, retry), TIMER_RETRY_MS);
+        this.scheduleTimer.unref?.();
+      }
+    }
   }
 
   private queueDueJobs(): void {
@@ -346,7 +364,10 @@ export class JobService {
   /** A timer waits at most 2^31-1 ms (24.8 days; Node fires longer ones at once): longer deadlines re-arm until they are due. */
   private armDeadline(run: Run, jobId: string, deadlineMs: number): void {
     const left = deadlineMs - this.clock.now();
-    run.deadline = setTimeout(() => (left > MAX_TIMER_MS ? this.armDeadline(run, jobId, deadlineMs) : this.expire(jobId)), Math.min(MAX_TIMER_MS, Math.max(0, left)));
+    run.deadline = setTimeout(
+      () => (left > MAX_TIMER_MS ? this.armDeadline(run, jobId, deadlineMs) : this.onTimer('expire job', () => this.expire(jobId))),
+      Math.min(MAX_TIMER_MS, Math.max(0, left)),
+    );
     run.deadline.unref?.();
   }
 

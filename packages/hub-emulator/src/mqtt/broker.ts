@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
 import type { Logger } from '../logger.js';
@@ -29,7 +29,8 @@ export interface BrokerDeps {
   onDisconnected: (session: Session) => void;
 }
 
-function authError(message: string, code: 4 | 5 = 5): AuthenticateError {
+/** CONNACK return codes the hub sends: 3 server unavailable (its store refuses writes), 4 bad credentials, 5 not authorized. */
+function authError(message: string, code: 3 | 4 | 5 = 5): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code }) as AuthenticateError;
 }
 
@@ -115,10 +116,12 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
         connectEvent(200, identity);
         done(null, true);
       } catch (thrown) {
-        const error = new HubError('IotHubUnauthorized', thrown instanceof Error ? thrown.message : String(thrown));
+        // The store refusing a write (disk full, log lost) is the server's trouble, not the device's credentials: CONNACK 3.
+        const unavailable = isHubError(thrown) && thrown.errorCode === 'ServiceUnavailable';
+        const error = unavailable ? thrown : new HubError('IotHubUnauthorized', thrown instanceof Error ? thrown.message : String(thrown));
         logger.info({ clientId: client.id, reason: error.message }, 'connection refused');
         connectEvent(error.status, undefined, error);
-        done(authError(error.message), false);
+        done(authError(error.message, unavailable ? 3 : 5), false);
       }
     },
     authorizePublish(client, packet, callback) {

@@ -1,3 +1,4 @@
+import { HubError } from '@hubemu/shared';
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../store/memory-store.js';
 import type { Presence } from './device-entry.js';
@@ -32,5 +33,21 @@ describe('PresenceTracker', () => {
     tracker.connected('gone');
     tracker.forget('gone');
     expect(new PresenceTracker(clock, () => {}, store.collection<Presence>('presence')).get('gone').lastActivityTime).toBe('0001-01-01T00:00:00Z');
+  });
+
+  it('tracks a connection, and forgets an identity, in memory when the store refuses to save it (disk full), instead of throwing', () => {
+    const store = new MemoryStore();
+    const saved = store.collection<Presence>('presence');
+    saved.put = () => {
+      throw new HubError('ServiceUnavailable', 'The hub could not store the change (ENOSPC).');
+    };
+    const changed: string[] = [];
+    const tracker = new PresenceTracker({ now: () => 0 }, (key) => changed.push(key), saved);
+    expect(() => tracker.connected('d1')).not.toThrow();
+    expect(tracker.get('d1').connectionState).toBe('Connected');
+    saved.delete = saved.put as unknown as typeof saved.delete;
+    expect(() => tracker.forget('d1')).not.toThrow();
+    expect(tracker.get('d1').connectionState).toBe('Disconnected');
+    expect(changed).toEqual(['d1']);
   });
 });

@@ -49,7 +49,7 @@ export class PresenceTracker {
 
   forget(key: string): void {
     this.byKey.delete(key);
-    this.saved?.delete(key);
+    this.save(() => this.saved?.delete(key));
   }
 
   clear(): void {
@@ -59,7 +59,19 @@ export class PresenceTracker {
 
   private set(key: string, presence: Presence): void {
     this.byKey.set(key, presence);
-    this.saved?.put(key, { ...presence });
+    this.save(() => this.saved?.put(key, { ...presence }));
     this.onChange(key);
+  }
+
+  /**
+   * Saving is for the next start only: a store refusing writes (disk full, reported by the store)
+   * must not refuse a CONNECT, nor leave a deleted identity half forgotten.
+   */
+  private save(write: () => void): void {
+    try {
+      write();
+    } catch {
+      // the store has reported it; memory stays right
+    }
   }
 }

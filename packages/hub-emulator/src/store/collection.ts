@@ -28,7 +28,8 @@ export interface Collection<T> {
   clear(): void;
 }
 
-export type CollectionName = 'identities' | 'presence' | 'jobs' | 'deviceJobs' | 'configurations' | 'configurationLedger' | 'meta';
+export const COLLECTION_NAMES = ['identities', 'presence', 'jobs', 'deviceJobs', 'configurations', 'configurationLedger', 'meta'] as const;
+export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
 export interface Store {
   collection<T>(name: CollectionName): Collection<T>;
