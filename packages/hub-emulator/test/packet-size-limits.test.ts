@@ -198,3 +198,36 @@ describe('packet size limits applied from the fixed header', () => {
     await expectWitnessServed();
   });
 });
+
+describe('a device that stops reading', () => {
+  it('is disconnected once 4 MB wait in its outgoing buffer, while other devices stay served', async () => {
+    hub.createDevice('sleeper');
+    const cs = parseConnectionString(hub.deviceConnectionString('sleeper'));
+    const socket = connectTcp(hub.ports.mqttPlain as number, '127.0.0.1');
+    await once(socket, 'connect');
+    const password = signSasToken(`${cs.HostName}/devices/sleeper`, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600);
+    const packets = mqttPacket.parser({ protocolVersion: 4 });
+    const acks: string[] = [];
+    packets.on('packet', (p) => acks.push(p.cmd));
+    socket.on('data', (chunk) => packets.parse(chunk));
+    socket.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, keepalive: 0, clientId: 'sleeper', username: `${cs.HostName}/sleeper/?api-version=2021-04-12`, password: Buffer.from(password) }));
+    await expect.poll(() => acks).toContain('connack');
+    socket.write(mqttPacket.generate({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '$iothub/twin/PATCH/properties/desired/#', qos: 0 }] }));
+    await expect.poll(() => acks).toContain('suback');
+    // From here the device reads nothing: whatever the hub sends piles up in the kernel, then in the hub.
+    socket.removeAllListeners('data');
+    socket.pause();
+    const gone = new Promise<void>((resolve) => hub.events.on('deviceDisconnected', (e) => e.deviceId === 'sleeper' && resolve()));
+    let disconnected = false;
+    void gone.then(() => (disconnected = true));
+    const chunk = (n: number): Record<string, string> => Object.fromEntries([1, 2, 3, 4, 5, 6, 7, 8].map((i) => [`pad${i}`, `${n}`.padEnd(3_500, 'x')]));
+    for (let n = 0; n < 5_000 && !disconnected; n++) {
+      hub.updateTwin('sleeper', { properties: { desired: chunk(n) } });
+      if (n % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(disconnected).toBe(true);
+    const res = await witness.request(topics.twinGet('w1'), '', 'w1');
+    expect(res.topic).toMatch(/^\$iothub\/twin\/res\/200\//);
+    socket.destroy();
+  });
+});

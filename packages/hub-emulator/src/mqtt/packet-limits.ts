@@ -17,3 +17,10 @@ export const MAX_WEBSOCKET_MESSAGE_BYTES = MAX_PACKET_BYTES + 5;
 
 /** The limit of a connection's next packet, applied from its fixed header before the rest is buffered. */
 export const packetLimit = (authenticated: boolean): number => (authenticated ? MAX_PACKET_BYTES : MAX_CONNECT_PACKET_BYTES);
+
+/**
+ * Most bytes the hub lets wait in a connection's outgoing buffer (a device that stops reading while the
+ * hub pushes desired patches and method requests to it). Past it the connection is closed, as a
+ * transport would drop a peer that does not read: the device reconnects and GETs its twin.
+ */
+export const MAX_PENDING_OUTBOUND_BYTES = 4 * 1024 * 1024;
