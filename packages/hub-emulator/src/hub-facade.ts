@@ -9,16 +9,10 @@ import {
 } from '@hubemu/shared';
 import type { TlsMaterial } from './certs.js';
 import type { HubCore } from './core.js';
-import type { HubEvents, MqttTrafficRecord, TelemetryMessage } from './events.js';
-import type { ConfigurationService } from './configurations/configuration-service.js';
-import type { JobService } from './jobs/job-service.js';
+import type { MqttTrafficRecord, TelemetryMessage } from './events.js';
 import type { HubPorts } from './listeners.js';
-import type { MethodResult, MethodService } from './methods/method-service.js';
+import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
-import type { HubOptions } from './options.js';
-import type { QueryService } from './query-service.js';
-import type { RegistryService } from './registry/registry-service.js';
-import type { TwinService } from './twin/twin-service.js';
 
 export interface TrafficFilter {
   deviceId?: string;
@@ -26,23 +20,17 @@ export interface TrafficFilter {
   direction?: 'in' | 'out';
 }
 
-/** A running hub, as `startHub()` returns it. */
-export interface Hub {
-  readonly options: HubOptions;
+/**
+ * A running hub, as `startHub()` returns it: the core's event stream and services (`jobs`: jobs v2,
+ * docs/jobs.md; `configurations`: automatic device configurations, docs/configurations.md) and the
+ * embedded API below.
+ */
+export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations'> {
   readonly hostName: string;
   readonly ports: HubPorts;
   /** PEM of the CA clients must trust (set `NODE_EXTRA_CA_CERTS` to `caPath`, or pass it as `ca`). */
   readonly caPem: string | undefined;
   readonly caPath: string | undefined;
-  readonly events: HubEvents;
-  readonly registry: RegistryService;
-  readonly twins: TwinService;
-  readonly methods: MethodService;
-  readonly query: QueryService;
-  /** Jobs v2: scheduled twin updates and direct methods on many devices (docs/jobs.md). */
-  readonly jobs: JobService;
-  /** Automatic device configurations (docs/configurations.md). */
-  readonly configurations: ConfigurationService;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
   connectionString(policyName?: string): string;
   /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */

@@ -1,25 +1,17 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '@hubemu/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DurableStore } from './durable-store.js';
 import type { StoreNotice } from './store-notice.js';
-import { fillDisk, testDirs } from './store-test-dirs.fixtures.js';
+import { fillDisk, storesInTestDirs } from './store-test-dirs.fixtures.js';
 
 interface Doc {
   n: number;
   pad?: string;
 }
 
-const dirs = testDirs();
-const stores: DurableStore[] = [];
-afterEach(() => {
-  try {
-    for (const s of stores.splice(0)) s.close();
-  } finally {
-    dirs.cleanUp();
-  }
-});
+const { dirs, stores } = storesInTestDirs();
 
 function open(dir: string, checkIntervalMs?: number): { store: DurableStore; notices: StoreNotice[] } {
   const notices: StoreNotice[] = [];

@@ -1,20 +1,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DurableStore, type DurableStoreOptions } from './durable-store.js';
 import { HUB_RECORD_SCHEMAS } from './record-schemas.js';
 import { StateCorruptError, type StoreNotice } from './store-notice.js';
-import { testDirs } from './store-test-dirs.fixtures.js';
+import { storesInTestDirs } from './store-test-dirs.fixtures.js';
 
-const dirs = testDirs();
-const stores: DurableStore[] = [];
-afterEach(() => {
-  try {
-    for (const s of stores.splice(0)) s.close();
-  } finally {
-    dirs.cleanUp();
-  }
-});
+const { dirs, stores } = storesInTestDirs();
 
 const good = (key: string, n: number): string => `${JSON.stringify({ c: 'meta', k: key, v: String(n) })}\n`;
 

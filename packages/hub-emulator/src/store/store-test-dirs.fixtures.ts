@@ -2,6 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import type { DurableStore } from './durable-store.js';
 
 /** Unique temporary directories, some of them small tmpfs mounts; `cleanUp()` unmounts and removes them all. */
 export function testDirs(): {
@@ -51,4 +53,18 @@ export function fillDisk(dir: string): string {
     // dd stops with "No space left on device": that is the point
   }
   return path;
+}
+
+/** Test directories and the durable stores a test opens in them: after each test the stores are closed, then the directories removed. */
+export function storesInTestDirs(): { dirs: ReturnType<typeof testDirs>; stores: DurableStore[] } {
+  const dirs = testDirs();
+  const stores: DurableStore[] = [];
+  afterEach(() => {
+    try {
+      for (const s of stores.splice(0)) s.close();
+    } finally {
+      dirs.cleanUp();
+    }
+  });
+  return { dirs, stores };
 }
