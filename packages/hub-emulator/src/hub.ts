@@ -44,31 +44,22 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   let ready = false;
   const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, core), clock: core.clock, events: core.events, logger: core.logger });
   let mqtt: MqttPlane | undefined;
-  let listeners: Listeners;
+  let listeners: Listeners | undefined;
+  const stop = async (): Promise<void> => {
+    ready = false;
+    core.stop();
+    await mqtt?.close();
+    await listeners?.close();
+    store.close();
+  };
   try {
     mqtt = await createMqttPlane(core);
     listeners = await startListeners(options, tls, app, mqtt.handle);
   } catch (error) {
-    core.stop();
-    await mqtt?.close();
-    store.close();
+    await stop();
     throw error;
   }
   ready = true;
   core.start();
-
-  const plane = mqtt;
-  return hubFacade({
-    core,
-    mqtt: plane,
-    ports: listeners.ports,
-    tls,
-    async stop() {
-      ready = false;
-      core.stop();
-      await plane.close();
-      await listeners.close();
-      store.close();
-    },
-  });
+  return hubFacade({ core, mqtt, ports: listeners.ports, tls, stop });
 }
