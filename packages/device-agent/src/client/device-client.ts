@@ -280,6 +280,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> implements Tw
       cleanSession: this.config.cleanSession,
       connectTimeoutMs: this.config.connectTimeoutMs,
       ca: this.config.ca,
+      localAddress: this.config.localAddress,
       rejectUnauthorized: this.config.rejectUnauthorized,
     });
     if (signal.aborted) {

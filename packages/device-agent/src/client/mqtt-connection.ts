@@ -29,6 +29,8 @@ export interface MqttConnectParams {
   cleanSession: boolean;
   connectTimeoutMs: number;
   ca: string | Buffer | undefined;
+  /** Source address (mqtts and wss; plain mqtt ignores it). */
+  localAddress?: string | undefined;
   rejectUnauthorized: boolean;
 }
 
@@ -169,10 +171,15 @@ export const connectWithMqttJs: MqttConnector = (params) =>
       queueQoSZero: false,
       reschedulePings: false,
       rejectUnauthorized: params.rejectUnauthorized,
+      ...(params.localAddress === undefined ? {} : { localAddress: params.localAddress }),
     };
     const secureContext = params.ca === undefined ? undefined : secureContextFor(params.ca);
     if (params.url.startsWith('wss:')) {
-      options.wsOptions = { lookup: cachedLookup as LookupFunction, ...(secureContext ? { secureContext } : {}) };
+      options.wsOptions = {
+        lookup: cachedLookup as LookupFunction,
+        ...(secureContext ? { secureContext } : {}),
+        ...(params.localAddress === undefined ? {} : { localAddress: params.localAddress }),
+      };
     } else if (secureContext) {
       options.secureContext = secureContext;
     }
