@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,8 @@ import { assertCliBuilt, BIN, runCli } from './run-cli.js';
 let dir: string;
 let hub: Hub;
 let caPath: string;
+/** Commands a test started, so none outlives a failed test. */
+const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   assertCliBuilt();
@@ -19,6 +21,7 @@ beforeAll(async () => {
   writeFileSync(caPath, hub.caPem as string);
 });
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await hub.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -140,23 +143,62 @@ describe('hubemu fleet run: the report against a hand-counted run', { timeout: 6
   });
 });
 
+/** Starts a 600-second soak of 5 devices writing its report to `reportPath`; resolves once its rollout has begun. */
+async function longSoak(reportPath: string): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'fleet', 'run', '--devices', '5', '--scenario', 'soak', '--duration', '600', '--report', reportPath, '--output', 'json'], {
+    cwd: dir,
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('fleet rollout')) resolve();
+    });
+    child.once('exit', () => reject(new Error(`exited before the rollout: ${stderr}`)));
+  });
+  return { child, exited };
+}
+
+describe('hubemu fleet run: a hub that dies under the run', { timeout: 60_000 }, () => {
+  it('ends the run at once, says the hub exited, and still writes the report', async () => {
+    const reportPath = join(dir, 'hub-died.json');
+    const { child, exited } = await longSoak(reportPath);
+    const hubPid = Number(execFileSync('pgrep', ['-P', String(child.pid), '-f', 'bin.js start']).toString().trim());
+    process.kill(hubPid, 'SIGKILL');
+    expect(await exited).toBe(2);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8'));
+    expect(report.run).toMatchObject({ interrupted: false, endedBy: 'hub exit' });
+    expect(report.errors).toContainEqual({ reason: 'hub: exited (SIGKILL) during the run', count: 1, deviceIds: [] });
+  });
+});
+
+describe('hubemu fleet run: a command killed outright', { timeout: 60_000 }, () => {
+  it('takes its hub and device processes with it', async () => {
+    const { child, exited } = await longSoak(join(dir, 'killed.json'));
+    const pids = execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').map(Number);
+    expect(pids.length).toBeGreaterThanOrEqual(2); // the hub and one device process
+    child.kill('SIGKILL');
+    await exited;
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await expect.poll(() => pids.filter(alive), { timeout: 20_000, interval: 100 }).toEqual([]);
+  });
+});
+
 describe('hubemu fleet run: Ctrl-C', { timeout: 60_000 }, () => {
   it('stops cleanly on SIGINT, still writes the report, and removes the identities', async () => {
     const reportPath = join(dir, 'interrupted.json');
-    const child = spawn(process.execPath, [BIN, 'fleet', 'run', '--devices', '5', '--scenario', 'soak', '--duration', '600', '--report', reportPath, '--output', 'json'], {
-      cwd: dir,
-      env: { PATH: process.env.PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('fleet rollout')) resolve();
-      });
-      child.once('exit', () => reject(new Error(`exited before the rollout: ${stderr}`)));
-    });
+    const { child, exited } = await longSoak(reportPath);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(existsSync(reportPath)).toBe(true);

@@ -108,7 +108,7 @@ export function registerFleet(program: Command): void {
         progress.stop();
         writeReports(report, flags);
         if (report.run.interrupted) process.exitCode = 130;
-        else if (report.devices.failed > 0 || (report.convergence.rule !== null && report.devices.converged < report.devices.planned)) process.exitCode = EXIT.hubError;
+        else if (report.run.endedBy === 'hub exit' || report.devices.failed > 0 || (report.convergence.rule !== null && report.devices.converged < report.devices.planned)) process.exitCode = EXIT.hubError;
       } catch (error) {
         progress.stop();
         if (error instanceof UsageError) throw error;

@@ -64,6 +64,8 @@ export class FleetRecorder {
   reconnects = 0;
   lost = 0;
   rolloutStartedAt: number | undefined;
+  /** Devices whose identity could not be created (they never run). */
+  identityFailures = 0;
   private readonly workers = new Map<number, { sent: number; received: number; connected: number }>();
   readonly timeline: TimelineSample[] = [];
 
@@ -133,7 +135,7 @@ export class FleetRecorder {
       connected,
       everConnected: this.firstConnectAt.size,
       converged: this.convergedAt.size,
-      failed: this.connectFailures.total + this.convergenceFailedIds.size,
+      failed: this.identityFailures + this.connectFailures.total + this.convergenceFailedIds.size,
       sent,
       received,
     };
@@ -141,7 +143,17 @@ export class FleetRecorder {
 
   /** Devices that will not converge any more: failed to connect, or reported a failure. */
   get settledWithoutConverging(): number {
-    return this.connectFailures.total + this.convergenceFailedIds.size;
+    return this.identityFailures + this.connectFailures.total + this.convergenceFailedIds.size;
+  }
+
+  /** Devices that connected but neither converged nor reported a failure by the end (a lost update), by kind for the report. */
+  notConverged(): ReasonCounter {
+    const missing = new ReasonCounter();
+    if (this.rolloutStartedAt === undefined) return missing;
+    for (const id of this.firstConnectAt.keys()) {
+      if (!this.convergedAt.has(id) && !this.convergenceFailedIds.has(id)) missing.add('convergence: not converged when the run ended', id);
+    }
+    return missing;
   }
 
   get convergenceFailures(): number {

@@ -20,6 +20,8 @@ export interface FleetRunReport {
     durationMs: number;
     /** Stopped by Ctrl-C (SIGINT) before the scenario finished. */
     interrupted: boolean;
+    /** What ended the run: its last step, Ctrl-C, or the hub the command started exiting under it. */
+    endedBy: 'scenario' | 'interrupt' | 'hub exit';
     /** `started` when the command started its own hub (then `hub` below has its CPU and memory). */
     hub: 'started' | 'given';
     transport: string;

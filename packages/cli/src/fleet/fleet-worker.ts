@@ -10,7 +10,8 @@ import type { Convergence } from './scenario.js';
 const BATCH_MS = 200;
 
 function send(message: WorkerMessage): void {
-  process.send?.(message);
+  // The parent may be gone (killed, or quitting on a second Ctrl-C): there is no one to tell.
+  if (process.connected) process.send?.(message);
 }
 
 function groupsOf(init: WorkerInit): FleetGroup[] {
@@ -58,8 +59,13 @@ function run(init: WorkerInit): void {
     },
     onDeviceReady: (device) => {
       device.onReported((patch) => {
-        if (!watch || settledIds.has(device.deviceId)) return;
+        if (!watch) return;
         const outcome = convergenceOf(watch.convergence, device.reported, patch);
+        if (settledIds.has(device.deviceId)) {
+          // A device reports the converged state once per rollout; a second time means it applied the change twice.
+          if (outcome === 'converged') push({ kind: 'error', deviceId: device.deviceId, at: epochNow(), reason: 'convergence: reported converged again (applied twice)' });
+          return;
+        }
         if (outcome === 'converged') {
           settledIds.add(device.deviceId);
           push({ kind: 'converged', deviceId: device.deviceId, at: epochNow() });

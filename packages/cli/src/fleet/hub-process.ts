@@ -10,6 +10,8 @@ export interface HubProcess {
   connectionString: string;
   caPem: string;
   ports: { mqtt: number; https: number; mqttPlain: number };
+  /** Called once if the hub exits before stop() (a crash): the run cannot go on. */
+  onUnexpectedExit(handler: (reason: string) => void): void;
   stop(): Promise<void>;
 }
 
@@ -27,8 +29,9 @@ export async function startHubProcess(options: { configurationIntervalMs: number
   const dataDir = mkdtempSync(join(tmpdir(), 'hubemu-fleet-hub-'));
   const args = [BIN, 'start', '--in-memory', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--mqtt-plain-port', '0'];
   args.push('--log-level', 'warn', '--configuration-interval', String(options.configurationIntervalMs));
-  // Its own process group: Ctrl-C in the terminal reaches the fleet command, which stops the hub last.
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  // Its own process group: Ctrl-C in the terminal reaches the fleet command, which stops the hub last. The IPC
+  // channel is how the hub knows the command is gone, even when it was killed outright.
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], detached: true });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const killOnExit = (): void => {
     child.kill('SIGKILL');
@@ -55,6 +58,12 @@ export async function startHubProcess(options: { configurationIntervalMs: number
   child.stdout?.resume();
   child.stderr?.resume();
   const caPath = field(banner, /CA certificate\s+(\S+)/, 'CA path');
+  let stopping = false;
+  const crashHandlers: Array<(reason: string) => void> = [];
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    for (const handler of crashHandlers) handler(`hub: exited (${signal ?? `code ${code}`}) during the run`);
+  });
   return {
     pid: child.pid ?? 0,
     connectionString: field(banner, /Owner connection string:\s+(\S+)/, 'connection string'),
@@ -64,7 +73,11 @@ export async function startHubProcess(options: { configurationIntervalMs: number
       https: Number(field(banner, /HTTPS\s+https:\/\/[^:]+:(\d+)/, 'HTTPS port')),
       mqttPlain: Number(field(banner, /MQTT \(plain\)\s+\S+:(\d+)/, 'plain MQTT port')),
     },
+    onUnexpectedExit(handler) {
+      crashHandlers.push(handler);
+    },
     async stop() {
+      stopping = true;
       child.kill('SIGTERM');
       await exited;
       process.removeListener('exit', killOnExit);

@@ -59,6 +59,17 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
   const hub = options.hub === undefined ? await startHubProcess({ configurationIntervalMs: scenario.configurationIntervalMs }) : undefined;
   const connectionString = hub?.connectionString ?? (options.hub as string);
   const caPem = hub?.caPem ?? options.caPem;
+  // The run stops on Ctrl-C, and when the hub it started dies (nothing more can converge).
+  const halt = new AbortController();
+  options.signal.addEventListener('abort', () => halt.abort(), { once: true });
+  if (options.signal.aborted) halt.abort();
+  let hubExited = false;
+  hub?.onUnexpectedExit((reason) => {
+    hubExited = true;
+    recorder.addError(reason, '');
+    halt.abort();
+  });
+  const signal = halt.signal;
   const client = ServiceClient.fromConnectionString(connectionString, caPem === undefined ? {} : { ca: caPem });
   const sampler: HubSampler = sampleHub(hub?.pid, recorder);
   const pool = new WorkerPool(recorder);
@@ -72,8 +83,9 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
   const ticker = setInterval(() => progress(phase), 250);
   try {
     const t0 = epochNow();
-    created.push(...(await createIdentities(client, devices, recorder, options.signal)));
+    created.push(...(await createIdentities(client, devices, recorder, signal)));
     identities.created = created.length;
+    recorder.identityFailures = signal.aborted ? 0 : devices.length - created.length;
     identities.createMs = Math.round(epochNow() - t0);
     phase = 'connecting';
     const hostName = parseConnectionString(connectionString).HostName ?? '';
@@ -97,15 +109,15 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       seed: options.seed + index,
     }));
     if (port === undefined) for (const init of inits) delete (init as Partial<WorkerInit>).port;
-    if (!options.signal.aborted) pool.start(inits);
-    await pool.settled(options.signal);
+    if (!signal.aborted) pool.start(inits);
+    await pool.settled(signal);
     phase = 'rollout';
     const deadline = options.durationMs === undefined ? undefined : epochNow() + options.durationMs;
     const owners = new Map<string, number>();
     slices.forEach((slice, index) => slice.devices.forEach((d) => owners.set(d.id, index)));
     for (const step of scenario.steps) {
-      if (options.signal.aborted) break;
-      steps.push(await runStep(step, { scenario, client, pool, recorder, owners, deviceIds: created, tag, deadline, signal: options.signal, seed: options.seed, cleanup }));
+      if (signal.aborted) break;
+      steps.push(await runStep(step, { scenario, client, pool, recorder, owners, deviceIds: created, tag, deadline, signal, seed: options.seed, cleanup }));
     }
   } finally {
     clearInterval(ticker);
@@ -136,6 +148,7 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       endedAt: new Date(endedAt).toISOString(),
       durationMs: Math.round(endedAt - startedAt),
       interrupted: options.signal.aborted,
+      endedBy: options.signal.aborted ? 'interrupt' : hubExited ? 'hub exit' : 'scenario',
       hub: hub ? 'started' : 'given',
       transport: options.transport,
       seed: options.seed,
@@ -153,7 +166,11 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       failed: recorder.convergenceFailures,
       ...recorder.convergenceSummary(),
     },
-    errors: [...recorder.connectFailures.list().map((f) => ({ ...f, reason: `connect: ${f.reason}` })), ...recorder.errors.list()],
+    errors: [
+      ...recorder.connectFailures.list().map((f) => ({ ...f, reason: `connect: ${f.reason}` })),
+      ...recorder.errors.list(),
+      ...recorder.notConverged().list(),
+    ].map((e) => ({ ...e, deviceIds: e.deviceIds.filter((id) => id !== '') })),
     messages: {
       deviceToHub: counts.sent,
       hubToDevice: counts.received,

@@ -105,7 +105,10 @@ export const ConvergenceSchema = z.union([
 ]);
 export type Convergence = z.infer<typeof ConvergenceSchema>;
 
-export const ScenarioSchema = z.strictObject({
+const ROLLOUT_STEPS = ['createConfiguration', 'startJob', 'patchDesired', 'disconnect'];
+
+export const ScenarioSchema = z
+  .strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   /** Devices when neither the file's counts nor --devices say. */
@@ -115,6 +118,17 @@ export const ScenarioSchema = z.strictObject({
   steps: z.array(StepSchema).default([]),
   /** How often the hub the command starts evaluates configurations. Default 500 ms. */
   configurationIntervalMs: z.number().int().min(10).max(86_400_000).default(500),
-});
+  })
+  .superRefine((scenario, context) => {
+    const starts = scenario.steps.some((step) => ROLLOUT_STEPS.some((name) => name in step));
+    if (scenario.convergence && !starts) {
+      context.addIssue({ code: 'custom', path: ['convergence'], message: `convergence is measured from the rollout's first step, and no step starts one (${ROLLOUT_STEPS.join(', ')})` });
+    }
+    scenario.steps.forEach((step, index) => {
+      if ('waitFor' in step && step.waitFor.converged !== undefined && !scenario.convergence) {
+        context.addIssue({ code: 'custom', path: ['steps', index, 'waitFor', 'converged'], message: 'waiting for a converged share needs the scenario to say what converged means (convergence)' });
+      }
+    });
+  });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;

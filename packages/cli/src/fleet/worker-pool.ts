@@ -16,6 +16,7 @@ interface Worker {
 /** The child processes that run the fleet; their events go to the recorder as they arrive. */
 export class WorkerPool {
   private readonly workers: Worker[] = [];
+  private readonly stopping: Array<() => void> = [];
 
   constructor(private readonly recorder: FleetRecorder) {}
 
@@ -41,7 +42,11 @@ export class WorkerPool {
           finish(undefined);
         }
       });
-      child.once('exit', () => {
+      let stopping = false;
+      this.stopping.push(() => (stopping = true));
+      child.once('exit', (code, signal) => {
+        // A worker that dies takes its devices with it: say so, with which devices.
+        if (!stopping) this.recorder.addError(`worker: exited (${signal ?? `code ${code}`}) during the run`, init.devices[0]?.id ?? '');
         settle();
         finish(undefined);
       });
@@ -68,6 +73,7 @@ export class WorkerPool {
 
   /** Stops every worker (closing its devices) and returns their final reports; kills one that does not answer in 30 s. */
   async stop(): Promise<FleetReport[]> {
+    for (const mark of this.stopping) mark();
     this.broadcast({ type: 'stop' });
     const reports = await Promise.all(
       this.workers.map(async (worker) => {
