@@ -137,6 +137,9 @@ describe('hubemu fleet run: the report against a hand-counted run', { timeout: 6
     try {
       const stored = await client.query.all<{ n: number }>("SELECT COUNT() AS n FROM devices WHERE properties.reported.telemetryConfig.status = 'Success' AND properties.reported.telemetryConfig.configId = 'counted'");
       expect(stored[0]?.n).toBe(3);
+      // Convergence is timed from the hub's own creation time of the configuration.
+      const configuration = (await client.configurations.list()).find((c) => c.id.startsWith('counted-'));
+      expect(report.convergence.startedAt).toBe(Date.parse(configuration?.createdTimeUtc ?? ''));
     } finally {
       client.close();
     }

@@ -1,5 +1,5 @@
 import { setTimeout as pause } from 'node:timers/promises';
-import { ServiceError, type ServiceClient } from '@hubemu/backend';
+import { ServiceError, type JobTwinPatch, type ServiceClient } from '@hubemu/backend';
 import type { JsonObject } from '@hubemu/shared';
 import type { FleetRecorder } from './fleet-recorder.js';
 import { epochNow } from './protocol.js';
@@ -43,12 +43,24 @@ function shareOf(ids: readonly string[], share: number): string[] {
   return ids.slice(0, Math.round(share * ids.length));
 }
 
-/** Marks the rollout's start (once) and tells the workers to watch for convergence from then on. */
-function startRollout(context: StepContext): void {
-  if (context.recorder.rolloutStartedAt !== undefined) return;
+/** Marks the rollout's start (once) and tells the workers to watch for convergence from then on. Returns whether this step started it. */
+function startRollout(context: StepContext): boolean {
+  if (context.recorder.rolloutStartedAt !== undefined) return false;
   const since = epochNow();
   context.recorder.rolloutStartedAt = since;
   if (context.scenario.convergence) context.pool.broadcast({ type: 'watch', convergence: context.scenario.convergence, since });
+  return true;
+}
+
+/**
+ * The hub's own time of creating what started the rollout (a configuration's createdTimeUtc, a job's
+ * createdTime), when it lies between our request and its answer (the same clock: a hub on this machine);
+ * otherwise the rollout stays timed from the request.
+ */
+function useHubTime(context: StepContext, hubTime: string | undefined, answeredAt: number): void {
+  const at = hubTime === undefined ? Number.NaN : Date.parse(hubTime);
+  const sent = context.recorder.rolloutStartedAt ?? Number.NaN;
+  if (Number.isFinite(at) && at >= Math.floor(sent) && at <= answeredAt) context.recorder.rolloutStartedAt = at;
 }
 
 async function eachLimited(ids: readonly string[], signal: AbortSignal, work: (id: string) => Promise<void>): Promise<void> {
@@ -82,24 +94,26 @@ async function execute(step: Step, context: StepContext): Promise<string> {
   if ('createConfiguration' in step) {
     const c = step.createConfiguration;
     const id = `${c.id}-${context.tag}`;
-    startRollout(context);
-    await client.configurations.create(id, { content: { deviceContent: c.content as JsonObject }, targetCondition: c.targetCondition, priority: c.priority });
+    const first = startRollout(context);
+    const created = await client.configurations.create(id, { content: { deviceContent: c.content as JsonObject }, targetCondition: c.targetCondition, priority: c.priority });
+    if (first) useHubTime(context, created.createdTimeUtc, epochNow());
     context.cleanup.push(() => client.configurations.delete(id));
     return `created ${id}`;
   }
   if ('startJob' in step) {
     const j = step.startJob;
     const id = `${j.id}-${context.tag}`;
-    startRollout(context);
-    if (j.method) {
-      const { name, payload, responseTimeoutInSeconds } = j.method;
-      await client.jobs.scheduleDeviceMethod(id, { queryCondition: j.queryCondition, method: { methodName: name, payload: payload ?? null, responseTimeoutInSeconds } });
-    } else if (j.twinPatch) {
-      await client.jobs.scheduleTwinUpdate(id, { queryCondition: j.queryCondition, twinPatch: j.twinPatch as never });
-    }
+    const first = startRollout(context);
+    const job = j.method
+      ? await client.jobs.scheduleDeviceMethod(id, {
+          queryCondition: j.queryCondition,
+          method: { methodName: j.method.name, payload: j.method.payload ?? null, responseTimeoutInSeconds: j.method.responseTimeoutInSeconds },
+        })
+      : await client.jobs.scheduleTwinUpdate(id, { queryCondition: j.queryCondition, twinPatch: j.twinPatch as JobTwinPatch });
+    if (first) useHubTime(context, job.createdTime, epochNow());
     if (!j.wait) return `started ${id}`;
-    const job = await client.jobs.waitUntilFinished(id, { timeoutMs: Math.max(1, (context.deadline ?? epochNow() + 600_000) - epochNow()) });
-    return `${id} ${job.status}`;
+    const finished = await client.jobs.waitUntilFinished(id, { timeoutMs: Math.max(1, (context.deadline ?? epochNow() + 600_000) - epochNow()) });
+    return `${id} ${finished.status}`;
   }
   if ('patchDesired' in step || 'tag' in step) {
     const desired = 'patchDesired' in step;
