@@ -8,6 +8,7 @@ import { renderReportHtml } from '../fleet/report-html.js';
 import { renderSummary } from '../fleet/report-table.js';
 import { runScenario } from '../fleet/run-scenario.js';
 import { loadScenario } from '../fleet/scenario-file.js';
+import { defaultDurationMs } from '../fleet/scenario.js';
 import { parseOutputFormat, type OutputFormat } from './output-format.js';
 import { DEFAULT_CA_PATH, EXIT, UsageError } from './service-command.js';
 
@@ -57,7 +58,7 @@ export function registerFleet(program: Command): void {
     .option('--connect-rate <n>', 'new connections per second, at most', integerFlag('--connect-rate', 1, 100_000), 200)
     .option('--max-concurrent-connects <n>', 'connection attempts in flight at once', integerFlag('--max-concurrent-connects', 1, 100_000), 100)
     .option('--connect-attempts <n>', 'attempts per device before it counts as failed (exponential backoff from 500 ms)', integerFlag('--connect-attempts', 1, 20), 5)
-    .option('-d, --duration <seconds>', 'how long the run may last once the devices are up (soak runs that long; default 30 s for soak, else the steps\' own timeouts)', integerFlag('--duration', 1, 604_800))
+    .option('-d, --duration <seconds>', 'how long the run may last once the devices are up (a pause untilDuration step, as in soak, runs that long; default 30 s for such scenarios, else the steps\' own timeouts)', integerFlag('--duration', 1, 604_800))
     .option('--seed <n>', 'seed of every random choice', integerFlag('--seed', 0, 2_147_483_647), 1)
     .option('--report <file.json>', 'write the JSON report here')
     .option('--html <file.html>', 'write a self-contained HTML report here')
@@ -94,7 +95,7 @@ export function registerFleet(program: Command): void {
           connectRate: flags.connectRate,
           maxConcurrentConnects: flags.maxConcurrentConnects,
           connectAttempts: flags.connectAttempts,
-          durationMs: flags.duration === undefined ? (loaded.scenario.name === 'soak' ? 30_000 : undefined) : flags.duration * 1000,
+          durationMs: flags.duration === undefined ? defaultDurationMs(loaded.scenario) : flags.duration * 1000,
           seed: flags.seed,
           keep: Boolean(flags.keep),
           devicesPerProcess: flags.devicesPerProcess,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_SCENARIOS } from './built-in-scenarios.js';
 import { loadScenario, parseScenarioText } from './scenario-file.js';
+import { defaultDurationMs } from './scenario.js';
 
 const problem = (text: string): string => {
   try {
@@ -35,5 +36,14 @@ describe('scenario files', () => {
 
   it('refuses duplicate keys, which YAML would otherwise let the last one win', () => {
     expect(problem('name: a\nname: b\ndevices: [{ model: plain }]\n')).toMatch(/the\.yaml:2: /);
+  });
+});
+
+describe('scenario duration', () => {
+  it('gives any scenario that pauses until the duration 30 s by default, not only the built-in soak', () => {
+    const custom = parseScenarioText('name: my-soak\ndevices: [{ model: sensor }]\nsteps:\n  - pause: { untilDuration: true }\n', 'soak.yaml');
+    expect(defaultDurationMs(custom)).toBe(30_000);
+    expect(defaultDurationMs(loadScenario('soak').scenario)).toBe(30_000);
+    expect(defaultDurationMs(loadScenario('telemetry-config').scenario)).toBeUndefined();
   });
 });

@@ -132,3 +132,8 @@ export const ScenarioSchema = z
   });
 export type Scenario = z.infer<typeof ScenarioSchema>;
 export type ScenarioInput = z.input<typeof ScenarioSchema>;
+
+/** How long a scenario runs without --duration (ms): 30 s when a step pauses until the duration (soak), else no limit but the steps' own timeouts. */
+export function defaultDurationMs(scenario: Scenario): number | undefined {
+  return scenario.steps.some((step) => 'pause' in step && step.pause.untilDuration === true) ? 30_000 : undefined;
+}
