@@ -100,6 +100,20 @@ describe('hubemu fleet run: built-in scenarios against a hub it starts itself', 
   });
 });
 
+describe('hubemu fleet run: TLS session resumption', { timeout: 90_000 }, () => {
+  it('resumes the TLS session of an earlier connection to the hub and says how many did; --no-tls-resume makes full handshakes', async () => {
+    // connect-storm: every device connects, drops and reconnects, so the reconnections at least have a session to resume.
+    const resumed = await runCli(['fleet', 'run', '--devices', '5', '--scenario', 'connect-storm', '--output', 'json'], { cwd: dir });
+    expect(resumed.code).toBe(0);
+    const offered = resumed.json.run.tlsSessionResumption;
+    expect(offered).toMatchObject({ offered: true, connections: 10 });
+    expect(offered.resumed).toBeGreaterThanOrEqual(5);
+    const full = await runCli(['fleet', 'run', '--devices', '5', '--scenario', 'connect-storm', '--output', 'json', '--no-tls-resume'], { cwd: dir });
+    expect(full.code).toBe(0);
+    expect(full.json.run.tlsSessionResumption).toEqual({ offered: false, connections: 10, resumed: 0 });
+  });
+});
+
 describe('hubemu fleet run: the report against a hand-counted run', { timeout: 60_000 }, () => {
   it('counts 3 converged and 2 failed of 5 devices, with the failures by kind and device, the messages each way, and the Success reports stored by the hub', async () => {
     const file = write(

@@ -19,6 +19,7 @@ interface FleetRunFlags {
   ca?: string;
   devicePort?: number;
   transport: Transport;
+  tlsResume: boolean;
   connectRate: number;
   maxConcurrentConnects: number;
   connectAttempts: number;
@@ -55,6 +56,7 @@ export function registerFleet(program: Command): void {
     .option('--ca <file>', `CA certificate (PEM) of --hub (default: ${DEFAULT_CA_PATH} if it exists)`)
     .option('--device-port <port>', "the device port of --hub (default by transport: 8883, 443, 1883)", integerFlag('--device-port', 1, 65_535))
     .addOption(new Option('-t, --transport <transport>', 'how devices connect').choices(TransportSchema.options).default('mqtts'))
+    .option('--no-tls-resume', 'every connection makes a full TLS handshake (by default devices resume the TLS session of an earlier connection to the hub)')
     .option('--connect-rate <n>', 'new connections per second, at most', integerFlag('--connect-rate', 1, 100_000), 200)
     .option('--max-concurrent-connects <n>', 'connection attempts in flight at once', integerFlag('--max-concurrent-connects', 1, 100_000), 100)
     .option('--connect-attempts <n>', 'attempts per device before it counts as failed (exponential backoff from 500 ms)', integerFlag('--connect-attempts', 1, 20), 5)
@@ -92,6 +94,7 @@ export function registerFleet(program: Command): void {
           caPem: flags.hub === undefined ? undefined : readCa(flags),
           devicePort: flags.devicePort,
           transport: flags.transport,
+          resumeTlsSession: flags.tlsResume,
           connectRate: flags.connectRate,
           maxConcurrentConnects: flags.maxConcurrentConnects,
           connectAttempts: flags.connectAttempts,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { convergenceOf } from './convergence-watch.js';
 import { FleetRecorder } from './fleet-recorder.js';
 
-const counters = { sent: 0, received: 0, connected: 0 };
+const counters = { sent: 0, received: 0, connected: 0, connects: 0, tlsResumed: 0 };
 
 describe('fleet recorder', () => {
   it('names the devices that connected but neither converged nor reported a failure by the end, so a lost update is visible', () => {

@@ -37,6 +37,15 @@ export function histogram(values: readonly number[]): HistogramBucket[] {
   return buckets.slice(Math.max(0, first - 1));
 }
 
+/** A worker's counters so far: messages each way, devices connected now, connections made and how many resumed TLS. */
+export interface WorkerCounters {
+  sent: number;
+  received: number;
+  connected: number;
+  connects: number;
+  tlsResumed: number;
+}
+
 export interface RecorderCounts {
   planned: number;
   connected: number;
@@ -45,6 +54,8 @@ export interface RecorderCounts {
   failed: number;
   sent: number;
   received: number;
+  connects: number;
+  tlsResumed: number;
 }
 
 /**
@@ -66,7 +77,7 @@ export class FleetRecorder {
   rolloutStartedAt: number | undefined;
   /** Devices whose identity could not be created (they never run). */
   identityFailures = 0;
-  private readonly workers = new Map<number, { sent: number; received: number; connected: number }>();
+  private readonly workers = new Map<number, WorkerCounters>();
   readonly timeline: TimelineSample[] = [];
 
   constructor(
@@ -74,7 +85,7 @@ export class FleetRecorder {
     readonly startedAt: number,
   ) {}
 
-  record(worker: number, events: readonly DeviceEvent[], counters: { sent: number; received: number; connected: number }): void {
+  record(worker: number, events: readonly DeviceEvent[], counters: WorkerCounters): void {
     this.workers.set(worker, counters);
     for (const event of events) this.apply(event);
   }
@@ -125,10 +136,14 @@ export class FleetRecorder {
     let sent = 0;
     let received = 0;
     let connected = 0;
+    let connects = 0;
+    let tlsResumed = 0;
     for (const w of this.workers.values()) {
       sent += w.sent;
       received += w.received;
       connected += w.connected;
+      connects += w.connects;
+      tlsResumed += w.tlsResumed;
     }
     return {
       planned: this.planned,
@@ -138,6 +153,8 @@ export class FleetRecorder {
       failed: this.identityFailures + this.connectFailures.total + this.convergenceFailedIds.size,
       sent,
       received,
+      connects,
+      tlsResumed,
     };
   }
 

@@ -29,8 +29,8 @@ export interface FleetRunReport {
     connectRateLimit: number;
     processes: number;
     sourceAddresses: string[];
-    /** Whether devices resumed TLS sessions (they do not yet: every connection is a full handshake). */
-    tlsSessionResumption: boolean;
+    /** Whether devices offered TLS session resumption (mqtts), and how many of their connections resumed one. */
+    tlsSessionResumption: { offered: boolean; connections: number; resumed: number };
   };
   devices: { planned: number; connected: number; converged: number; failed: number };
   identities: { created: number; createMs: number; removed: number; kept: boolean };

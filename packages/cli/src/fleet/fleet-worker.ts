@@ -44,6 +44,7 @@ function run(init: WorkerInit): void {
       port: init.port,
       ...(init.ca === undefined ? {} : { ca: init.ca }),
       ...(init.localAddress === undefined ? {} : { localAddress: init.localAddress }),
+      resumeTlsSession: init.resumeTlsSession,
     },
     connectRate: init.connectRate,
     maxConcurrentConnects: init.maxConcurrentConnects,
@@ -79,7 +80,8 @@ function run(init: WorkerInit): void {
     const batch = events;
     events = [];
     const report = fleet.report();
-    send({ type: 'batch', events: batch, sent: report.messages.sent, received: report.messages.received, connected: report.devices.connected });
+    const { sent, received, connects, tlsResumed } = report.messages;
+    send({ type: 'batch', events: batch, sent, received, connected: report.devices.connected, connects, tlsResumed });
   };
   const timer = setInterval(flush, BATCH_MS);
   void fleet.settled.then(() => {

@@ -18,6 +18,8 @@ export interface WorkerInit {
   port: number;
   /** Source address of this worker's connections (127.0.0.x), when the fleet is spread over several. */
   localAddress: string | undefined;
+  /** Offer the last TLS session of this process to the hub (mqtts). */
+  resumeTlsSession: boolean;
   models: DeviceModel[];
   devices: WorkerDevice[];
   connectRate: number;
@@ -45,7 +47,7 @@ export type DeviceEvent =
 
 export type WorkerMessage =
   /** Events since the last batch, the worker's message counters so far and its devices connected now. */
-  | { type: 'batch'; events: DeviceEvent[]; sent: number; received: number; connected: number }
+  | { type: 'batch'; events: DeviceEvent[]; sent: number; received: number; connected: number; connects: number; tlsResumed: number }
   /** Every device has connected or failed. */
   | { type: 'settled' }
   | { type: 'stopped'; report: FleetReport }

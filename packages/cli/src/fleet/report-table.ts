@@ -9,6 +9,7 @@ export function renderSummary(report: FleetRunReport): string {
     ['Scenario', `${report.scenario.name}${report.run.interrupted ? ' (interrupted)' : ''}`],
     ['Devices', `${devices.planned} planned, ${devices.connected} connected, ${devices.converged} converged, ${devices.failed} failed`],
     ['Connect', `${connect.ratePerSecond}/s; latency p50 ${ms(connect.latencyMs.p50)}, p95 ${ms(connect.latencyMs.p95)}, p99 ${ms(connect.latencyMs.p99)}, max ${ms(connect.latencyMs.max)}`],
+    ['TLS', report.run.tlsSessionResumption.offered ? `${report.run.tlsSessionResumption.resumed} of ${report.run.tlsSessionResumption.connections} connections resumed a session` : 'full handshakes (no resumption offered)'],
   ];
   if (convergence.rule) {
     const t = convergence.timeToPercentMs;

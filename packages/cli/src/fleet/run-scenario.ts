@@ -25,6 +25,8 @@ export interface FleetRunOptions {
   /** Device port of a given hub (default by transport). */
   devicePort: number | undefined;
   transport: Transport;
+  /** Devices offer the TLS session of an earlier connection (mqtts). */
+  resumeTlsSession: boolean;
   connectRate: number;
   maxConcurrentConnects: number;
   connectAttempts: number;
@@ -101,6 +103,7 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       transport: options.transport,
       port: port ?? 0,
       localAddress: slice.localAddress,
+      resumeTlsSession: options.resumeTlsSession,
       models: scenario.devices,
       devices: slice.devices,
       connectRate: options.connectRate / slices.length,
@@ -155,7 +158,7 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       connectRateLimit: options.connectRate,
       processes: pool.size,
       sourceAddresses,
-      tlsSessionResumption: false,
+      tlsSessionResumption: { offered: options.resumeTlsSession && options.transport === 'mqtts', connections: counts.connects, resumed: counts.tlsResumed },
     },
     devices: { planned: devices.length, connected: recorder.firstConnectAt.size, converged: counts.converged, failed: counts.failed },
     identities,

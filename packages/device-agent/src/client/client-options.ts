@@ -43,6 +43,8 @@ export const DeviceClientConfigSchema = z.object({
    * one destination port through about 28,000 ephemeral ports, so a large fleet spreads over several.
    */
   localAddress: z.string().min(1).optional(),
+  /** Resume the TLS session of an earlier connection of this process to the same hub (mqtts), when the hub allows. */
+  resumeTlsSession: z.boolean().default(false),
   /** PEM certificate(s) to trust, e.g. the hub's `<data-dir>/certs/ca.pem`. */
   ca: z.union([z.string(), z.instanceof(Buffer)]).optional(),
   rejectUnauthorized: z.boolean().default(true),
@@ -77,6 +79,7 @@ export interface ResolvedClientConfig {
   transport: Transport;
   ca: string | Buffer | undefined;
   localAddress: string | undefined;
+  resumeTlsSession: boolean;
   rejectUnauthorized: boolean;
   tokenLifetimeSeconds: number;
   tokenRenewalMarginSeconds: number;
@@ -136,6 +139,7 @@ export function resolveClientConfig(input: DeviceClientConfig): ResolvedClientCo
     transport: o.transport,
     ca: o.ca,
     localAddress: o.localAddress,
+    resumeTlsSession: o.resumeTlsSession,
     rejectUnauthorized: o.rejectUnauthorized,
     tokenLifetimeSeconds: o.tokenLifetimeSeconds,
     tokenRenewalMarginSeconds: o.tokenRenewalMarginSeconds,
