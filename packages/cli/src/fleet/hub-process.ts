@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,36 @@ function field(banner: string, pattern: RegExp, what: string): string {
   return value;
 }
 
+const DIR_PREFIX = 'hubemu-fleet-hub-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the throwaway data dirs (`hubemu-fleet-hub-<pid>-*`) of fleet commands that no longer run: a command
+ * killed outright cannot remove its own, so the next one does. Returns how many went.
+ */
+export function removeStaleHubDirs(parent = tmpdir()): number {
+  let removed = 0;
+  for (const name of readdirSync(parent)) {
+    const pid = Number(/^hubemu-fleet-hub-(\d+)-/.exec(name)?.[1]);
+    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 /** Starts `hubemu start --in-memory` on free ports (and a throwaway data dir) and reads its banner. */
 export async function startHubProcess(options: { configurationIntervalMs: number }): Promise<HubProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'hubemu-fleet-hub-'));
+  removeStaleHubDirs();
+  const dataDir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   const args = [BIN, 'start', '--in-memory', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--mqtt-plain-port', '0'];
   args.push('--log-level', 'warn', '--configuration-interval', String(options.configurationIntervalMs));
   // Its own process group: Ctrl-C in the terminal reaches the fleet command, which stops the hub last. The IPC
