@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfiguration } from './commands/configuration.js';
 import { registerDeviceIdentity } from './commands/device-identity.js';
 import { registerDeviceTwin } from './commands/device-twin.js';
+import { registerFleet } from './commands/fleet.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
 import { registerJob } from './commands/job.js';
 import { registerQuery } from './commands/query.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerQuery(program);
   registerJob(program);
   registerConfiguration(program);
+  registerFleet(program);
   return program;
 }
 

@@ -65,9 +65,10 @@ export type { FakeDeviceOptions, FakeMethodResult } from './testing/fake-device.
 
 // Fleet simulator
 export { runFleet, startFleet } from './fleet/run-fleet.js';
-export type { Fleet, FleetClientOptions, FleetOptions, RunFleetOptions } from './fleet/run-fleet.js';
+export type { Fleet, FleetClientOptions, FleetDeviceEvent, FleetOptions, RunFleetOptions } from './fleet/run-fleet.js';
 export { fleetDeviceIds, planFleet } from './fleet/fleet-plan.js';
 export type { FleetCredentials, FleetGroup, PlannedDevice } from './fleet/fleet-plan.js';
 export type { FleetFailure, FleetReport } from './fleet/fleet-report.js';
+export { ReasonCounter, percentile, summarize } from './fleet/latency.js';
 export type { LatencySummary } from './fleet/latency.js';
 export { DEVICE_MODELS, modelBehaviours, thermostatTelemetry } from './fleet/models.js';

@@ -135,5 +135,7 @@ export function registerStart(program: Command): void {
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
+      // Started by another process over IPC (hubemu fleet run): stop when it goes, however it went.
+      if (process.send) process.once('disconnect', () => void stop('parent exited'));
     });
 }

@@ -38,6 +38,13 @@ export const DeviceClientConfigSchema = z.object({
   transport: TransportSchema.default('mqtts'),
   /** Network port; default: the port in hostName, else 8883 / 443 / 1883 by transport. */
   port: z.number().int().min(1).max(65_535).optional(),
+  /**
+   * The local (source) address of the connection (mqtts and wss), e.g. `127.0.0.2`: one source address reaches
+   * one destination port through about 28,000 ephemeral ports, so a large fleet spreads over several.
+   */
+  localAddress: z.string().min(1).optional(),
+  /** Resume the TLS session of an earlier connection of this process to the same hub (mqtts), when the hub allows. */
+  resumeTlsSession: z.boolean().default(false),
   /** PEM certificate(s) to trust, e.g. the hub's `<data-dir>/certs/ca.pem`. */
   ca: z.union([z.string(), z.instanceof(Buffer)]).optional(),
   rejectUnauthorized: z.boolean().default(true),
@@ -71,6 +78,8 @@ export interface ResolvedClientConfig {
   port: number;
   transport: Transport;
   ca: string | Buffer | undefined;
+  localAddress: string | undefined;
+  resumeTlsSession: boolean;
   rejectUnauthorized: boolean;
   tokenLifetimeSeconds: number;
   tokenRenewalMarginSeconds: number;
@@ -129,6 +138,8 @@ export function resolveClientConfig(input: DeviceClientConfig): ResolvedClientCo
     port: o.port ?? split.port ?? DEFAULT_PORTS[o.transport],
     transport: o.transport,
     ca: o.ca,
+    localAddress: o.localAddress,
+    resumeTlsSession: o.resumeTlsSession,
     rejectUnauthorized: o.rejectUnauthorized,
     tokenLifetimeSeconds: o.tokenLifetimeSeconds,
     tokenRenewalMarginSeconds: o.tokenRenewalMarginSeconds,

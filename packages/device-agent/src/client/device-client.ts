@@ -280,6 +280,8 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> implements Tw
       cleanSession: this.config.cleanSession,
       connectTimeoutMs: this.config.connectTimeoutMs,
       ca: this.config.ca,
+      localAddress: this.config.localAddress,
+      resumeTlsSession: this.config.resumeTlsSession,
       rejectUnauthorized: this.config.rejectUnauthorized,
     });
     if (signal.aborted) {
@@ -287,6 +289,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> implements Tw
       throw closedError(this.deviceId);
     }
     this.connection = connection;
+    if (connection.tlsSessionReused === true) this.traffic.tlsResumed++;
     this.subscriptions.reset();
     connection.onMessage((topic, payload) => this.handleMessage(topic, payload));
     connection.onClose((error) => this.handleClose(connection, error));

@@ -1,6 +1,6 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { LookupFunction } from 'node:net';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { DeviceClientError } from '../errors.js';
 import { cachedLookup } from './dns-cache.js';
 
@@ -18,6 +18,8 @@ export interface MqttConnection {
   onMessage(handler: (topic: string, payload: Buffer) => void): void;
   /** Called once when the connection closes for any reason after CONNACK. */
   onClose(handler: (error: Error | undefined) => void): void;
+  /** True when the TLS handshake resumed an earlier session instead of a full handshake. */
+  readonly tlsSessionReused?: boolean;
 }
 
 export interface MqttConnectParams {
@@ -29,6 +31,10 @@ export interface MqttConnectParams {
   cleanSession: boolean;
   connectTimeoutMs: number;
   ca: string | Buffer | undefined;
+  /** Offer the last TLS session ticket this process got from the same URL (mqtts), so the handshake can be resumed. */
+  resumeTlsSession?: boolean;
+  /** Source address (mqtts and wss; plain mqtt ignores it). */
+  localAddress?: string | undefined;
   rejectUnauthorized: boolean;
 }
 
@@ -58,7 +64,10 @@ class MqttJsConnection implements MqttConnection {
   private lastError: Error | undefined;
   private closed = false;
 
-  constructor(private readonly client: MqttClient) {
+  constructor(
+    private readonly client: MqttClient,
+    readonly tlsSessionReused = false,
+  ) {
     client.on('message', (topic, payload) => this.messageHandler(topic, payload));
     client.on('error', (error) => {
       this.lastError = error;
@@ -150,6 +159,13 @@ function secureContextFor(ca: string | Buffer): SecureContext {
   return context;
 }
 
+/**
+ * The newest TLS session ticket per URL. A hub's ticket is not tied to a device (devices prove who they are
+ * in CONNECT, after TLS), so every device of a process may resume the same session: a resumed handshake
+ * skips the certificate and key exchange work that dominates connect time.
+ */
+const tlsSessions = new Map<string, Buffer>();
+
 /** The MQTT.js connector: MQTT 3.1.1, no automatic reconnect or resubscribe (the device client does both). */
 export const connectWithMqttJs: MqttConnector = (params) =>
   new Promise<MqttConnection>((resolve, reject) => {
@@ -169,10 +185,18 @@ export const connectWithMqttJs: MqttConnector = (params) =>
       queueQoSZero: false,
       reschedulePings: false,
       rejectUnauthorized: params.rejectUnauthorized,
+      ...(params.localAddress === undefined ? {} : { localAddress: params.localAddress }),
     };
     const secureContext = params.ca === undefined ? undefined : secureContextFor(params.ca);
+    const resume = params.resumeTlsSession === true && params.url.startsWith('mqtts:');
+    const session = resume ? tlsSessions.get(params.url) : undefined;
+    if (session) (options as IClientOptions & { session?: Buffer }).session = session;
     if (params.url.startsWith('wss:')) {
-      options.wsOptions = { lookup: cachedLookup as LookupFunction, ...(secureContext ? { secureContext } : {}) };
+      options.wsOptions = {
+        lookup: cachedLookup as LookupFunction,
+        ...(secureContext ? { secureContext } : {}),
+        ...(params.localAddress === undefined ? {} : { localAddress: params.localAddress }),
+      };
     } else if (secureContext) {
       options.secureContext = secureContext;
     }
@@ -183,6 +207,8 @@ export const connectWithMqttJs: MqttConnector = (params) =>
       reject(new DeviceClientError('ConnectFailed', `Could not connect: ${String(error)}`, { cause: error }));
       return;
     }
+    const stream: unknown = client.stream;
+    if (resume && stream instanceof TLSSocket) stream.on('session', (ticket: Buffer) => tlsSessions.set(params.url, ticket));
     let lastError: Error | undefined;
     const onError = (error: Error): void => {
       lastError = error;
@@ -194,7 +220,7 @@ export const connectWithMqttJs: MqttConnector = (params) =>
     };
     const onConnect = (): void => {
       cleanup();
-      resolve(new MqttJsConnection(client));
+      resolve(new MqttJsConnection(client, stream instanceof TLSSocket && stream.isSessionReused()));
     };
     const cleanup = (): void => {
       client.removeListener('error', onError);

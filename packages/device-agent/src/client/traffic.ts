@@ -13,9 +13,11 @@ export interface TrafficCounters {
   methodRequests: number;
   methodResponses: number;
   connects: number;
+  /** Connections whose TLS handshake resumed an earlier session (see resumeTlsSession). */
+  tlsResumed: number;
   disconnects: number;
 }
 
 export function createTrafficCounters(): TrafficCounters {
-  return { sent: 0, received: 0, telemetry: 0, twinRequests: 0, desiredPatches: 0, methodRequests: 0, methodResponses: 0, connects: 0, disconnects: 0 };
+  return { sent: 0, received: 0, telemetry: 0, twinRequests: 0, desiredPatches: 0, methodRequests: 0, methodResponses: 0, connects: 0, tlsResumed: 0, disconnects: 0 };
 }

@@ -6,7 +6,7 @@ import { FakeMqttHub } from '../testing/fake-mqtt-hub.js';
 import { ConnectPacer } from './connect-pacer.js';
 import { fleetDeviceIds, planFleet } from './fleet-plan.js';
 import { ReasonCounter, percentile, summarize } from './latency.js';
-import { startFleet } from './run-fleet.js';
+import { startFleet, type FleetDeviceEvent } from './run-fleet.js';
 
 const KEY = Buffer.from('policy-key').toString('base64');
 const OWNER = `HostName=localhost;SharedAccessKeyName=iothubowner;SharedAccessKey=${KEY}`;
@@ -148,6 +148,39 @@ describe('startFleet (against an in-memory MQTT fake)', () => {
       { reason: 'Unauthorized (CONNACK 5)', count: 1, deviceIds: ['plain-00001'] },
       { reason: 'ServiceUnavailable (CONNACK 3)', count: 1, deviceIds: ['plain-00002'] },
     ]);
+  });
+
+  it('retries a first connection the hub refused as unavailable, with backoff, but not one refused for its credentials, and reports each outcome as it happens', async () => {
+    const scheduler = new ManualScheduler(0);
+    const hub = new FakeMqttHub();
+    hub.refuse.set('plain-00000', 3);
+    hub.refuse.set('plain-00001', 5);
+    const attempts = new Map<string, number[]>();
+    const connector: typeof hub.connector = (params) => {
+      attempts.set(params.clientId, [...(attempts.get(params.clientId) ?? []), scheduler.now()]);
+      // unavailable once, then up
+      return hub.connector(params).finally(() => params.clientId === 'plain-00000' && hub.refuse.delete('plain-00000'));
+    };
+    const events: FleetDeviceEvent[] = [];
+    const fleet = startFleet({
+      connectionString: OWNER,
+      devices: [{ model: 'plain', count: 2 }],
+      client: { connector },
+      scheduler,
+      connectAttempts: 3,
+      connectBackoffMs: 500,
+      onDeviceEvent: (event) => events.push(event),
+    });
+    await scheduler.advance(5_000);
+    await fleet.settled;
+    const report = await fleet.stop();
+    expect(report.devices).toMatchObject({ ready: 1, failed: 1 });
+    const retried = attempts.get('plain-00000') ?? [];
+    expect(retried).toHaveLength(2);
+    expect((retried[1] ?? 0) - (retried[0] ?? 0)).toBeGreaterThanOrEqual(400); // 500 ms ±20 %
+    expect(attempts.get('plain-00001')).toHaveLength(1);
+    expect(events.map((e) => [e.kind, e.deviceId])).toEqual(expect.arrayContaining([['connected', 'plain-00000'], ['failed', 'plain-00001']]));
+    expect(events.find((e) => e.kind === 'connected')).toMatchObject({ attempts: 2 });
   });
 
   it('measures desired -> reported convergence across the fleet', async () => {

@@ -3,9 +3,9 @@ import type { ConvergenceRecord } from '../behaviours/desired-dispatcher.js';
 import { SimulatedDevice } from '../behaviours/simulated-device.js';
 import { DeviceClient, type DeviceClientOptions } from '../client/device-client.js';
 import { createTrafficCounters, type TrafficCounters } from '../client/traffic.js';
-import { describeFailure } from '../errors.js';
+import { describeFailure, isDeviceClientError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
-import { createRandom, deriveSeed } from '../scheduler/random.js';
+import { createRandom, deriveSeed, jittered } from '../scheduler/random.js';
 import { delay, type Scheduler } from '../scheduler/scheduler.js';
 import { defaultScheduler } from '../scheduler/shared-scheduler.js';
 import { ConnectPacer } from './connect-pacer.js';
@@ -19,6 +19,13 @@ export type FleetClientOptions = Omit<
   'connectionString' | 'hostName' | 'deviceId' | 'moduleId' | 'sharedAccessKey' | 'sharedAccessKeyName' | 'sharedAccessSignature' | 'scheduler' | 'random' | 'logger' | 'traffic'
 >;
 
+/** What happened to one device, as it happens (for a runner that reports over time). `at` is on the scheduler clock. */
+export type FleetDeviceEvent =
+  | { kind: 'connected'; deviceId: string; at: number; latencyMs: number; attempts: number }
+  | { kind: 'reconnected'; deviceId: string; at: number }
+  | { kind: 'lost'; deviceId: string; at: number }
+  | { kind: 'failed'; deviceId: string; at: number; reason: string };
+
 export interface FleetOptions extends FleetCredentials {
   devices: readonly FleetGroup[];
   client?: FleetClientOptions;
@@ -26,6 +33,12 @@ export interface FleetOptions extends FleetCredentials {
   connectRate?: number;
   /** Connection attempts in flight at once. Default 100. */
   maxConcurrentConnects?: number;
+  /** Attempts at a device's first connection before it counts as failed (refusals of its credentials are not retried). Default 1. */
+  connectAttempts?: number;
+  /** Pause before the second attempt; doubles per attempt (jittered ±20%). Default 500 ms. */
+  connectBackoffMs?: number;
+  /** Called as devices connect, reconnect, lose their connection or fail to come up. */
+  onDeviceEvent?: (event: FleetDeviceEvent) => void;
   /** Seed for every random choice (stage durations, jitter, failures). Default 1. */
   seed?: number;
   scheduler?: Scheduler;
@@ -205,14 +218,21 @@ class FleetRun implements Fleet {
       });
       slot.client = client;
       client.on('error', (error) => this.errors.add(describeFailure(error), plan.deviceId));
+      const emit = this.options.onDeviceEvent;
       client.on('disconnect', (info) => {
-        if (info.reason === 'lost') this.lost++;
+        if (info.reason !== 'lost') return;
+        this.lost++;
+        emit?.({ kind: 'lost', deviceId: plan.deviceId, at: this.scheduler.now() });
       });
       client.on('connect', (info) => {
-        if (info.reconnected) this.reconnects++;
+        if (!info.reconnected) return;
+        this.reconnects++;
+        emit?.({ kind: 'reconnected', deviceId: plan.deviceId, at: this.scheduler.now() });
       });
-      await client.open();
-      this.connectTimes.push(this.scheduler.now() - started);
+      const attempts = await this.openWithBackoff(client, plan.deviceId);
+      const latencyMs = this.scheduler.now() - started;
+      this.connectTimes.push(latencyMs);
+      emit?.({ kind: 'connected', deviceId: plan.deviceId, at: this.scheduler.now(), latencyMs, attempts });
       const device = new SimulatedDevice(client, { behaviours: plan.behaviours, scheduler: this.scheduler, seed, logger: this.logger });
       device.on('converged', (record) => this.recordConvergence(record));
       device.on('error', (error) => this.errors.add(describeFailure(error), plan.deviceId));
@@ -224,8 +244,27 @@ class FleetRun implements Fleet {
     } catch (error) {
       slot.state = 'failed';
       this.failures.add(describeFailure(error), plan.deviceId);
+      this.options.onDeviceEvent?.({ kind: 'failed', deviceId: plan.deviceId, at: this.scheduler.now(), reason: describeFailure(error) });
       this.logger.warn({ deviceId: plan.deviceId, error: error instanceof Error ? error.message : String(error) }, 'device failed to come up');
       await client?.close().catch(() => undefined);
+    }
+  }
+
+  /** Opens the client, retrying with exponential backoff up to connectAttempts; resolves with the attempts it took. */
+  private async openWithBackoff(client: DeviceClient, deviceId: string): Promise<number> {
+    const attempts = Math.max(1, this.options.connectAttempts ?? 1);
+    const random = createRandom(deriveSeed(this.options.seed ?? 1, `backoff:${deviceId}`));
+    let pause = this.options.connectBackoffMs ?? 500;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await client.open();
+        return attempt;
+      } catch (error) {
+        const refused = isDeviceClientError(error) && error.kind === 'Unauthorized';
+        if (attempt >= attempts || refused || this.stopping.signal.aborted) throw error;
+        await delay(this.scheduler, jittered(random, pause, 0.2), this.stopping.signal);
+        pause *= 2;
+      }
     }
   }
 
