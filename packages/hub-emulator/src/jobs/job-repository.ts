@@ -54,6 +54,13 @@ export class JobRepository {
     if (persist) this.deviceJobs.put(rowKey(row.jobId, row.deviceId), row);
   }
 
+  /** Forgets a job and its rows. */
+  deleteJob(jobId: string): void {
+    for (const deviceId of this.rowsOf(jobId).keys()) this.deviceJobs.delete(rowKey(jobId, deviceId));
+    this.rows.delete(jobId);
+    this.jobs.delete(jobId);
+  }
+
   /** Every row of every job: the `FROM devices.jobs` source. */
   *allRows(): Iterable<DeviceJobRecord> {
     for (const rows of this.rows.values()) yield* rows.values();

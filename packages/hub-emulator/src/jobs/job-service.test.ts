@@ -211,6 +211,22 @@ describe('values refused at creation', () => {
 });
 
 describe('scheduling and limits', () => {
+  it('keeps a finished job and its device rows for 30 days, then forgets them, as the service keeps job history', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { service } = fleet({ a: {}, b: {} });
+    service.create('old', twinJob('*'));
+    expect((await service.whenFinished('old')).status).toBe('completed');
+    expect([...service.deviceJobRecords()]).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(29 * 86_400_000);
+    service.create('newer', twinJob('*'));
+    await service.whenFinished('newer');
+    expect(service.query().items.map((j) => j.jobId)).toEqual(['old', 'newer']);
+    await vi.advanceTimersByTimeAsync(2 * 86_400_000);
+    expect(service.query().items.map((j) => j.jobId)).toEqual(['newer']);
+    expect(() => service.get('old')).toThrow(/old/);
+    expect([...service.deviceJobRecords()].map((r) => r.jobId)).toEqual(['newer', 'newer']);
+  });
+
   it('waits for its start time, reported as queued as the service does, then runs', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { service, writes } = fleet({ a: {} });

@@ -74,6 +74,9 @@ const TIMER_RETRY_MS = 1_000;
  * statistics live; cancel; query jobs with paging. Jobs survive a restart of a durable hub: scheduled
  * and queued jobs run as planned, a job that was running is marked failed (see docs/jobs.md).
  */
+/** How long a finished job and its device rows are kept (reference 3.2: job history is kept 30 days). */
+const JOB_HISTORY_MS = 30 * 86_400_000;
+
 export class JobService {
   private readonly repository: JobRepository;
   private readonly clock: Clock;
@@ -94,6 +97,7 @@ export class JobService {
 
   /** `PUT /jobs/v2/{id}`: validates the request as the Node SDK sends it, stores the job and answers `queued` or `scheduled`. */
   create(jobId: string, body: unknown): JobResponse {
+    this.forgetOldJobs();
     const job = normaliseJobRequest(jobId, body, this.clock.now());
     if (this.repository.getJob(job.jobId)) throw new HubError('JobAlreadyExists', `A job with ID '${job.jobId}' already exists.`);
     const max = this.deps.options?.maxConcurrentJobs;
@@ -127,6 +131,7 @@ export class JobService {
 
   /** `GET /jobs/v2/query`: jobs in creation order, filtered by type and status, a page at a time. */
   query(request: JobQuery = {}): JobPage {
+    this.forgetOldJobs();
     const pageSize = request.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new HubError('ArgumentInvalid', `The page size must be a whole number from 1 to 100, not ${pageSize}.`);
     const after = request.continuation ? decodeJobCursor(request.continuation) : undefined;
@@ -163,6 +168,14 @@ export class JobService {
     this.halt();
     this.closed = false;
     this.repository.reload();
+  }
+
+  /** The service keeps a finished job's history (the job and its device rows) for 30 days; so does the hub. */
+  private forgetOldJobs(): void {
+    const before = this.clock.now() - JOB_HISTORY_MS;
+    for (const job of [...this.repository.allJobs()]) {
+      if (isFinalJobStatus(job.status) && job.endMs !== undefined && job.endMs < before) this.repository.deleteJob(job.jobId);
+    }
   }
 
   /** Stops timers and runs; a job left running is failed at the next start (see recover). */
