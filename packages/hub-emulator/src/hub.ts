@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { silentLogger, type Logger } from '@hubemu/shared';
 import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 import { createCore } from './core.js';
 import { createApp } from './http/app.js';
@@ -13,7 +14,6 @@ import { MemoryStore } from './store/memory-store.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
 import type { StoreNotice } from './store/store-notice.js';
 import { HubEvents } from './events.js';
-import { silentLogger, type Logger } from './logger.js';
 
 export type { Hub, TrafficFilter } from './hub-facade.js';
 

@@ -3,7 +3,7 @@ export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from './options.js';
 export { HubEvents, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
-export { type Logger, silentLogger } from './logger.js';
+export { type Logger, silentLogger } from '@hubemu/shared';
 export { SeedSchema, parseSeed, type Seed } from './seed.js';
 export { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 export type { MethodResult } from './methods/method-service.js';

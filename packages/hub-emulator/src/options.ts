@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { WELL_KNOWN_POLICIES, type AccessPolicy, type Clock } from '@hubemu/shared';
-import type { Logger } from './logger.js';
+import { WELL_KNOWN_POLICIES, type AccessPolicy, type Clock, type Logger } from '@hubemu/shared';
 
 const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(1).max(2 ** 31 - 1);

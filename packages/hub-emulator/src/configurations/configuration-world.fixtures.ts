@@ -1,4 +1,4 @@
-import type { JsonObject, Twin } from '@hubemu/shared';
+import { withoutSystemKeys, type JsonObject, type Twin } from '@hubemu/shared';
 import { configurationService, createCore } from '../core.js';
 import type { TwinUpdatedEvent } from '../events.js';
 import { parseHubOptions } from '../options.js';
@@ -50,10 +50,7 @@ export function world(options: WorldOptions = {}) {
       twins.updateTwin(deviceId, undefined, { properties: { desired } }, 'patch', { source: 'service' });
     },
     twin: (deviceId: string, moduleId?: string): Twin => twins.getTwin(deviceId, moduleId),
-    desired: (deviceId: string, moduleId?: string): JsonObject => {
-      const { $metadata: _m, $version: _v, ...rest } = twins.getTwin(deviceId, moduleId).properties.desired;
-      return rest;
-    },
+    desired: (deviceId: string, moduleId?: string): JsonObject => withoutSystemKeys(twins.getTwin(deviceId, moduleId).properties.desired),
     status: (deviceId: string, id: string, moduleId?: string) => twins.getTwin(deviceId, moduleId).configurations?.[id]?.status,
   };
   return w;

@@ -1,6 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { formatTimestamp, HubError, isFinalJobStatus, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse } from '@hubemu/shared';
-import { silentLogger, type Logger } from '../logger.js';
+import { formatTimestamp, HubError, isFinalJobStatus, silentLogger, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse, type Logger } from '@hubemu/shared';
 import type { JobRepository } from './job-repository.js';
 import { renderJob } from './job-response.js';
 import { decodeJobCursor, encodeJobCursor, jobOrderKey } from './job-cursor.js';

@@ -1,11 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type Clock, type Logger } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
-import type { Logger } from '../logger.js';
-import { parseConnectIdentity } from './connect-identity.js';
 import type { DeviceSessions, Session } from './device-sessions.js';
 import { MAX_PUBLISH_BYTES, packetLimit } from './packet-limits.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
