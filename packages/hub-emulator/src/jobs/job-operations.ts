@@ -1,4 +1,5 @@
 import { serviceTwinWrite, type TwinWrite } from '@hubemu/shared';
+import type { MethodRequest } from '../methods/method-request.js';
 import { resultOfError, type DeviceOperation, type DeviceResult } from './job-runner.js';
 import type { StoredJob } from './job-schemas.js';
 
@@ -9,7 +10,7 @@ export interface JobTwinWriter {
 
 /** The method service's invoke, as jobs use it. */
 export interface JobMethodInvoker {
-  invoke(deviceId: string, moduleId: undefined, body: unknown): Promise<{ status: number; payload: unknown }>;
+  invoke(deviceId: string, moduleId: undefined, request: MethodRequest): Promise<{ status: number; payload: unknown }>;
 }
 
 /**

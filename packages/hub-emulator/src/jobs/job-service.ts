@@ -7,7 +7,7 @@ import { deviceOperation, type JobMethodInvoker, type JobTwinWriter } from './jo
 import { failInterruptedJobs } from './job-recovery.js';
 import { normaliseJobRequest } from './job-request.js';
 import { runDevices, type DeviceResult } from './job-runner.js';
-import type { HubJobStatus, StoredJob } from './job-schemas.js';
+import type { HubJobStatus, JobRequest, StoredJob } from './job-schemas.js';
 import { emptyStatistics, isDeviceTerminal, moveDevice, nextStatus, reportedStatus, type JobEvent } from './job-state.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -91,9 +91,9 @@ export class JobService {
     this.recover();
   }
 
-  /** `PUT /jobs/v2/{id}`: validates the request as the Node SDK sends it, stores the job and answers `queued` or `scheduled`. */
-  create(jobId: string, body: unknown): JobResponse {
-    const job = normaliseJobRequest(jobId, body, this.clock.now());
+  /** `PUT /jobs/v2/{id}` with a request parsed at its edge (parseJobRequest): stores the job and answers `queued` or `scheduled`. */
+  create(jobId: string, request: JobRequest): JobResponse {
+    const job = normaliseJobRequest(jobId, request, this.clock.now());
     if (this.repository.getJob(job.jobId)) throw new HubError('JobAlreadyExists', `A job with ID '${job.jobId}' already exists.`);
     const max = this.deps.options?.maxConcurrentJobs;
     if (max !== undefined && this.activeCount() >= max) {
