@@ -5,6 +5,7 @@ import {
   identityKey,
   parseServiceTwinBody,
   type DeviceIdentity,
+  type HubOptions,
   type JsonObject,
   type Twin,
 } from '@hubemu/shared';
@@ -17,7 +18,6 @@ import type { HubPorts } from './listeners.js';
 import { parseMethodRequest } from './methods/method-request.js';
 import type { MethodResult, MethodService } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
-import type { HubOptions } from './options.js';
 import type { QueryService } from './query-service.js';
 import type { RegistryService } from './registry/registry-service.js';
 import type { TwinService } from './twin/twin-service.js';

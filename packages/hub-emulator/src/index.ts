@@ -1,7 +1,7 @@
 export { startHub, type Hub, type TrafficFilter } from './hub.js';
 export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
-export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from './options.js';
+export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from '@hubemu/shared';
 export { HubEvents, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
 export { type Logger, silentLogger } from '@hubemu/shared';
 export { SeedSchema, parseSeed, type Seed } from './seed.js';

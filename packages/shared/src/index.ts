@@ -17,3 +17,4 @@ export * from './policies.js';
 export * from './parse.js';
 export * from './connect-fields.js';
 export * from './logger.js';
+export * from './hub-options.js';

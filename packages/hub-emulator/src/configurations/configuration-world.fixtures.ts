@@ -1,7 +1,6 @@
-import { withoutSystemKeys, type JsonObject, type Twin } from '@hubemu/shared';
+import { parseHubOptions, withoutSystemKeys, type JsonObject, type Twin } from '@hubemu/shared';
 import { configurationService, createCore } from '../core.js';
 import type { TwinUpdatedEvent } from '../events.js';
-import { parseHubOptions } from '../options.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ConfigurationService } from './configuration-service.js';
 

@@ -1,11 +1,10 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
-import { MQTT_WEBSOCKET_PATH } from '@hubemu/shared';
+import { MQTT_WEBSOCKET_PATH, type ConnectionTimeouts } from '@hubemu/shared';
 import type { Express } from 'express';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../mqtt/packet-limits.js';
-import type { ConnectionTimeouts } from '../options.js';
 
 /**
  * An HTTP(S) server that serves the express app and hands `/$iothub/websocket` upgrades (subprotocol
