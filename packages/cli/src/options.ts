@@ -15,10 +15,10 @@ export function integerFlag(name: string, min: number, max: number): (value: str
   };
 }
 
-/** The number schema under an option's `.default()`, `.optional()` or `.prefault()`. */
+/** The number schema under an option's `.default()`, `.optional()`, `.nullish()` or `.prefault()`. */
 function numberSchemaOf(schema: z.ZodType): z.ZodNumber {
   let inner: z.ZodType = schema;
-  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodPrefault) inner = inner.unwrap() as z.ZodType;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional || inner instanceof z.ZodNullable || inner instanceof z.ZodPrefault) inner = inner.unwrap() as z.ZodType;
   if (!(inner instanceof z.ZodNumber)) throw new TypeError('Not a number option.');
   return inner;
 }
@@ -38,7 +38,7 @@ export function rangeOf(schema: z.ZodType): string {
 }
 
 /**
- * A number flag checked by the option's own schema (a field of the hub's options schema), so the CLI
+ * A number flag checked by the field's own schema (the hub's options, a method request...), so the CLI
  * repeats no range: `--configuration-interval must be an integer from 10 to 2147483647.`
  */
 export function schemaFlag(name: string, schema: z.ZodType): (value: string) => number {

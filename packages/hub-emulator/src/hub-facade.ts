@@ -3,6 +3,7 @@ import {
   findPolicy,
   HubError,
   identityKey,
+  parseMethodRequest,
   parseServiceTwinBody,
   type DeviceIdentity,
   type HubOptions,
@@ -15,7 +16,6 @@ import type { HubEvents, MqttTrafficRecord, TelemetryMessage } from './events.js
 import type { ConfigurationService } from './configurations/configuration-service.js';
 import type { JobService } from './jobs/job-service.js';
 import type { HubPorts } from './listeners.js';
-import { parseMethodRequest } from './methods/method-request.js';
 import type { MethodResult, MethodService } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
 import type { QueryService } from './query-service.js';

@@ -7,7 +7,7 @@ export { type Logger, silentLogger } from '@hubemu/shared';
 export { SeedSchema, parseSeed, type Seed } from './seed.js';
 export { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 export type { MethodResult } from './methods/method-service.js';
-export { MethodRequestSchema, parseMethodRequest, type MethodRequest } from './methods/method-request.js';
+export { MethodRequestSchema, parseMethodRequest, type MethodRequest } from '@hubemu/shared';
 export type { Store, Collection } from './store/collection.js';
 export { MemoryStore } from './store/memory-store.js';
 export { DurableStore, type DurableStoreOptions } from './store/durable-store.js';

@@ -18,3 +18,4 @@ export * from './parse.js';
 export * from './connect-fields.js';
 export * from './logger.js';
 export * from './hub-options.js';
+export * from './method-request.js';

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
+import { parseMethodRequest } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
-import { parseMethodRequest } from '../methods/method-request.js';
 import type { MethodService } from '../methods/method-service.js';
 import { sendError } from './error-response.js';
 import { identityResource, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';

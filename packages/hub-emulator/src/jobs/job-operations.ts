@@ -1,5 +1,4 @@
-import { serviceTwinWrite, type TwinWrite } from '@hubemu/shared';
-import type { MethodRequest } from '../methods/method-request.js';
+import { serviceTwinWrite, type MethodRequest, type TwinWrite } from '@hubemu/shared';
 import { resultOfError, type DeviceOperation, type DeviceResult } from './job-runner.js';
 import type { StoredJob } from './job-schemas.js';
 

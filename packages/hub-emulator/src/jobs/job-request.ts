@@ -1,5 +1,4 @@
-import { HubError, parseRequiredBody, parseWithSchema, serviceTwinWrite, validateTwinValue, withoutSystemKeys } from '@hubemu/shared';
-import { methodPayloadText } from '../methods/method-request.js';
+import { HubError, methodPayloadText, parseRequiredBody, parseWithSchema, serviceTwinWrite, validateTwinValue, withoutSystemKeys } from '@hubemu/shared';
 import { parseCondition } from '../query/index.js';
 import { DEFAULT_MAX_EXECUTION_SECONDS, JobIdSchema, JobRequestSchema, type JobRequest, type StoredJob } from './job-schemas.js';
 import { emptyStatistics, initialStatus } from './job-state.js';

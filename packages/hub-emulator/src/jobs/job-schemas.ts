@@ -1,6 +1,14 @@
 import { z } from 'zod';
-import { JOB_TYPES, TwinPatchSchema, type TwinPatch, type DeviceJobStatistics, type JobMethodCall, type JobStatus, type JobType } from '@hubemu/shared';
-import { MethodRequestSchema } from '../methods/method-request.js';
+import {
+  JOB_TYPES,
+  MethodRequestSchema,
+  TwinPatchSchema,
+  type DeviceJobStatistics,
+  type JobMethodCall,
+  type JobStatus,
+  type JobType,
+  type TwinPatch,
+} from '@hubemu/shared';
 
 /**
  * The jobs v2 API at the edge (reference 4.5): the body `PUT /jobs/v2/{id}` takes exactly as the

@@ -1,8 +1,7 @@
-import { HubError, identityKey, LIMITS, nestsDeeperThan, tryParseJson, type Clock } from '@hubemu/shared';
+import { HubError, identityKey, LIMITS, methodPayloadText, nestsDeeperThan, tryParseJson, type Clock, type MethodRequest } from '@hubemu/shared';
 import type { DeviceLinks } from '../device-link.js';
 import type { HubEvents } from '../events.js';
 import type { DeviceTable } from '../registry/device-table.js';
-import { methodPayloadText, type MethodRequest } from './method-request.js';
 
 export interface MethodResult {
   status: number;

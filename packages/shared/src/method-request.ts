@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { HubError, LIMITS, nestsDeeperThan, parseRequiredBody } from '@hubemu/shared';
+import { HubError } from './errors.js';
+import { nestsDeeperThan } from './json.js';
+import { LIMITS } from './limits.js';
+import { parseRequiredBody } from './parse.js';
 
 /**
  * Method names: printable US-ASCII without `$ ( ) < > @ , ; : \ " / [ ] ? = { }`, space or tab
