@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Logger } from './logger.js';
 import { WELL_KNOWN_POLICIES, type AccessPolicy } from './policies.js';
-import type { Clock } from './time.js';
+import { MAX_TIMER_MS, type Clock } from './time.js';
 
 /**
  * The hub's options (`startHub()`, `hubemu start`), parsed once at the edge. The schema lives here, in the
@@ -9,7 +9,7 @@ import type { Clock } from './time.js';
  */
 
 const port = z.number().int().min(0).max(65535);
-const ms = z.number().int().min(1).max(2 ** 31 - 1);
+const ms = z.number().int().min(1).max(MAX_TIMER_MS);
 
 /**
  * How long a connection may take to prove itself: every listener closes a socket that has not

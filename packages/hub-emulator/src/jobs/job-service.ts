@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { formatTimestamp, HubError, isFinalJobStatus, silentLogger, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse, type Logger } from '@hubemu/shared';
+import { formatTimestamp, HubError, isFinalJobStatus, MAX_TIMER_MS, silentLogger, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse, type Logger } from '@hubemu/shared';
 import type { JobRepository } from './job-repository.js';
 import { renderJob } from './job-response.js';
 import { decodeJobCursor, encodeJobCursor, jobOrderKey } from './job-cursor.js';
@@ -63,7 +63,6 @@ interface Run {
   deadline?: NodeJS.Timeout;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A timer whose work failed (the store refusing writes) tries again after this long. */
 const TIMER_RETRY_MS = 1_000;
 

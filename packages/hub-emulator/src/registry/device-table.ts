@@ -1,4 +1,4 @@
-import { isModuleKey, type Clock, type DeviceIdentity, type Twin } from '@hubemu/shared';
+import { identityKey, isModuleKey, type Clock, type DeviceIdentity, type Twin } from '@hubemu/shared';
 import type { Collection, EtagCondition } from '../store/collection.js';
 import { renderIdentity, renderTwin, type DeviceEntry, type Presence } from './device-entry.js';
 import { PresenceTracker } from './presence.js';
@@ -123,7 +123,7 @@ export class DeviceTable {
   private *listTwins(modules: boolean): Iterable<Twin> {
     for (const entry of this.collection.values()) {
       if ((entry.moduleId !== undefined) !== modules) continue;
-      const twin = this.twin(entry.moduleId === undefined ? entry.deviceId : `${entry.deviceId}/${entry.moduleId}`);
+      const twin = this.twin(identityKey(entry.deviceId, entry.moduleId));
       if (twin) yield twin;
     }
   }

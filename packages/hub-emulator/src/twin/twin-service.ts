@@ -98,7 +98,7 @@ export class TwinService {
     if (!entry) {
       if (moduleId === undefined) throw new HubError('DeviceNotFound', deviceId);
       if (!this.table.get(deviceId)) throw new HubError('DeviceNotFound', deviceId);
-      throw new HubError('ModuleNotFound', `${deviceId}/${moduleId}`);
+      throw new HubError('ModuleNotFound', identityKey(deviceId, moduleId));
     }
     return entry;
   }
