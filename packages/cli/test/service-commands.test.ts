@@ -240,6 +240,30 @@ describe('login and trust', { timeout: 60_000 }, () => {
     expect(trusted.code, trusted.stderr).toBe(0);
   });
 
+  it("trusts .hubemu/certs/ca.pem of the nearest parent folder, as when `npm start` ran at the repo's root and the command runs below it", async () => {
+    hub.createDevice('cli-trust-parent');
+    const repo = join(dir, 'repo');
+    const below = join(repo, 'packages', 'cli');
+    mkdirSync(join(repo, '.hubemu', 'certs'), { recursive: true });
+    mkdirSync(below, { recursive: true });
+    writeFileSync(join(repo, '.hubemu', 'certs', 'ca.pem'), hub.caPem as string);
+    const run = await hubemu(['device-identity', 'show', '-d', 'cli-trust-parent'], { ca: null, cwd: below });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json.deviceId).toBe('cli-trust-parent');
+  });
+
+  it("trusts <--data-dir>/certs/ca.pem of a hub started with --data-dir, and says so when there is none", async () => {
+    hub.createDevice('cli-trust-data-dir');
+    const dataDir = join(dir, 'elsewhere', 'state');
+    mkdirSync(join(dataDir, 'certs'), { recursive: true });
+    writeFileSync(join(dataDir, 'certs', 'ca.pem'), hub.caPem as string);
+    const trusted = await hubemu(['device-identity', 'show', '-d', 'cli-trust-data-dir', '--data-dir', dataDir], { ca: null });
+    expect(trusted.code, trusted.stderr).toBe(0);
+    const missing = await hubemu(['device-identity', 'show', '-d', 'cli-trust-data-dir', '--data-dir', join(dir, 'nowhere')], { ca: null });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(join(dir, 'nowhere', 'certs', 'ca.pem'));
+  });
+
   it('reports a policy without the permission as IotHubUnauthorizedAccess', async () => {
     const run = await hubemu(['device-identity', 'create', '-d', 'cli-denied'], { login: hub.connectionString('registryRead') });
     expect(run.code).toBe(2);

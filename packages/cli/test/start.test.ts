@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -89,5 +90,45 @@ describe('hubemu start', { timeout: 60_000 }, () => {
     const level = await runCli(['start', '--log-level', 'loud'], { cwd: dir });
     expect(level.code).not.toBe(0);
     expect(level.stderr).toContain('--log-level');
+  });
+
+  it("takes defaults and ranges from the hub's options schema, and refuses what it refuses before binding anything", async () => {
+    const interval = await runCli(['start', '--configuration-interval', '5'], { cwd: dir });
+    expect(interval.code).not.toBe(0);
+    expect(interval.stderr).toContain('--configuration-interval must be an integer from 10 to 2147483647');
+    const units = await runCli(['start', '--tier-units', '201'], { cwd: dir });
+    expect(units.stderr).toContain('--tier-units must be an integer from 1 to 200');
+    const timeout = await runCli(['start', '--mqtt-connect-timeout', '0'], { cwd: dir });
+    expect(timeout.stderr).toContain('--mqtt-connect-timeout must be an integer from 1 to 2147483647');
+    const headers = await runCli(['start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--http-headers-timeout', '90000'], { cwd: dir });
+    expect(headers.code).not.toBe(0);
+    expect(headers.stderr).toContain('httpHeadersMs must not exceed httpRequestMs');
+    expect(headers.stdout).not.toContain('hubemu is running');
+    const help = await runCli(['start', '--help'], { cwd: dir });
+    expect(help.stdout).toMatch(/--tls-handshake-timeout <ms>[\s\S]*\(default: 10000\)/);
+    expect(help.stdout).toMatch(/--https-port <port>[\s\S]*\(default: 443\)/);
+  });
+
+  it('applies the timeout flags: a connection that never handshakes is closed after --tls-handshake-timeout', async () => {
+    const { child, banner } = await startProcess(['--tls-handshake-timeout', '200']);
+    try {
+      const port = Number(/MQTT\/TLS\s+\S+:(\d+)/.exec(banner)?.[1]);
+      const socket = connect(port, '127.0.0.1');
+      const started = Date.now();
+      // The hub's default is 10 s; closed well before that, the flag took effect.
+      const closedAfter = await new Promise<number>((resolve, reject) => {
+        const deadline = setTimeout(() => reject(new Error('the silent connection is still open after 5 s')), 5_000);
+        socket.once('close', () => {
+          clearTimeout(deadline);
+          resolve(Date.now() - started);
+        });
+        socket.on('error', () => undefined);
+      });
+      expect(closedAfter).toBeLessThan(5_000);
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 });

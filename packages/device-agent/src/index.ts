@@ -11,9 +11,11 @@ export type {
   DisconnectReason,
   RestartOptions,
 } from './client/device-client.js';
-export { DeviceClientConfigSchema, ReconnectOptionsSchema, TransportSchema, DEFAULT_PORTS, WEBSOCKET_PATH } from './client/client-options.js';
+export { DeviceClientConfigSchema, ReconnectOptionsSchema, TransportSchema, DEFAULT_PORTS } from './client/client-options.js';
 export type { DeviceClientConfig, ReconnectOptions, Transport } from './client/client-options.js';
-export { API_VERSION, mqttClientId, mqttUsername, userAgent } from './client/connect-fields.js';
+export { userAgent } from './client/connect-fields.js';
+// The CONNECT grammar lives in shared (the hub parses what the agent builds); kept here under the agent's names.
+export { MQTT_API_VERSION as API_VERSION, MQTT_WEBSOCKET_PATH as WEBSOCKET_PATH, mqttClientId, mqttUsername } from '@hubemu/shared';
 export { DeviceTwin } from './client/device-twin.js';
 export type { DeviceTwinEvents, DeviceTwinOptions, ReportedPatchOptions, RequestOptions, TwinChannel } from './client/device-twin.js';
 export { TwinSyncState } from './client/twin-sync-state.js';
@@ -27,7 +29,7 @@ export { createTrafficCounters } from './client/traffic.js';
 export type { TrafficCounters } from './client/traffic.js';
 export { connectWithMqttJs } from './client/mqtt-connection.js';
 export type { MqttConnectParams, MqttConnection, MqttConnector } from './client/mqtt-connection.js';
-export { applyMergePatch } from './client/merge-patch.js';
+export { applyMergePatch } from '@hubemu/shared';
 
 // Errors and logging
 export { DeviceClientError, isDeviceClientError, describeFailure } from './errors.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { identityKey, systemClock, type Clock, type DeviceJobRecord } from '@hubemu/shared';
+import { identityKey, silentLogger, systemClock, type Clock, type DeviceJobRecord, type HubOptions, type Logger } from '@hubemu/shared';
 import { SasAuthenticator } from './auth/sas-authenticator.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
@@ -10,9 +10,7 @@ import { JobRepository } from './jobs/job-repository.js';
 import type { StoredJob } from './jobs/job-schemas.js';
 import { JobService } from './jobs/job-service.js';
 import { resolveServiceLimits } from './jobs/service-limits.js';
-import { silentLogger, type Logger } from './logger.js';
 import { MethodService } from './methods/method-service.js';
-import type { HubOptions } from './options.js';
 import { QueryService } from './query-service.js';
 import type { DeviceEntry, Presence } from './registry/device-entry.js';
 import { DeviceTable } from './registry/device-table.js';

@@ -3,6 +3,8 @@ import {
   findPolicy,
   HubError,
   identityKey,
+  parseMethodRequest,
+  parseServiceTwinBody,
   type DeviceIdentity,
   type JsonObject,
   type Twin,
@@ -38,8 +40,9 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   /** Creates a device (keys generated unless given) and returns it with its connection string. */
   createDevice(deviceId: string, options?: { primaryKey?: string; secondaryKey?: string; status?: 'enabled' | 'disabled'; tags?: JsonObject; desired?: JsonObject }): { device: DeviceIdentity; connectionString: string };
   getTwin(deviceId: string, moduleId?: string): Twin;
-  /** A service-side twin patch (tags and/or desired), as `PATCH /twins/{id}` does it. */
+  /** A service-side twin patch (tags and/or desired), as `PATCH /twins/{id}` does it, refused as it refuses a bad body. */
   updateTwin(deviceId: string, patch: { tags?: JsonObject; properties?: { desired?: JsonObject } }, options?: { moduleId?: string; etag?: string }): Twin;
+  /** A direct method call, as `POST /twins/{id}/methods` makes it, refused as it refuses a bad body. */
   invokeMethod(deviceId: string, request: { methodName: string; payload?: unknown; responseTimeoutInSeconds?: number; connectTimeoutInSeconds?: number }, moduleId?: string): Promise<MethodResult>;
   /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
   telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
@@ -101,14 +104,15 @@ export function hubFacade({ core, mqtt, ports, tls, stop }: HubParts): Hub {
         ...(opts.primaryKey || opts.secondaryKey ? { authentication: { type: 'sas', symmetricKey: { primaryKey: opts.primaryKey ?? '', secondaryKey: opts.secondaryKey ?? '' } } } : {}),
       });
       if (opts.tags || opts.desired) {
-        twins.updateTwin(deviceId, undefined, { ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.desired ? { properties: { desired: opts.desired } } : {}) }, 'patch', { source: 'service' });
+        const body = parseServiceTwinBody({ ...(opts.tags ? { tags: opts.tags } : {}), ...(opts.desired ? { properties: { desired: opts.desired } } : {}) }, 'patch');
+        twins.updateTwin(deviceId, undefined, body, 'patch', { source: 'service' });
       }
       return { device: registry.getDevice(deviceId), connectionString: hub.deviceConnectionString(deviceId) };
     },
     getTwin: (deviceId, moduleId) => structuredClone(twins.getTwin(deviceId, moduleId)),
     updateTwin: (deviceId, patch, opts = {}) =>
-      structuredClone(twins.updateTwin(deviceId, opts.moduleId, patch, 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
-    invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, request),
+      structuredClone(twins.updateTwin(deviceId, opts.moduleId, parseServiceTwinBody(patch, 'patch'), 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
+    invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, parseMethodRequest(request)),
     telemetry: (filter = {}) => core.telemetry.toArray().filter((m) => filter.deviceId === undefined || m.deviceId === filter.deviceId),
     traffic: (filter = {}) =>
       core.traffic

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseHubOptions, silentLogger, type HubOptions, type HubOptionsInput, type Logger } from '@hubemu/shared';
 import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 import { createCore } from './core.js';
 import { createApp } from './http/app.js';
@@ -6,14 +7,12 @@ import { mountServiceApi } from './http/rest-api.js';
 import { hubFacade, type Hub } from './hub-facade.js';
 import { startListeners, type Listeners } from './listeners.js';
 import { createMqttPlane, type MqttPlane } from './mqtt/device-plane.js';
-import { parseHubOptions, type HubOptions, type HubOptionsInput } from './options.js';
 import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
 import type { StoreNotice } from './store/store-notice.js';
 import { HubEvents } from './events.js';
-import { silentLogger, type Logger } from './logger.js';
 
 export type { Hub, TrafficFilter } from './hub-facade.js';
 

@@ -1,12 +1,13 @@
 export { startHub, type Hub, type TrafficFilter } from './hub.js';
 export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
-export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from './options.js';
+export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from '@hubemu/shared';
 export { HubEvents, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
-export { type Logger, silentLogger } from './logger.js';
+export { type Logger, silentLogger } from '@hubemu/shared';
 export { SeedSchema, parseSeed, type Seed } from './seed.js';
 export { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 export type { MethodResult } from './methods/method-service.js';
+export { MethodRequestSchema, parseMethodRequest, type MethodRequest } from '@hubemu/shared';
 export type { Store, Collection } from './store/collection.js';
 export { MemoryStore } from './store/memory-store.js';
 export { DurableStore, type DurableStoreOptions } from './store/durable-store.js';
@@ -15,6 +16,7 @@ export { QueryService } from './query-service.js';
 export { parseQuery, parseCondition, compileCondition, QueryEngine, type QueryPage, type QueryPageRequest, type QueryAst, type ConditionAst } from './query/index.js';
 export { JobService, type JobServiceOptions, type JobQuery, type JobPage } from './jobs/job-service.js';
 export { JobRequestSchema, type JobRequest } from './jobs/job-schemas.js';
+export { parseJobRequest } from './jobs/job-request.js';
 export { resolveServiceLimits, tierLimits, type HubTier, type ServiceLimits } from './jobs/service-limits.js';
 export { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
 export {

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Express } from 'express';
 import { createHubServer } from './http/server.js';
-import type { HubOptions } from './options.js';
+import type { HubOptions } from '@hubemu/shared';
 
 export interface HubPorts {
   mqtt: number;

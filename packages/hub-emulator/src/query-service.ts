@@ -1,4 +1,4 @@
-import type { DeviceJobRecord, Twin } from '@hubemu/shared';
+import { isModuleKey, type DeviceJobRecord, type Twin } from '@hubemu/shared';
 import { QueryEngine, type ConditionAst, type QueryPage, type QueryPageRequest } from './query/index.js';
 import type { DeviceTable } from './registry/device-table.js';
 
@@ -96,6 +96,6 @@ export class QueryService {
 
   private hand(key: string): void {
     this.dirty.delete(key);
-    this.engine.onTwinChanged(key.includes('/') ? 'modules' : 'devices', key, this.table.twin(key));
+    this.engine.onTwinChanged(isModuleKey(key) ? 'modules' : 'devices', key, this.table.twin(key));
   }
 }

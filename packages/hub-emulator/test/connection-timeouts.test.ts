@@ -2,9 +2,8 @@ import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { topics } from '@hubemu/shared';
+import { MQTT_WEBSOCKET_PATH as WEBSOCKET_PATH, topics } from '@hubemu/shared';
 import { startHub, type Hub } from '../src/index.js';
-import { WEBSOCKET_PATH } from '../src/http/server.js';
 import { connectRaw, type RawDevice } from './raw-device.js';
 
 let hub: Hub;

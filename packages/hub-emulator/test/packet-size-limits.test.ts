@@ -4,9 +4,8 @@ import { connect as connectTls } from 'node:tls';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConnectionString, signSasToken, topics } from '@hubemu/shared';
+import { MQTT_WEBSOCKET_PATH as WEBSOCKET_PATH, parseConnectionString, signSasToken, topics } from '@hubemu/shared';
 import { startHub, type Hub } from '../src/index.js';
-import { WEBSOCKET_PATH } from '../src/http/server.js';
 import { connectRaw, type RawDevice } from './raw-device.js';
 
 const MB = 1024 * 1024;

@@ -4,7 +4,9 @@ import {
   IDENTITY_ID_PATTERN,
   IdentityIdSchema,
   identityKey,
+  isModuleKey,
   ModuleIdentityInputSchema,
+  parseIdentityKey,
 } from './identity.js';
 
 describe('device and module ids', () => {
@@ -49,6 +51,14 @@ describe('identityKey', () => {
   it('is the device id for a device and {deviceId}/{moduleId} for a module', () => {
     expect(identityKey('d1')).toBe('d1');
     expect(identityKey('d1', 'm1')).toBe('d1/m1');
+  });
+
+  it('parses back to the identity it was built from, for devices and modules with any id characters', () => {
+    for (const ref of [{ deviceId: 'd1' }, { deviceId: 'd1', moduleId: 'm1' }, { deviceId: "a?b#c:d;e'", moduleId: '$edgeAgent' }]) {
+      const key = identityKey(ref.deviceId, ref.moduleId);
+      expect(parseIdentityKey(key)).toEqual(ref);
+      expect(isModuleKey(key)).toBe(ref.moduleId !== undefined);
+    }
   });
 });
 

@@ -72,7 +72,27 @@ export const ModuleIdentityInputSchema = z.object({
 });
 export type ModuleIdentityInput = z.infer<typeof ModuleIdentityInputSchema>;
 
-/** `{deviceId}` or `{deviceId}/{moduleId}`: the key of an identity everywhere in the hub. */
+/** A device (`moduleId` absent) or one of its modules. */
+export interface IdentityRef {
+  deviceId: string;
+  moduleId?: string;
+}
+
+/**
+ * `{deviceId}` or `{deviceId}/{moduleId}`: the key of an identity everywhere in the hub, and the MQTT
+ * client id of a device or module. Ids never hold `/` (IDENTITY_ID_PATTERN), so the first `/` splits it.
+ */
 export function identityKey(deviceId: string, moduleId?: string): string {
   return moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
+}
+
+/** The identity an identityKey names: the inverse of identityKey. */
+export function parseIdentityKey(key: string): IdentityRef {
+  const slash = key.indexOf('/');
+  return slash === -1 ? { deviceId: key } : { deviceId: key.slice(0, slash), moduleId: key.slice(slash + 1) };
+}
+
+/** True when an identityKey names a module rather than a device. */
+export function isModuleKey(key: string): boolean {
+  return key.includes('/');
 }

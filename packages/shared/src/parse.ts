@@ -15,3 +15,9 @@ export function parseWithSchema<S extends z.ZodType>(schema: S, value: unknown, 
   if (parsed.success) return parsed.data;
   throw new HubError('ArgumentInvalid', `Invalid ${what}: ${describeZodIssue(parsed.error)}.`);
 }
+
+/** Like parseWithSchema for a body that must be there: absent (`undefined`) is 400 ArgumentNull. */
+export function parseRequiredBody<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  if (value === undefined) throw new HubError('ArgumentNull', `The ${what} body is required.`);
+  return parseWithSchema(schema, value, what);
+}

@@ -89,8 +89,13 @@ export function sasScopeCovers(tokenResource: string, resource: string): boolean
 function normalizeResource(resource: string): string[] {
   const withoutScheme = resource.replace(/^[a-z]+:\/\//i, '').toLowerCase();
   const segments = withoutScheme.split('/').filter((s) => s !== '');
-  if (segments[0]) segments[0] = segments[0].replace(/:\d+$/, '');
+  if (segments[0]) segments[0] = hostWithoutPort(segments[0]);
   return segments;
+}
+
+/** `host` without a trailing `:port`: a host name matches itself with or without its port. */
+export function hostWithoutPort(host: string): string {
+  return host.replace(/:\d+$/, '');
 }
 
 /** The resource URI a device or module token must cover. */

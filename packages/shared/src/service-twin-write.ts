@@ -1,7 +1,16 @@
 import { HubError } from './errors.js';
 import { isJsonObject, type JsonObject } from './json.js';
-import type { TwinPatch } from './twin.js';
+import { parseRequiredBody } from './parse.js';
+import { TwinPatchSchema, type TwinPatch } from './twin.js';
 import type { TwinWrite } from './twin-rules.js';
+
+/**
+ * A service-side twin body (`PATCH`/`PUT /twins/{id}`, the embedded `hub.updateTwin`), parsed once at
+ * the edge it came in by: absent is 400 ArgumentNull, a body that is not a twin patch 400 ArgumentInvalid.
+ */
+export function parseServiceTwinBody(body: unknown, mode: 'patch' | 'replace'): TwinPatch {
+  return parseRequiredBody(TwinPatchSchema, body, mode === 'patch' ? 'twin patch' : 'twin');
+}
 
 /** A section without the `$metadata` and `$version` a client copied back from a GET. */
 export function withoutSystemKeys(section: JsonObject): JsonObject {

@@ -1,5 +1,6 @@
 import { cloneJson, isJsonObject, type JsonObject, type JsonValue } from './json.js';
 import { validateSectionSize, validateTwinValue, type TwinLimitOptions } from './limits.js';
+import { applyMergePatch } from './merge-patch.js';
 import { getOwn, setOwn } from './own-keys.js';
 import { formatTimestamp } from './time.js';
 
@@ -75,43 +76,27 @@ function stampTree(value: JsonValue, stamp: string, version: number | undefined)
   return node;
 }
 
-/** Merges `patch` into `target` (cloned) and its metadata; null deletes. Returns the new values and meta. */
+/** Merges `patch` into `target` (see applyMergePatch) and stamps the metadata of what it changed. */
 function mergeInto(target: JsonObject, meta: MetaNode, patch: JsonObject, stamp: string, version: number | undefined): { values: JsonObject; meta: MetaNode } {
-  const values: JsonObject = { ...target };
+  const values = applyMergePatch(target, patch);
+  return { values, meta: mergeMeta(target, values, meta, patch, stamp, version) };
+}
+
+/** The metadata after `patch` turned `before` into `after`: merged objects keep their children's stamps, replaced values get new ones. */
+function mergeMeta(before: JsonObject, after: JsonObject, meta: MetaNode, patch: JsonObject, stamp: string, version: number | undefined): MetaNode {
   const children: Record<string, MetaNode> = { ...(meta.children ?? {}) };
   for (const key of Object.keys(patch)) {
     const change = patch[key] as JsonValue;
-    if (change === null) {
-      delete values[key];
-      delete children[key];
-      continue;
-    }
-    const current = getOwn(values, key);
-    if (isJsonObject(change) && isJsonObject(current)) {
-      // Tags carry no metadata, so a missing meta node must not turn a merge into a replacement.
-      const merged = mergeInto(current, getOwn(children, key) ?? { lastUpdated: stamp }, change, stamp, version);
-      setOwn(values, key, merged.values);
-      setOwn(children, key, merged.meta);
-    } else {
-      const fresh = cloneJson(change);
-      const value = isJsonObject(fresh) ? stripNulls(fresh) : fresh;
-      setOwn(values, key, value);
-      setOwn(children, key, stampTree(value, stamp, version));
-    }
+    const previous = getOwn(before, key);
+    const next = getOwn(after, key);
+    if (change === null || next === undefined) delete children[key];
+    // Tags carry no metadata, so a missing meta node must not turn a merge into a replacement.
+    else if (isJsonObject(change) && isJsonObject(previous) && isJsonObject(next)) setOwn(children, key, mergeMeta(previous, next, getOwn(children, key) ?? { lastUpdated: stamp }, change, stamp, version));
+    else setOwn(children, key, stampTree(next, stamp, version));
   }
   const node: MetaNode = version === undefined ? { lastUpdated: stamp } : { lastUpdated: stamp, lastUpdatedVersion: version };
   node.children = children;
-  return { values, meta: node };
-}
-
-/** A null inside a new object deletes nothing and is not stored. */
-function stripNulls(obj: JsonObject): JsonObject {
-  for (const key of Object.keys(obj)) {
-    const v = obj[key];
-    if (v === null) delete obj[key];
-    else if (isJsonObject(v)) stripNulls(v);
-  }
-  return obj;
+  return node;
 }
 
 export interface WriteContext extends TwinLimitOptions {

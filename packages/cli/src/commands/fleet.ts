@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { TransportSchema, type Transport } from '@hubemu/device-agent';
 import { integerFlag } from '../options.js';
@@ -10,7 +10,7 @@ import { runScenario } from '../fleet/run-scenario.js';
 import { loadScenario } from '../fleet/scenario-file.js';
 import { defaultDurationMs } from '../fleet/scenario.js';
 import { parseOutputFormat, type OutputFormat } from './output-format.js';
-import { DEFAULT_CA_PATH, EXIT, UsageError } from './service-command.js';
+import { caPathIn, DEFAULT_DATA_DIR, EXIT, findDefaultCa, UsageError } from './service-command.js';
 
 interface FleetRunFlags {
   devices?: number;
@@ -34,7 +34,7 @@ interface FleetRunFlags {
 }
 
 function readCa(flags: FleetRunFlags): string | undefined {
-  const path = flags.ca ?? (existsSync(DEFAULT_CA_PATH) ? DEFAULT_CA_PATH : undefined);
+  const path = flags.ca ?? findDefaultCa(process.cwd());
   return path === undefined ? undefined : readFileSync(path, 'utf8');
 }
 
@@ -53,7 +53,7 @@ export function registerFleet(program: Command): void {
     .option('-n, --devices <n>', "devices in all (the scenario's model counts are scaled to it)", integerFlag('--devices', 1, 1_000_000))
     .option('-s, --scenario <name|file>', 'a built-in scenario (telemetry-config, firmware-update, reboot, twin-update-job, connect-storm, soak) or a YAML/JSON file', 'telemetry-config')
     .addOption(new Option('--hub <connection-string>', "a running hub's owner connection string (default: start one in a child process)").env('HUBEMU_CONNECTION_STRING'))
-    .option('--ca <file>', `CA certificate (PEM) of --hub (default: ${DEFAULT_CA_PATH} if it exists)`)
+    .option('--ca <file>', `CA certificate (PEM) of --hub (default: the nearest ${caPathIn(DEFAULT_DATA_DIR)} from this folder up)`)
     .option('--device-port <port>', "the device port of --hub (default by transport: 8883, 443, 1883)", integerFlag('--device-port', 1, 65_535))
     .addOption(new Option('-t, --transport <transport>', 'how devices connect').choices(TransportSchema.options).default('mqtts'))
     .option('--no-tls-resume', 'every connection makes a full TLS handshake (by default devices resume the TLS session of an earlier connection to the hub)')

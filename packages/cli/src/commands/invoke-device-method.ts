@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
-import { integerFlag } from '../options.js';
+import { MethodRequestSchema } from '@hubemu/shared';
+import { rangeOf, schemaFlag } from '../options.js';
 import { parseJsonArgument, runServiceCommand, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface InvokeFlags extends ServiceFlags {
@@ -11,6 +12,9 @@ interface InvokeFlags extends ServiceFlags {
   methodConnectTimeout: number;
 }
 
+/** The ranges of the method request the hub parses (shared), so the flags refuse what it would. */
+const METHOD = MethodRequestSchema.shape;
+
 /** `hubemu invoke-device-method`, named after `az iot hub invoke-device-method`. */
 export function registerInvokeDeviceMethod(program: Command): void {
   withServiceOptions(
@@ -21,8 +25,13 @@ export function registerInvokeDeviceMethod(program: Command): void {
       .addOption(new Option('-m, --module-id <id>', 'invoke the method on this module of the device'))
       .addOption(new Option('--mn, --method-name <name>', 'the method to invoke').makeOptionMandatory())
       .option('--mp, --method-payload <json>', 'the payload (JSON, or a file holding it)', 'null')
-      .option('--to, --timeout <seconds>', 'how long the hub waits for the answer (5-300)', integerFlag('--timeout', 5, 300), 30)
-      .option('--mct, --method-connect-timeout <seconds>', 'how long the hub waits for the device to come online (0-300)', integerFlag('--method-connect-timeout', 0, 300), 0),
+      .option('--to, --timeout <seconds>', `how long the hub waits for the answer (${rangeOf(METHOD.responseTimeoutInSeconds)})`, schemaFlag('--timeout', METHOD.responseTimeoutInSeconds), 30)
+      .option(
+        '--mct, --method-connect-timeout <seconds>',
+        `how long the hub waits for the device to come online (${rangeOf(METHOD.connectTimeoutInSeconds)})`,
+        schemaFlag('--method-connect-timeout', METHOD.connectTimeoutInSeconds),
+        0,
+      ),
   ).action((flags: InvokeFlags) =>
     runServiceCommand(flags, (client) =>
       client.methods.invoke(

@@ -1,8 +1,11 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isServiceError, type JobResponse, type JobStatus, type JobTwinPatch, type JobType, type ServiceClient } from '@hubemu/backend';
-import { JOB_STATUSES, JOB_TYPES } from '@hubemu/shared';
-import { integerFlag } from '../options.js';
+import { JOB_STATUSES, JOB_TYPES, MethodRequestSchema } from '@hubemu/shared';
+import { integerFlag, rangeOf, schemaFlag } from '../options.js';
 import { parseJsonArgument, parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
+
+/** A method job's call is a method request: its timeouts take the ranges the hub parses it with (shared). */
+const METHOD = MethodRequestSchema.shape;
 
 interface JobIdFlags extends ServiceFlags {
   jobId: string;
@@ -96,8 +99,18 @@ export function registerJob(program: Command): void {
       .option('--patch, --twin-patch <json>', 'scheduleUpdateTwin: tags and/or properties.desired to merge into each twin (JSON, or a file holding it)')
       .option('--mn, --method-name <name>', 'scheduleDeviceMethod: the method to invoke')
       .option('--mp, --method-payload <json>', 'scheduleDeviceMethod: the payload (JSON, or a file holding it)', 'null')
-      .option('--mrt, --method-response-timeout <seconds>', 'how long the hub waits for each device to answer (5-300)', integerFlag('--method-response-timeout', 5, 300), 30)
-      .option('--mct, --method-connect-timeout <seconds>', 'how long the hub waits for an offline device to connect (0-300)', integerFlag('--method-connect-timeout', 0, 300), 30)
+      .option(
+        '--mrt, --method-response-timeout <seconds>',
+        `how long the hub waits for each device to answer (${rangeOf(METHOD.responseTimeoutInSeconds)})`,
+        schemaFlag('--method-response-timeout', METHOD.responseTimeoutInSeconds),
+        30,
+      )
+      .option(
+        '--mct, --method-connect-timeout <seconds>',
+        `how long the hub waits for an offline device to connect (${rangeOf(METHOD.connectTimeoutInSeconds)})`,
+        schemaFlag('--method-connect-timeout', METHOD.connectTimeoutInSeconds),
+        30,
+      )
       .option('--start, --start-time <iso-8601>', 'when the job starts (default: at once)', parseStartTime)
       .option('--ttl <seconds>', 'maxExecutionTimeInSeconds: how long the job may run before the hub fails what is left', integerFlag('--ttl', 1, 2_147_483_647), 3600)
       .option('-w, --wait', 'wait until the job is completed, failed or cancelled, and print it then')

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { rootCertificates } from 'node:tls';
 import { Option, type Command } from 'commander';
 import { ServiceClient, ServiceError, type ServiceClientOptions } from '@hubemu/backend';
+import { HubOptionsSchema } from '@hubemu/shared';
 import { parseOutputFormat, printResult, type OutputFormat } from './output-format.js';
 
 /** A mistake in how the command was called or in its input (exit code 1, like commander's own errors). */
@@ -15,25 +17,53 @@ export const EXIT = { ok: 0, usage: 1, hubError: 2, unreachable: 3 } as const;
 export interface ServiceFlags {
   login?: string;
   ca?: string;
+  dataDir?: string;
   output: OutputFormat;
 }
 
-export const DEFAULT_CA_PATH = './.hubemu/certs/ca.pem';
+/** `hubemu start`'s data dir, from the hub's options schema: where it keeps `certs/ca.pem`. */
+export const DEFAULT_DATA_DIR = HubOptionsSchema.parse({}).dataDir;
 
-/** Adds `--login`, `--ca` and `-o/--output` to a command that talks to a hub. */
+/** `<dataDir>/certs/ca.pem`: the CA `hubemu start` makes and clients trust. */
+export function caPathIn(dataDir: string): string {
+  return join(dataDir, 'certs', 'ca.pem');
+}
+
+/** Adds `--login`, `--ca`, `--data-dir` and `-o/--output` to a command that talks to a hub. */
 export function withServiceOptions(command: Command): Command {
   return command
     .addOption(new Option('-l, --login <connection-string>', 'the hub\'s service connection string (HostName=...;SharedAccessKeyName=...;SharedAccessKey=...)').env('HUBEMU_CONNECTION_STRING'))
-    .option('--ca <file>', `CA certificate (PEM) to trust besides the system roots and NODE_EXTRA_CA_CERTS (default: ${DEFAULT_CA_PATH} if it exists)`)
+    .option('--ca <file>', 'CA certificate (PEM) to trust besides the system roots and NODE_EXTRA_CA_CERTS (default: the hub\'s, see --data-dir)')
+    .option('--data-dir <dir>', `the --data-dir the hub was started with: its certs/ca.pem is trusted (default: ${DEFAULT_DATA_DIR} in this folder or the nearest parent folder that has ${caPathIn(DEFAULT_DATA_DIR)})`)
     .addOption(new Option('-o, --output <format>', 'json or table').default('json').argParser(parseOutputFormat));
 }
 
+/** The nearest `<folder>/.hubemu/certs/ca.pem` from `cwd` up to the root: `npm start` keeps it at the repo's root, a command may run below. */
+export function findDefaultCa(cwd: string): string | undefined {
+  for (let folder = resolve(cwd); ; folder = dirname(folder)) {
+    const candidate = caPathIn(join(folder, DEFAULT_DATA_DIR));
+    if (existsSync(candidate)) return candidate;
+    if (dirname(folder) === folder) return undefined;
+  }
+}
+
+/** The CA file to trust: `--ca`, else `<--data-dir>/certs/ca.pem` (which must exist), else the default data dir's when one is found. */
+function caPathOf(flags: Pick<ServiceFlags, 'ca' | 'dataDir'>): string | undefined {
+  if (flags.ca !== undefined) return flags.ca;
+  if (flags.dataDir !== undefined) {
+    const path = caPathIn(flags.dataDir);
+    if (!existsSync(path)) throw new UsageError(`--data-dir: there is no ${path} (start the hub with this --data-dir first, or pass --ca).`);
+    return path;
+  }
+  return findDefaultCa(process.cwd());
+}
+
 /**
- * Which CAs to trust besides the system roots: `--ca`, else `./.hubemu/certs/ca.pem` when it exists;
- * NODE_EXTRA_CA_CERTS stays trusted either way (an explicit `ca` would otherwise replace it).
+ * Which CAs to trust besides the system roots (see caPathOf); NODE_EXTRA_CA_CERTS stays trusted
+ * either way (an explicit `ca` would otherwise replace it).
  */
-function resolveCa(flag: string | undefined): string[] | undefined {
-  const path = flag ?? (existsSync(DEFAULT_CA_PATH) ? DEFAULT_CA_PATH : undefined);
+function resolveCa(flags: Pick<ServiceFlags, 'ca' | 'dataDir'>): string[] | undefined {
+  const path = caPathOf(flags);
   if (path === undefined) return undefined;
   let pem: string;
   try {
@@ -51,7 +81,7 @@ export function createClient(flags: ServiceFlags): ServiceClient {
   if (!flags.login) {
     throw new UsageError("No hub to talk to: pass --login '<service connection string>' or set HUBEMU_CONNECTION_STRING (hubemu start prints the owner's).");
   }
-  const ca = resolveCa(flags.ca);
+  const ca = resolveCa(flags);
   const options: ServiceClientOptions = ca === undefined ? {} : { ca };
   try {
     return ServiceClient.fromConnectionString(flags.login, options);

@@ -2,9 +2,32 @@ import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { Hub, HubOptionsInput } from '@hubemu/hub-emulator';
+import { HubOptionsSchema, parseHubOptions, type ConnectionTimeouts, type HubOptionsInput } from '@hubemu/shared';
+import type { Hub } from '@hubemu/hub-emulator';
 import { createLogger, logHubRequests } from '../log.js';
-import { integerFlag, parsePort } from '../options.js';
+import { parsePort, rangeOf, schemaFlag } from '../options.js';
+
+// Defaults, ranges and choices come from the hub's options schema (in shared, so `hubemu start --help`
+// and every client command load without the hub); the hub itself loads only when `start` runs.
+const HUB = HubOptionsSchema.shape;
+const DEFAULTS = HubOptionsSchema.parse({});
+const TIMEOUTS = HUB.timeouts.unwrap().shape;
+const JOBS = HUB.jobs.unwrap().shape;
+const TIERS = HUB.tier.unwrap().options;
+
+/** The `timeouts` option: one flag per bound, in milliseconds. */
+const TIMEOUT_FLAGS = [
+  ['--tls-handshake-timeout', 'tlsHandshakeMs', 'a TLS handshake (MQTT over TLS, HTTPS) must finish within this'],
+  ['--mqtt-connect-timeout', 'mqttConnectMs', 'an MQTT connection must send CONNECT within this once its transport is up'],
+  ['--http-headers-timeout', 'httpHeadersMs', "an HTTP request's headers must have arrived within this"],
+  ['--http-request-timeout', 'httpRequestMs', 'a whole HTTP request, headers and body, must have arrived within this'],
+  ['--http-keep-alive-timeout', 'httpKeepAliveMs', 'an idle keep-alive HTTP connection is closed after this'],
+] as const satisfies ReadonlyArray<readonly [string, keyof ConnectionTimeouts, string]>;
+
+/** commander's camel-cased property for a `--kebab-case` flag. */
+function flagKey(flag: string): string {
+  return flag.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
 
 interface StartFlags {
   hostName: string;
@@ -25,10 +48,20 @@ interface StartFlags {
   rejectArrays?: boolean;
   queryLoose?: boolean;
   configurationInterval: number;
-  tier?: 'F1' | 'S1' | 'S2' | 'S3';
+  tier?: (typeof TIERS)[number];
   tierUnits: number;
   maxConcurrentJobs?: number;
   jobOpsPerSecond?: number;
+  [timeoutFlag: string]: unknown;
+}
+
+function timeoutsOf(flags: StartFlags): ConnectionTimeouts {
+  const timeouts = { ...DEFAULTS.timeouts };
+  for (const [flag, key] of TIMEOUT_FLAGS) {
+    const value = flags[flagKey(flag)];
+    if (typeof value === 'number') timeouts[key] = value;
+  }
+  return timeouts;
 }
 
 function readSeed(path: string): unknown {
@@ -63,16 +96,16 @@ export function banner(hub: Hub): string {
 }
 
 export function registerStart(program: Command): void {
-  program
+  const start = program
     .command('start')
-    .description('Start a hub (MQTT/TLS on 8883, HTTPS on 443 by default).')
-    .option('--host-name <name>', 'host name in connection strings; SAS tokens and MQTT usernames are checked against it', 'localhost')
-    .option('--bind <address>', 'address every listener binds', '127.0.0.1')
-    .option('--mqtt-port <port>', 'MQTT over TLS port (0 picks a free one)', parsePort, 8883)
-    .option('--https-port <port>', 'HTTPS port: REST API, MQTT over WebSockets, /health (0 picks a free one)', parsePort, 443)
+    .description(`Start a hub (MQTT/TLS on ${DEFAULTS.mqttPort}, HTTPS on ${DEFAULTS.httpsPort} by default).`)
+    .option('--host-name <name>', 'host name in connection strings; SAS tokens and MQTT usernames are checked against it', DEFAULTS.hostName)
+    .option('--bind <address>', 'address every listener binds', DEFAULTS.bindAddress)
+    .option('--mqtt-port <port>', 'MQTT over TLS port (0 picks a free one)', parsePort, DEFAULTS.mqttPort)
+    .option('--https-port <port>', 'HTTPS port: REST API, MQTT over WebSockets, /health (0 picks a free one)', parsePort, DEFAULTS.httpsPort)
     .option('--mqtt-plain-port <port>', 'also serve plain MQTT (no TLS) on this port', parsePort)
     .option('--http-port <port>', 'also serve plain HTTP (no TLS) on this port', parsePort)
-    .option('--data-dir <dir>', 'where state and certificates are kept', '.hubemu')
+    .option('--data-dir <dir>', 'where state and certificates are kept', DEFAULTS.dataDir)
     .option('--in-memory', 'keep no state on disk (certificates are still kept in <data-dir>/certs)')
     .option('--fsync', 'fsync every write (survives power loss, slower)')
     .option('--repair-state', 'start even when the state log has bad records: move them to <data-dir>/state/state.rejected.jsonl')
@@ -83,59 +116,71 @@ export function registerStart(program: Command): void {
     .option('--demo', 'seed a demo fleet and run simulated devices against it')
     .option('--reject-arrays', 'refuse arrays in twins, as the service did before 2021')
     .option('--query-loose', 'accept query extensions the real service refuses (ORDER BY)')
-    .option('--configuration-interval <ms>', 'how often automatic device configurations are evaluated', integerFlag('--configuration-interval', 10, 86_400_000), 2_000)
-    .addOption(new Option('--tier <tier>', "apply a tier's job and configuration limits (none by default)").choices(['F1', 'S1', 'S2', 'S3']))
-    .option('--tier-units <n>', 'purchased units of --tier', integerFlag('--tier-units', 1, 200), 1)
-    .option('--max-concurrent-jobs <n>', 'jobs active at once before 429 (overrides --tier)', integerFlag('--max-concurrent-jobs', 1, 1_000_000))
-    .option('--job-ops-per-second <n>', 'device operations per second across jobs (overrides --tier)', integerFlag('--job-ops-per-second', 1, 1_000_000))
-    .action(async (flags: StartFlags) => {
-      if (Boolean(flags.cert) !== Boolean(flags.key)) throw new Error('--cert and --key go together.');
-      const logger = createLogger(flags.logLevel);
-      const options: HubOptionsInput = {
-        hostName: flags.hostName,
-        bindAddress: flags.bind,
-        mqttPort: flags.mqttPort,
-        httpsPort: flags.httpsPort,
-        dataDir: flags.dataDir,
-        inMemory: Boolean(flags.inMemory),
-        // Certificates stay in <data-dir>/certs even with --in-memory, so clients have a ca.pem to trust.
-        certDir: resolve(flags.dataDir, 'certs'), // absolute, so the banner's export line works from any folder
-        fsync: Boolean(flags.fsync),
-        repairState: Boolean(flags.repairState),
-        rejectArrays: Boolean(flags.rejectArrays),
-        queryLoose: Boolean(flags.queryLoose),
-        configurationIntervalMs: flags.configurationInterval,
-        tierUnits: flags.tierUnits,
-        jobs: {
-          ...(flags.maxConcurrentJobs === undefined ? {} : { maxConcurrentJobs: flags.maxConcurrentJobs }),
-          ...(flags.jobOpsPerSecond === undefined ? {} : { deviceOperationsPerSecond: flags.jobOpsPerSecond }),
-        },
-        logger,
-      };
-      if (flags.tier) options.tier = flags.tier;
-      if (flags.mqttPlainPort !== undefined) options.mqttPlainPort = flags.mqttPlainPort;
-      if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
-      if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };
-      // The hub (and the demo's device agent) load only for `start`, so client commands start fast.
-      const [{ startHub }, { DEMO_SEED, startDemoFleet }] = await Promise.all([import('@hubemu/hub-emulator'), import('../demo.js')]);
-      if (flags.seed) options.seed = readSeed(flags.seed);
-      else if (flags.demo) options.seed = DEMO_SEED;
-      const hub = await startHub(options);
-      logHubRequests(hub, logger);
-      process.stdout.write(`${banner(hub)}\n`);
-      const demo = flags.demo ? await startDemoFleet(hub, logger) : undefined;
-      let stopping = false;
-      const stop = async (signal: string): Promise<void> => {
-        if (stopping) return;
-        stopping = true;
-        logger.info({ signal }, 'stopping');
-        await demo?.stop();
-        await hub.stop();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-      // Started by another process over IPC (hubemu fleet run): stop when it goes, however it went.
-      if (process.send) process.once('disconnect', () => void stop('parent exited'));
-    });
+    .option(
+      '--configuration-interval <ms>',
+      `how often automatic device configurations are evaluated (${rangeOf(HUB.configurationIntervalMs)})`,
+      schemaFlag('--configuration-interval', HUB.configurationIntervalMs),
+      DEFAULTS.configurationIntervalMs,
+    )
+    .addOption(new Option('--tier <tier>', "apply a tier's job and configuration limits (none by default)").choices(TIERS))
+    .option('--tier-units <n>', `purchased units of --tier (${rangeOf(HUB.tierUnits)})`, schemaFlag('--tier-units', HUB.tierUnits), DEFAULTS.tierUnits)
+    .option('--max-concurrent-jobs <n>', `jobs active at once before 429, overrides --tier (${rangeOf(JOBS.maxConcurrentJobs)})`, schemaFlag('--max-concurrent-jobs', JOBS.maxConcurrentJobs))
+    .option('--job-ops-per-second <n>', `device operations per second across jobs, overrides --tier (${rangeOf(JOBS.deviceOperationsPerSecond)})`, schemaFlag('--job-ops-per-second', JOBS.deviceOperationsPerSecond));
+  for (const [flag, key, description] of TIMEOUT_FLAGS) {
+    start.option(`${flag} <ms>`, `${description} (${rangeOf(TIMEOUTS[key])})`, schemaFlag(flag, TIMEOUTS[key]), DEFAULTS.timeouts[key]);
+  }
+  start.action(async (flags: StartFlags) => {
+    if (Boolean(flags.cert) !== Boolean(flags.key)) throw new Error('--cert and --key go together.');
+    const logger = createLogger(flags.logLevel);
+    const options: HubOptionsInput = {
+      hostName: flags.hostName,
+      bindAddress: flags.bind,
+      mqttPort: flags.mqttPort,
+      httpsPort: flags.httpsPort,
+      dataDir: flags.dataDir,
+      inMemory: Boolean(flags.inMemory),
+      // Certificates stay in <data-dir>/certs even with --in-memory, so clients have a ca.pem to trust.
+      certDir: resolve(flags.dataDir, 'certs'), // absolute, so the banner's export line works from any folder
+      fsync: Boolean(flags.fsync),
+      repairState: Boolean(flags.repairState),
+      rejectArrays: Boolean(flags.rejectArrays),
+      queryLoose: Boolean(flags.queryLoose),
+      configurationIntervalMs: flags.configurationInterval,
+      tierUnits: flags.tierUnits,
+      timeouts: timeoutsOf(flags),
+      jobs: {
+        ...(flags.maxConcurrentJobs === undefined ? {} : { maxConcurrentJobs: flags.maxConcurrentJobs }),
+        ...(flags.jobOpsPerSecond === undefined ? {} : { deviceOperationsPerSecond: flags.jobOpsPerSecond }),
+      },
+      logger,
+    };
+    if (flags.tier) options.tier = flags.tier;
+    if (flags.mqttPlainPort !== undefined) options.mqttPlainPort = flags.mqttPlainPort;
+    if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
+    if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };
+    parseHubOptions(options); // refuses what the flags cannot check one by one (httpHeadersMs > httpRequestMs) before loading the hub
+    // The hub (and the demo's device agent) load only for `start`, so client commands start fast.
+    const [{ startHub }, { DEMO_SEED, startDemoFleet }] = await Promise.all([import('@hubemu/hub-emulator'), import('../demo.js')]);
+    if (flags.seed) options.seed = readSeed(flags.seed);
+    else if (flags.demo) options.seed = DEMO_SEED;
+    const hub = await startHub(options);
+    logHubRequests(hub, logger);
+    let demo: Awaited<ReturnType<typeof startDemoFleet>> | undefined;
+    let stopping = false;
+    const stop = async (signal: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'stopping');
+      await demo?.stop();
+      await hub.stop();
+      process.exit(0);
+    };
+    // Before the banner: whoever waits for it (a script, a test) may stop the hub the moment it appears.
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    process.stdout.write(`${banner(hub)}\n`);
+    if (flags.demo) demo = await startDemoFleet(hub, logger);
+    // Started by another process over IPC (hubemu fleet run): stop when it goes, however it went.
+    if (process.send) process.once('disconnect', () => void stop('parent exited'));
+  });
 }

@@ -1,5 +1,5 @@
 import { setOwn, type JsonObject } from '@hubemu/shared';
-import { patchAtPath } from '../client/merge-patch.js';
+import { patchAtPath } from '../client/json-path.js';
 import { jittered } from '../scheduler/random.js';
 import { isoTime, type Behaviour } from './behaviour.js';
 

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { JsonObject, PropertyBag } from '@hubemu/shared';
+import { identityKey, type JsonObject, type PropertyBag } from '@hubemu/shared';
 import type { DeviceClient, RestartOptions } from '../client/device-client.js';
 import type { DeviceTwin } from '../client/device-twin.js';
 import type { MethodHandler } from '../client/method-router.js';
@@ -52,7 +52,7 @@ export class SimulatedDevice extends EventEmitter<SimulatedDeviceEvents> impleme
     this.dispatcher = new DesiredDispatcher(() => scheduler.now());
     this.context = {
       scheduler,
-      random: createRandom(deriveSeed(options.seed ?? 1, client.moduleId ? `${client.deviceId}/${client.moduleId}` : client.deviceId)),
+      random: createRandom(deriveSeed(options.seed ?? 1, identityKey(client.deviceId, client.moduleId))),
       logger: options.logger ?? silentLogger,
     };
   }

@@ -7,7 +7,6 @@ export const TransportSchema = z.enum(['mqtts', 'wss', 'mqtt']);
 export type Transport = z.infer<typeof TransportSchema>;
 
 export const DEFAULT_PORTS: Readonly<Record<Transport, number>> = { mqtts: 8883, wss: 443, mqtt: 1883 };
-export const WEBSOCKET_PATH = '/$iothub/websocket';
 
 export const ReconnectOptionsSchema = z.object({
   enabled: z.boolean().default(true),

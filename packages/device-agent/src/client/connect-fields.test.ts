@@ -1,7 +1,7 @@
-import { parseSasToken, sasSignatureMatches } from '@hubemu/shared';
+import { mqttUsername, parseSasToken, sasSignatureMatches } from '@hubemu/shared';
 import { describe, expect, it } from 'vitest';
 import { resolveClientConfig, splitHostPort } from './client-options.js';
-import { buildConnectFields, mqttUsername } from './connect-fields.js';
+import { buildConnectFields } from './connect-fields.js';
 
 const KEY = Buffer.from('device-key-for-tests').toString('base64');
 const NOW = Date.UTC(2024, 0, 1);

@@ -1,9 +1,7 @@
 import { arch, platform } from 'node:os';
-import { deviceResourceUri, signSasToken } from '@hubemu/shared';
-import { WEBSOCKET_PATH, type ResolvedClientConfig } from './client-options.js';
+import { deviceResourceUri, mqttClientId, mqttUsername, MQTT_WEBSOCKET_PATH, signSasToken } from '@hubemu/shared';
+import type { ResolvedClientConfig } from './client-options.js';
 
-/** The api-version Microsoft's Node SDK puts in the username. */
-export const API_VERSION = '2021-04-12';
 export const AGENT_NAME = 'hubemu-device-agent/0.1.0';
 
 /** What goes into one MQTT CONNECT, computed at `nowMs`. */
@@ -21,20 +19,9 @@ export function userAgent(productInfo = ''): string {
   return `${AGENT_NAME} (node ${process.version}; ${platform()}; ${arch()})${productInfo}`;
 }
 
-/** `{deviceId}` or `{deviceId}/{moduleId}`. */
-export function mqttClientId(deviceId: string, moduleId?: string): string {
-  return moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
-}
-
-/** `{host}/{clientId}/?api-version=2021-04-12[&model-id=..]&DeviceClientType=..`, exactly as Node's SDK builds it. */
-export function mqttUsername(hostName: string, clientId: string, agent: string, modelId?: string): string {
-  const model = modelId === undefined ? '' : `&model-id=${encodeURIComponent(modelId)}`;
-  return `${hostName}/${clientId}/?api-version=${API_VERSION}${model}&DeviceClientType=${encodeURIComponent(agent)}`;
-}
-
 export function brokerUrl(config: Pick<ResolvedClientConfig, 'transport' | 'connectHost' | 'port'>): string {
   const host = config.connectHost.includes(':') ? `[${config.connectHost}]` : config.connectHost;
-  if (config.transport === 'wss') return `wss://${host}:${config.port}${WEBSOCKET_PATH}`;
+  if (config.transport === 'wss') return `wss://${host}:${config.port}${MQTT_WEBSOCKET_PATH}`;
   return `${config.transport}://${host}:${config.port}`;
 }
 

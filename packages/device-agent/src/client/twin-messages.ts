@@ -1,4 +1,4 @@
-import { DesiredNotificationSchema, DeviceTwinViewSchema, isJsonObject, tryParseJson, type JsonObject } from '@hubemu/shared';
+import { DesiredNotificationSchema, DeviceTwinViewSchema, isJsonObject, tryParseJson, withoutSystemKeys, type JsonObject } from '@hubemu/shared';
 import { DeviceClientError } from '../errors.js';
 import type { TwinResponse } from './request-tracker.js';
 
@@ -47,8 +47,7 @@ export function twinResponseError(response: TwinResponse, rid: string, what: str
 
 function section(value: JsonObject): VersionedSection {
   const version = typeof value.$version === 'number' ? value.$version : 0;
-  const { $metadata: _metadata, ...rest } = value;
-  return { ...rest, $version: version };
+  return { ...withoutSystemKeys(value), $version: version };
 }
 
 /**

@@ -1,5 +1,4 @@
-import type { JsonObject } from '@hubemu/shared';
-import { applyMergePatch, withoutVersion } from './merge-patch.js';
+import { applyMergePatch, withoutSystemKeys, type JsonObject } from '@hubemu/shared';
 import type { DesiredPatch, TwinDocument } from './twin-messages.js';
 
 /** One change to the local copy of desired properties. */
@@ -71,9 +70,9 @@ export class TwinSyncState {
    */
   completeSync(doc: TwinDocument): DesiredChange[] {
     const previous = this.everSynced ? this.desiredVer : undefined;
-    this.desiredDoc = withoutVersion(doc.desired);
+    this.desiredDoc = withoutSystemKeys(doc.desired);
     this.desiredVer = doc.desired.$version;
-    this.reportedDoc = withoutVersion(doc.reported);
+    this.reportedDoc = withoutSystemKeys(doc.reported);
     this.reportedVer = doc.reported.$version;
     this.syncing = false;
     this.everSynced = true;
@@ -99,7 +98,7 @@ export class TwinSyncState {
     }
     if (patch.$version <= this.desiredVer) return { action: 'dropped', reason: 'stale' };
     const gap = patch.$version > this.desiredVer + 1;
-    const body = withoutVersion(patch);
+    const body = withoutSystemKeys(patch);
     this.desiredDoc = applyMergePatch(this.desiredDoc, body);
     this.desiredVer = patch.$version;
     return { action: 'applied', change: { source: 'patch', version: patch.$version, patch: body, desired: this.desiredDoc, gap } };

@@ -1,9 +1,6 @@
-import { systemClock, type Clock } from '@hubemu/shared';
+import { MAX_TIMER_MS, systemClock, type Clock } from '@hubemu/shared';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import { TimerHeap } from './timer-heap.js';
-
-/** Node's setTimeout cannot wait longer than this; longer timers are re-armed. */
-const MAX_NATIVE_DELAY = 2_147_483_647;
 
 export interface SharedScheduler extends Scheduler {
   /** Live timers. */
@@ -36,7 +33,7 @@ export function createSharedScheduler(options: SharedSchedulerOptions = {}): Sha
     native = undefined;
     armedFor = next;
     if (next === undefined) return;
-    const wait = Math.min(Math.max(0, next - clock.now()), MAX_NATIVE_DELAY);
+    const wait = Math.min(Math.max(0, next - clock.now()), MAX_TIMER_MS); // longer timers are re-armed
     native = setTimeout(fire, wait);
   };
 

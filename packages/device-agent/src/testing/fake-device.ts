@@ -1,6 +1,5 @@
-import type { JsonObject, JsonValue, PropertyBag } from '@hubemu/shared';
+import { applyMergePatch, type JsonObject, type JsonValue, type PropertyBag } from '@hubemu/shared';
 import type { RestartOptions } from '../client/device-client.js';
-import { applyMergePatch } from '../client/merge-patch.js';
 import { MethodRouter, methodResponseBody, runMethodHandler, type MethodHandler } from '../client/method-router.js';
 import type { TelemetryBody } from '../client/telemetry.js';
 import type { DesiredChange } from '../client/twin-sync-state.js';

@@ -1,4 +1,5 @@
 import {
+  applyMergePatch,
   DESIRED_PATCH_FILTER,
   METHOD_REQUEST_FILTER,
   parseDeviceTopic,
@@ -8,7 +9,6 @@ import {
   type JsonObject,
   type JsonValue,
 } from '@hubemu/shared';
-import { applyMergePatch } from '../client/merge-patch.js';
 import { connackError, type MqttConnectParams, type MqttConnection, type MqttConnector } from '../client/mqtt-connection.js';
 import { DeviceClientError } from '../errors.js';
 

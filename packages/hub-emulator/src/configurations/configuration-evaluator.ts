@@ -1,6 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { getOwn, identityKey, setOwn, type ConfigurationTwinStatus, type Twin, type TwinWrite } from '@hubemu/shared';
-import type { Logger } from '../logger.js';
+import { getOwn, identityKey, parseIdentityKey, setOwn, type ConfigurationTwinStatus, type Logger, type Twin, type TwinWrite } from '@hubemu/shared';
 import { parseQuery, type ConditionAst } from '../query/index.js';
 import type { ConfigurationRepository } from './configuration-repository.js';
 import type { ConfigurationResults, StoredConfiguration, TwinLedger } from './configuration-schemas.js';
@@ -36,11 +35,6 @@ export interface EvaluatorOptions {
 /** Highest precedence first: priority, then the most recently created. */
 export function byPrecedence(a: StoredConfiguration, b: StoredConfiguration): number {
   return b.priority - a.priority || b.sequence - a.sequence;
-}
-
-function splitKey(key: string): { deviceId: string; moduleId: string | undefined } {
-  const slash = key.indexOf('/');
-  return slash === -1 ? { deviceId: key, moduleId: undefined } : { deviceId: key.slice(0, slash), moduleId: key.slice(slash + 1) };
 }
 
 function sameStatuses(a: Record<string, { status: string }> | undefined, b: Record<string, ConfigurationTwinStatus>): boolean {
@@ -178,7 +172,7 @@ export class ConfigurationEvaluator {
       if (ledger) this.repository.deleteLedger(key);
       return new Set();
     }
-    const { deviceId, moduleId } = splitKey(key);
+    const { deviceId, moduleId } = parseIdentityKey(key);
     // Same configurations as last time: whatever they set before is still theirs, nothing to remove.
     const previous = ledger && ledger.sig === plan.sig ? undefined : { leaves: Object.keys(ledger?.owned ?? {}), roots: ledger?.roots ?? [] };
     const patch = planTwinPatch(twin.properties.desired, plan.leaves, previous, plan.keys);

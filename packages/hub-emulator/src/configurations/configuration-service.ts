@@ -1,5 +1,4 @@
-import { etagMatches, HubError, LIMITS, type Clock, type Configuration, type JsonObject, parseWithSchema, setOwn, type TestQueriesResult, toHubError } from '@hubemu/shared';
-import { silentLogger, type Logger } from '../logger.js';
+import { etagMatches, HubError, LIMITS, parseWithSchema, setOwn, silentLogger, toHubError, type Clock, type Configuration, type JsonObject, type Logger, type TestQueriesResult } from '@hubemu/shared';
 import {
   ConfigurationBodySchema,
   ConfigurationIdSchema,

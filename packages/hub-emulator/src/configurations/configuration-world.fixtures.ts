@@ -1,7 +1,6 @@
-import type { JsonObject, Twin } from '@hubemu/shared';
+import { parseHubOptions, withoutSystemKeys, type JsonObject, type Twin } from '@hubemu/shared';
 import { configurationService, createCore } from '../core.js';
 import type { TwinUpdatedEvent } from '../events.js';
-import { parseHubOptions } from '../options.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { ConfigurationService } from './configuration-service.js';
 
@@ -50,10 +49,7 @@ export function world(options: WorldOptions = {}) {
       twins.updateTwin(deviceId, undefined, { properties: { desired } }, 'patch', { source: 'service' });
     },
     twin: (deviceId: string, moduleId?: string): Twin => twins.getTwin(deviceId, moduleId),
-    desired: (deviceId: string, moduleId?: string): JsonObject => {
-      const { $metadata: _m, $version: _v, ...rest } = twins.getTwin(deviceId, moduleId).properties.desired;
-      return rest;
-    },
+    desired: (deviceId: string, moduleId?: string): JsonObject => withoutSystemKeys(twins.getTwin(deviceId, moduleId).properties.desired),
     status: (deviceId: string, id: string, moduleId?: string) => twins.getTwin(deviceId, moduleId).configurations?.[id]?.status,
   };
   return w;

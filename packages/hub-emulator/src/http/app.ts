@@ -1,7 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { formatTimestamp, HubError, type Clock } from '@hubemu/shared';
+import { formatTimestamp, HubError, type Clock, type Logger } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
-import type { Logger } from '../logger.js';
 import type { ServicePrincipal } from '../auth/sas-authenticator.js';
 import { sendError } from './error-response.js';
 

@@ -2,8 +2,9 @@ import { Router, type Request } from 'express';
 import { HubError, LIMITS } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { JobService } from '../jobs/job-service.js';
-import { JobQuerySchema, JobRequestSchema } from '../jobs/job-schemas.js';
-import { bodyOf, param, parseBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { parseJobRequest } from '../jobs/job-request.js';
+import { JobQuerySchema } from '../jobs/job-schemas.js';
+import { param, parseBodyWith, parsedBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface JobsRouterDeps {
   auth: SasAuthenticator;
@@ -45,10 +46,8 @@ export function jobsRouter({ auth, jobs }: JobsRouterDeps): Router {
     sendJson(res, 200, page.items);
   });
 
-  router.put('/jobs/v2/:jobId', allowed, ...parseBody(JobRequestSchema.optional(), 'job request'), (req, res) => {
-    const body = bodyOf(JobRequestSchema.optional(), req);
-    if (body === undefined) throw new HubError('ArgumentNull', 'The job request body is required.');
-    sendJson(res, 200, jobs.create(param(req, 'jobId'), body));
+  router.put('/jobs/v2/:jobId', allowed, ...parseBodyWith(parseJobRequest), (req, res) => {
+    sendJson(res, 200, jobs.create(param(req, 'jobId'), parsedBody(parseJobRequest, req)));
   });
 
   router.get('/jobs/v2/:jobId', allowed, (req, res) => {

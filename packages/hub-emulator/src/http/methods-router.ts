@@ -1,14 +1,17 @@
 import { Router, type Request, type Response } from 'express';
+import { parseMethodRequest } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { MethodService } from '../methods/method-service.js';
 import { sendError } from './error-response.js';
-import { MethodBodySchema } from './request-schemas.js';
-import { bodyOf, identityResource, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { identityResource, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface MethodsRouterDeps {
   auth: SasAuthenticator;
   methods: MethodService;
 }
+
+/** The JSON body as it came: the method request is parsed inside the call (see below). */
+const jsonBody = (value: unknown): unknown => value;
 
 /**
  * Direct methods (reference 4.4): `POST /twins/{id}/methods` and `/twins/{id}/modules/{mid}/methods`.
@@ -24,7 +27,8 @@ export function methodsRouter({ auth, methods }: MethodsRouterDeps): Router {
   const invoke = async (req: Request, res: Response): Promise<void> => {
     const moduleId = req.params.moduleId === undefined ? undefined : param(req, 'moduleId');
     try {
-      const result = await methods.invoke(param(req, 'deviceId'), moduleId, bodyOf(MethodBodySchema, req));
+      // Parsed here, not in a middleware, so a bad request carries the method call's envelopes too.
+      const result = await methods.invoke(param(req, 'deviceId'), moduleId, parseMethodRequest(parsedBody(jsonBody, req)));
       sendJson(res, 200, { status: result.status, payload: result.payload });
     } catch (error) {
       sendError(res, error, 'method');
@@ -32,7 +36,7 @@ export function methodsRouter({ auth, methods }: MethodsRouterDeps): Router {
   };
 
   for (const path of ['/twins/:deviceId/methods', '/twins/:deviceId/modules/:moduleId/methods']) {
-    router.post(path, allowed, ...parseBody(MethodBodySchema, 'method request'), invoke);
+    router.post(path, allowed, ...parseBodyWith(jsonBody), invoke);
   }
 
   return router;

@@ -29,9 +29,6 @@ export const ListDevicesQuerySchema = z.object({
     .optional(),
 });
 
-/** `POST /twins/{id}[/modules/{mid}]/methods`: an object; the method service checks name, timeouts and payload size. */
-export const MethodBodySchema = JsonObjectSchema;
-
 /** The import modes of `POST /devices`, compared case-insensitively (Node sends `Update`, `DeleteIfMatchETag`...). */
 export const IMPORT_MODES = ['create', 'update', 'updateIfMatchETag', 'createOrUpdate', 'createOrUpdateIfMatchETag', 'delete', 'deleteIfMatchETag'] as const;
 export type ImportMode = (typeof IMPORT_MODES)[number];

@@ -102,10 +102,18 @@ export const describeIssue = describeZodIssue;
  * and schema failures are 400 ArgumentInvalid; nothing reaches a service.
  */
 export function parseBody<S extends z.ZodType>(schema: S, what = 'request body'): RequestHandler[] {
+  return parseBodyWith((value) => parseWith(schema, value, what));
+}
+
+/**
+ * Like parseBody with the request kind's own edge parser (`parseServiceTwinBody`, `parseMethodRequest`,
+ * `parseJobRequest`...), the one the embedded API uses too, so a bad body gets the same error either way.
+ */
+export function parseBodyWith<T>(parse: (value: unknown) => T): RequestHandler[] {
   return [
     readBody,
     (req: Request, _res: Response, next: NextFunction) => {
-      req.body = parseWith(schema, jsonOf(req.body), what);
+      req.body = parse(jsonOf(req.body));
       next();
     },
   ];
@@ -114,6 +122,11 @@ export function parseBody<S extends z.ZodType>(schema: S, what = 'request body')
 /** The typed body that `parseBody(schema)` left on the request. */
 export function bodyOf<S extends z.ZodType>(_schema: S, req: Request): z.output<S> {
   return req.body as z.output<S>;
+}
+
+/** The typed body that `parseBodyWith(parse)` left on the request. */
+export function parsedBody<T>(_parse: (value: unknown) => T, req: Request): T {
+  return req.body as T;
 }
 
 /**

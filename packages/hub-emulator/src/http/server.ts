@@ -1,12 +1,10 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { MQTT_WEBSOCKET_PATH, type ConnectionTimeouts } from '@hubemu/shared';
 import type { Express } from 'express';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { MAX_WEBSOCKET_MESSAGE_BYTES } from '../mqtt/packet-limits.js';
-import type { ConnectionTimeouts } from '../options.js';
-
-export const WEBSOCKET_PATH = '/$iothub/websocket';
 
 /**
  * An HTTP(S) server that serves the express app and hands `/$iothub/websocket` upgrades (subprotocol
@@ -38,7 +36,7 @@ export function createHubServer(
   });
   server.on('upgrade', (req, socket, head) => {
     const path = (req.url ?? '').split('?')[0];
-    if (path !== WEBSOCKET_PATH) {
+    if (path !== MQTT_WEBSOCKET_PATH) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
       return;
     }

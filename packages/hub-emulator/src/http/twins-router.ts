@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
-import { HubError, TwinPatchSchema } from '@hubemu/shared';
+import { parseServiceTwinBody } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { TwinService } from '../twin/twin-service.js';
-import { bodyOf, identityResource, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { identityResource, ifMatchOf, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface TwinsRouterDeps {
   auth: SasAuthenticator;
@@ -27,9 +27,10 @@ export function twinsRouter({ auth, twins }: TwinsRouterDeps): Router {
   const read = requireAuth(auth, ROUTE_PERMISSIONS.twinRead, identityResource());
   const write = requireAuth(auth, ROUTE_PERMISSIONS.twinWrite, identityResource());
 
+  const parsePatch = (body: unknown) => parseServiceTwinBody(body, 'patch');
+  const parseReplacement = (body: unknown) => parseServiceTwinBody(body, 'replace');
   const update = (mode: 'patch' | 'replace') => (req: Request, res: Response) => {
-    const body = bodyOf(TwinPatchSchema, req);
-    if (body === undefined) throw new HubError('ArgumentNull', 'The twin body is required.');
+    const body = parsedBody(parsePatch, req);
     const ifMatch = ifMatchOf(req);
     const twin = twins.updateTwin(param(req, 'deviceId'), moduleIdOf(req), body, mode, { source: 'service', ...(ifMatch === undefined ? {} : { ifMatch }) });
     sendJson(res, 200, twin);
@@ -39,8 +40,8 @@ export function twinsRouter({ auth, twins }: TwinsRouterDeps): Router {
     router.get(path, read, (req, res) => {
       sendJson(res, 200, twins.getTwin(param(req, 'deviceId'), moduleIdOf(req)));
     });
-    router.patch(path, write, ...parseBody(TwinPatchSchema.optional(), 'twin patch'), update('patch'));
-    router.put(path, write, ...parseBody(TwinPatchSchema.optional(), 'twin'), update('replace'));
+    router.patch(path, write, ...parseBodyWith(parsePatch), update('patch'));
+    router.put(path, write, ...parseBodyWith(parseReplacement), update('replace'));
   }
 
   return router;

@@ -1,4 +1,4 @@
-import { serviceTwinWrite, type TwinWrite } from '@hubemu/shared';
+import { serviceTwinWrite, type MethodRequest, type TwinWrite } from '@hubemu/shared';
 import { resultOfError, type DeviceOperation, type DeviceResult } from './job-runner.js';
 import type { StoredJob } from './job-schemas.js';
 
@@ -9,7 +9,7 @@ export interface JobTwinWriter {
 
 /** The method service's invoke, as jobs use it. */
 export interface JobMethodInvoker {
-  invoke(deviceId: string, moduleId: undefined, body: unknown): Promise<{ status: number; payload: unknown }>;
+  invoke(deviceId: string, moduleId: undefined, request: MethodRequest): Promise<{ status: number; payload: unknown }>;
 }
 
 /**

@@ -1,18 +1,24 @@
-import { HubError, parseWithSchema, serviceTwinWrite, validateTwinValue, withoutSystemKeys } from '@hubemu/shared';
-import { MethodService } from '../methods/method-service.js';
+import { HubError, methodPayloadText, parseRequiredBody, parseWithSchema, serviceTwinWrite, validateTwinValue, withoutSystemKeys } from '@hubemu/shared';
 import { parseCondition } from '../query/index.js';
 import { DEFAULT_MAX_EXECUTION_SECONDS, JobIdSchema, JobRequestSchema, type JobRequest, type StoredJob } from './job-schemas.js';
 import { emptyStatistics, initialStatus } from './job-state.js';
 
 /**
- * A `PUT /jobs/v2/{id}` body as the job the hub stores: checked as the Node SDK sends it, the query
- * condition parsed (400 with the parser's message and position), method timeouts defaulted as the
- * REST method API does (a payload over 128 KB is 413 as on a direct call), maxExecutionTimeInSeconds
- * within 1..2^31-1, the twin patch checked by the twin rules. `scheduled` when it starts later.
+ * A `PUT /jobs/v2/{id}` body, parsed once at the edge it came in by (the REST route, or an embedded
+ * caller before `hub.jobs.create`): checked as the Node SDK sends it, maxExecutionTimeInSeconds within
+ * 1..2^31-1, a method call by the direct-method grammar. Absent is 400 ArgumentNull.
  */
-export function normaliseJobRequest(jobId: string, body: unknown, nowMs: number): StoredJob {
+export function parseJobRequest(body: unknown): JobRequest {
+  return parseRequiredBody(JobRequestSchema, body, 'job request');
+}
+
+/**
+ * A parsed job request as the job the hub stores: the query condition parsed (400 with the parser's
+ * message and position), method timeouts defaulted as the REST method API does (a payload over 128 KB
+ * is 413 as on a direct call), the twin patch checked by the twin rules. `scheduled` when it starts later.
+ */
+export function normaliseJobRequest(jobId: string, request: JobRequest, nowMs: number): StoredJob {
   const id = parseWithSchema(JobIdSchema, jobId, 'job id');
-  const request = parseWithSchema(JobRequestSchema, body ?? {}, 'job request');
   if (request.jobId !== undefined && String(request.jobId) !== id) {
     throw new HubError('ArgumentInvalid', `The jobId in the body ('${String(request.jobId)}') does not match the URL ('${id}').`);
   }
@@ -33,14 +39,9 @@ export function normaliseJobRequest(jobId: string, body: unknown, nowMs: number)
 
 function operationOf(request: JobRequest): Pick<StoredJob, 'cloudToDeviceMethod' | 'updateTwin'> {
   if (request.type === 'scheduleDeviceMethod') {
-    if (!request.cloudToDeviceMethod) throw new HubError('ArgumentInvalid', 'A scheduleDeviceMethod job needs cloudToDeviceMethod.');
-    const method = MethodService.parseRequest({
-      methodName: request.cloudToDeviceMethod.methodName,
-      payload: request.cloudToDeviceMethod.payload,
-      responseTimeoutInSeconds: request.cloudToDeviceMethod.responseTimeoutInSeconds,
-      connectTimeoutInSeconds: request.cloudToDeviceMethod.connectTimeoutInSeconds,
-    });
-    MethodService.payloadText(method); // refused at creation as the direct call would refuse it (413)
+    const method = request.cloudToDeviceMethod;
+    if (!method) throw new HubError('ArgumentInvalid', 'A scheduleDeviceMethod job needs cloudToDeviceMethod.');
+    methodPayloadText(method); // refused at creation as the direct call would refuse it (413)
     return {
       cloudToDeviceMethod: {
         methodName: method.methodName,

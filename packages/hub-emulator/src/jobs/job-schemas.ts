@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { JOB_TYPES, TwinPatchSchema, type TwinPatch, type DeviceJobStatistics, type JobMethodCall, type JobStatus, type JobType } from '@hubemu/shared';
+import {
+  JOB_TYPES,
+  MethodRequestSchema,
+  TwinPatchSchema,
+  type DeviceJobStatistics,
+  type JobMethodCall,
+  type JobStatus,
+  type JobType,
+  type TwinPatch,
+} from '@hubemu/shared';
 
 /**
  * The jobs v2 API at the edge (reference 4.5): the body `PUT /jobs/v2/{id}` takes exactly as the
@@ -26,12 +35,8 @@ export const JobIdSchema = z
   .regex(/^[!-~]+$/, 'the job id may contain only printable ASCII without spaces')
   .refine((id) => !/[/?#]/.test(id), 'the job id may not contain /, ? or #');
 
-export const CloudToDeviceMethodSchema = z.looseObject({
-  methodName: z.string().min(1, 'methodName is required'),
-  payload: z.unknown().optional(),
-  responseTimeoutInSeconds: z.number().int().nullish(),
-  connectTimeoutInSeconds: z.number().int().nullish(),
-});
+/** A method job's call: the direct-method request grammar (name, payload depth, timeouts), so both refuse alike. */
+export const CloudToDeviceMethodSchema = MethodRequestSchema;
 export type CloudToDeviceMethod = z.infer<typeof CloudToDeviceMethodSchema>;
 
 /** The twin patch of a scheduleUpdateTwin job: tags and/or desired properties, with an etag (`*` or absent: any). */

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HubError, type DeviceJobRecord, type JsonObject, type TwinWrite } from '@hubemu/shared';
 import { compileCondition, parseCondition } from '../query/index.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { parseJobRequest } from './job-request.js';
 import { JobRepository } from './job-repository.js';
 import type { StoredJob } from './job-schemas.js';
 import { JobService, type JobServiceOptions } from './job-service.js';
@@ -60,6 +61,9 @@ function fleet(devices: Record<string, { tags?: JsonObject; behaviour?: Behaviou
   };
 }
 
+/** The service behind its edge: the body parsed as the REST route and embedded callers parse it. */
+const createJob = (service: JobService, jobId: string, body: unknown) => service.create(jobId, parseJobRequest(body));
+
 const rowsOf = (service: JobService, jobId: string): DeviceJobRecord[] =>
   [...service.deviceJobRecords()].filter((r) => r.jobId === jobId).sort((a, b) => a.deviceId.localeCompare(b.deviceId));
 
@@ -86,7 +90,7 @@ afterEach(() => {
 describe('twin update jobs', () => {
   it('answers queued, then updates every matching device through the twin service and completes', async () => {
     const { service, writes } = fleet({ a: { tags: { floor: 3 } }, b: { tags: { floor: 3 } }, c: { tags: { floor: 4 } } });
-    const created = service.create('job-1', twinJob('tags.floor = 3'));
+    const created = createJob(service, 'job-1', twinJob('tags.floor = 3'));
     expect(created).toMatchObject({ jobId: 'job-1', type: 'scheduleUpdateTwin', status: 'queued', maxExecutionTimeInSeconds: 3600 });
     const done = await service.whenFinished('job-1');
     expect(done.status).toBe('completed');
@@ -102,14 +106,14 @@ describe('twin update jobs', () => {
 
   it('writes with the etag the patch carries, unless it is *', async () => {
     const { service, writes } = fleet({ a: {} });
-    service.create('etag-job', twinJob('*', { updateTwin: { properties: { desired: { x: 1 } }, etag: 'AAAAAAAAAAE=' } }));
+    createJob(service, 'etag-job', twinJob('*', { updateTwin: { properties: { desired: { x: 1 } }, etag: 'AAAAAAAAAAE=' } }));
     await service.whenFinished('etag-job');
     expect(writes[0]?.ifMatch).toBe('AAAAAAAAAAE=');
   });
 
   it('completes at once with no devices when nothing matches', async () => {
     const { service } = fleet({ a: { tags: { floor: 1 } } });
-    service.create('empty', twinJob('tags.floor = 99'));
+    createJob(service, 'empty', twinJob('tags.floor = 99'));
     expect((await service.whenFinished('empty')).deviceJobStatistics?.deviceCount).toBe(0);
   });
 });
@@ -117,7 +121,7 @@ describe('twin update jobs', () => {
 describe('device method jobs', () => {
   it('records each answer and fails offline devices with the reason', async () => {
     const { service } = fleet({ on1: {}, on2: {}, off1: { behaviour: 'offline' } });
-    service.create('reboot', methodJob('*'));
+    createJob(service, 'reboot', methodJob('*'));
     const done = await service.whenFinished('reboot');
     expect(done.status).toBe('completed');
     expect(done.deviceJobStatistics).toEqual({ deviceCount: 3, succeededCount: 2, failedCount: 1, runningCount: 0, pendingCount: 0 });
@@ -128,7 +132,7 @@ describe('device method jobs', () => {
 
   it('keeps the method timeouts as given, with the service defaults', () => {
     const { service } = fleet({});
-    const job = service.create('defaults', methodJob('*', { cloudToDeviceMethod: { methodName: 'ping' } }));
+    const job = createJob(service, 'defaults', methodJob('*', { cloudToDeviceMethod: { methodName: 'ping' } }));
     expect(job.cloudToDeviceMethod).toEqual({ methodName: 'ping', payload: null, responseTimeoutInSeconds: 30, connectTimeoutInSeconds: 0 });
   });
 
@@ -136,7 +140,7 @@ describe('device method jobs', () => {
     const devices: Record<string, { behaviour: Behaviour }> = {};
     for (let i = 0; i < 10; i++) devices[`d${i}`] = { behaviour: 'hang' };
     const { service, calls, release } = fleet(devices, { methodParallelism: 3 });
-    service.create('long', methodJob('*'));
+    createJob(service, 'long', methodJob('*'));
     await vi.waitFor(() => expect(calls).toHaveLength(3));
     const cancelled = service.cancel('long');
     expect(cancelled.status).toBe('cancelled');
@@ -151,7 +155,7 @@ describe('device method jobs', () => {
   it('fails what is left once maxExecutionTimeInSeconds has passed, with a clear reason', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { service, calls } = fleet({ a: { behaviour: 'hang' }, b: { behaviour: 'hang' }, c: { behaviour: 'hang' } }, { methodParallelism: 2 });
-    service.create('slow', methodJob('*', { maxExecutionTimeInSeconds: 5 }));
+    createJob(service, 'slow', methodJob('*', { maxExecutionTimeInSeconds: 5 }));
     await vi.waitFor(() => expect(calls).toHaveLength(2));
     await vi.advanceTimersByTimeAsync(5_000);
     const job = await service.whenFinished('slow');
@@ -166,18 +170,18 @@ describe('values refused at creation', () => {
   it('refuses maxExecutionTimeInSeconds beyond 2^31-1 seconds with 400 ArgumentInvalid, so no job can outlive JavaScript time', () => {
     const { service } = fleet({ a: {} });
     for (const value of [1e13, 2 ** 31, 0, -5, 1.5]) {
-      const error = hubErrorOf(() => service.create(`max-${value}`, twinJob('*', { maxExecutionTimeInSeconds: value })));
+      const error = hubErrorOf(() => createJob(service, `max-${value}`, twinJob('*', { maxExecutionTimeInSeconds: value })));
       expect(error.errorCode).toBe('ArgumentInvalid');
       expect(error.status).toBe(400);
       expect(error.message).toMatch(/maxExecutionTimeInSeconds/);
     }
-    expect(service.create('max-ok', twinJob('*', { maxExecutionTimeInSeconds: 2 ** 31 - 1 })).maxExecutionTimeInSeconds).toBe(2 ** 31 - 1);
+    expect(createJob(service, 'max-ok', twinJob('*', { maxExecutionTimeInSeconds: 2 ** 31 - 1 })).maxExecutionTimeInSeconds).toBe(2 ** 31 - 1);
   });
 
   it('refuses a method job whose payload is over 128 KB with 413 MessageTooLarge, as the direct method call does', () => {
     const { service, calls } = fleet({ a: {} });
     const big = methodJob('*', { cloudToDeviceMethod: { methodName: 'reboot', payload: 'x'.repeat(128 * 1024), responseTimeoutInSeconds: 30 } });
-    const error = hubErrorOf(() => service.create('big', big));
+    const error = hubErrorOf(() => createJob(service, 'big', big));
     expect(error.errorCode).toBe('MessageTooLarge');
     expect(error.status).toBe(413);
     expect(error.message).toBe('The method payload is larger than 131072 bytes.');
@@ -190,7 +194,7 @@ describe('values refused at creation', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
     const updateTwin = { deviceId: 'copied', extra: deep, tags: { site: 'x' }, properties: { desired: { fw: '2.0', $metadata: deep, $version: 3 } }, etag: '*' };
-    const created = service.create('copied-twin', { type: 'scheduleUpdateTwin', queryCondition: '*', updateTwin, startTime: null });
+    const created = createJob(service, 'copied-twin', { type: 'scheduleUpdateTwin', queryCondition: '*', updateTwin, startTime: null });
     expect(created.updateTwin).toEqual({ tags: { site: 'x' }, properties: { desired: { fw: '2.0' } }, etag: '*' });
     expect(() => JSON.stringify(service.get('copied-twin'))).not.toThrow();
   });
@@ -199,7 +203,7 @@ describe('values refused at creation', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const day = 86_400_000;
     const { service, calls } = fleet({ a: { behaviour: 'hang' } });
-    service.create('month', methodJob('*', { maxExecutionTimeInSeconds: 30 * 86_400 }));
+    createJob(service, 'month', methodJob('*', { maxExecutionTimeInSeconds: 30 * 86_400 }));
     await vi.waitFor(() => expect(calls).toHaveLength(1));
     await vi.advanceTimersByTimeAsync(29 * day);
     expect(service.get('month').status).toBe('running');
@@ -214,11 +218,11 @@ describe('scheduling and limits', () => {
   it('keeps a finished job and its device rows for 30 days, then forgets them, as the service keeps job history', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { service } = fleet({ a: {}, b: {} });
-    service.create('old', twinJob('*'));
+    createJob(service, 'old', twinJob('*'));
     expect((await service.whenFinished('old')).status).toBe('completed');
     expect([...service.deviceJobRecords()]).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(29 * 86_400_000);
-    service.create('newer', twinJob('*'));
+    createJob(service, 'newer', twinJob('*'));
     await service.whenFinished('newer');
     expect(service.query().items.map((j) => j.jobId)).toEqual(['old', 'newer']);
     await vi.advanceTimersByTimeAsync(2 * 86_400_000);
@@ -231,7 +235,7 @@ describe('scheduling and limits', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { service, writes } = fleet({ a: {} });
     const start = new Date(Date.now() + 60_000).toISOString();
-    expect(service.create('later', twinJob('*', { startTime: start })).status).toBe('queued');
+    expect(createJob(service, 'later', twinJob('*', { startTime: start })).status).toBe('queued');
     await vi.advanceTimersByTimeAsync(59_000);
     expect(service.get('later').status).toBe('queued');
     expect(service.query({ jobStatus: 'queued' }).items.map((j) => j.jobId)).toEqual(['later']);
@@ -246,7 +250,7 @@ describe('scheduling and limits', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const store = new MemoryStore();
     const { service, writes } = fleet({ a: {} }, {}, store);
-    service.create('later', twinJob('*', { startTime: new Date(Date.now() + 60_000).toISOString() }));
+    createJob(service, 'later', twinJob('*', { startTime: new Date(Date.now() + 60_000).toISOString() }));
     const jobs = store.collection<StoredJob>('jobs');
     const put = jobs.put.bind(jobs);
     let diskFull = true;
@@ -264,7 +268,7 @@ describe('scheduling and limits', () => {
 
   it('cancels a scheduled job before it starts', async () => {
     const { service, writes } = fleet({ a: {} });
-    service.create('never', twinJob('*', { startTime: new Date(Date.now() + 3_600_000).toISOString() }));
+    createJob(service, 'never', twinJob('*', { startTime: new Date(Date.now() + 3_600_000).toISOString() }));
     expect(service.cancel('never').status).toBe('cancelled');
     expect(service.cancel('never').status).toBe('cancelled');
     expect(writes).toHaveLength(0);
@@ -272,14 +276,14 @@ describe('scheduling and limits', () => {
 
   it('refuses a job beyond maxConcurrentJobs with 429 ThrottlingMaxActiveJobCountExceeded', async () => {
     const { service, release, calls } = fleet({ a: { behaviour: 'hang' } }, { maxConcurrentJobs: 1 });
-    service.create('first', methodJob('*'));
+    createJob(service, 'first', methodJob('*'));
     await vi.waitFor(() => expect(calls).toHaveLength(1));
-    const error = hubErrorOf(() => service.create('second', methodJob('*')));
+    const error = hubErrorOf(() => createJob(service, 'second', methodJob('*')));
     expect(error.errorCode).toBe('ThrottlingMaxActiveJobCountExceeded');
     expect(error.status).toBe(429);
     release();
     await service.whenFinished('first');
-    expect(service.create('second', methodJob('*')).status).toBe('queued');
+    expect(createJob(service, 'second', methodJob('*')).status).toBe('queued');
   });
 
   it('paces device operations to deviceOperationsPerSecond', async () => {
@@ -287,7 +291,7 @@ describe('scheduling and limits', () => {
     const devices: Record<string, object> = {};
     for (let i = 0; i < 25; i++) devices[`d${String(i).padStart(2, '0')}`] = {};
     const { service, writes } = fleet(devices, { deviceOperationsPerSecond: 10 });
-    service.create('paced', twinJob('*'));
+    createJob(service, 'paced', twinJob('*'));
     await vi.waitFor(() => expect(writes).toHaveLength(10));
     await vi.advanceTimersByTimeAsync(1_000);
     expect(writes.length).toBeGreaterThanOrEqual(19);
@@ -300,23 +304,23 @@ describe('scheduling and limits', () => {
 describe('validation', () => {
   it('refuses a duplicate job id with JobAlreadyExists', () => {
     const { service } = fleet({});
-    service.create('dup', twinJob('*'));
-    expect(hubErrorOf(() => service.create('dup', twinJob('*'))).errorCode).toBe('JobAlreadyExists');
+    createJob(service, 'dup', twinJob('*'));
+    expect(hubErrorOf(() => createJob(service, 'dup', twinJob('*'))).errorCode).toBe('JobAlreadyExists');
   });
 
   it("refuses a bad queryCondition with the parser's message", () => {
     const { service } = fleet({});
-    const error = hubErrorOf(() => service.create('bad', twinJob("tags.floor = '3")));
+    const error = hubErrorOf(() => createJob(service, 'bad', twinJob("tags.floor = '3")));
     expect(error.status).toBe(400);
     expect(error.message).toMatch(/position/);
   });
 
   it('refuses a job without its operation, a reported patch, and a body id that differs from the URL', () => {
     const { service } = fleet({});
-    expect(hubErrorOf(() => service.create('m', { type: 'scheduleDeviceMethod', queryCondition: '*' })).message).toMatch(/cloudToDeviceMethod/);
-    expect(hubErrorOf(() => service.create('r', twinJob('*', { updateTwin: { properties: { reported: { x: 1 } } } }))).message).toMatch(/reported/);
-    expect(hubErrorOf(() => service.create('x', twinJob('*', { jobId: 'y' }))).message).toMatch(/does not match/);
-    expect(hubErrorOf(() => service.create('t', { ...twinJob('*'), type: 'export' })).errorCode).toBe('ArgumentInvalid');
+    expect(hubErrorOf(() => createJob(service, 'm', { type: 'scheduleDeviceMethod', queryCondition: '*' })).message).toMatch(/cloudToDeviceMethod/);
+    expect(hubErrorOf(() => createJob(service, 'r', twinJob('*', { updateTwin: { properties: { reported: { x: 1 } } } }))).message).toMatch(/reported/);
+    expect(hubErrorOf(() => createJob(service, 'x', twinJob('*', { jobId: 'y' }))).message).toMatch(/does not match/);
+    expect(hubErrorOf(() => createJob(service, 't', { ...twinJob('*'), type: 'export' })).errorCode).toBe('ArgumentInvalid');
   });
 
   it('answers JobNotFound for an unknown job', () => {
@@ -329,7 +333,7 @@ describe('validation', () => {
 describe('listing jobs', () => {
   it('pages jobs in creation order with a continuation only while more remain, filtered by type and status', async () => {
     const { service } = fleet({ a: {} });
-    for (let i = 0; i < 5; i++) service.create(`j${i}`, i % 2 === 0 ? twinJob('*') : methodJob('*'));
+    for (let i = 0; i < 5; i++) createJob(service, `j${i}`, i % 2 === 0 ? twinJob('*') : methodJob('*'));
     const first = service.query({ pageSize: 2 });
     expect(first.items.map((j) => j.jobId)).toEqual(['j0', 'j1']);
     const second = service.query({ pageSize: 2, continuation: first.continuation });
@@ -352,8 +356,8 @@ describe('restarts', () => {
   it('fails a job that was running when the hub stopped, and keeps scheduled jobs', async () => {
     const devices: Record<string, { behaviour: Behaviour }> = { a: { behaviour: 'answer' }, b: { behaviour: 'hang' }, c: { behaviour: 'hang' } };
     const { service, restart, calls } = fleet(devices, { methodParallelism: 2 });
-    service.create('running', methodJob('*'));
-    service.create('tomorrow', twinJob('*', { startTime: new Date(Date.now() + 86_400_000).toISOString() }));
+    createJob(service, 'running', methodJob('*'));
+    createJob(service, 'tomorrow', twinJob('*', { startTime: new Date(Date.now() + 86_400_000).toISOString() }));
     await vi.waitFor(() => expect(calls).toEqual(['a', 'b', 'c']));
     service.stop();
 

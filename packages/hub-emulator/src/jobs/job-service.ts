@@ -1,6 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { formatTimestamp, HubError, isFinalJobStatus, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse } from '@hubemu/shared';
-import { silentLogger, type Logger } from '../logger.js';
+import { formatTimestamp, HubError, isFinalJobStatus, MAX_TIMER_MS, silentLogger, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse, type Logger } from '@hubemu/shared';
 import type { JobRepository } from './job-repository.js';
 import { renderJob } from './job-response.js';
 import { decodeJobCursor, encodeJobCursor, jobOrderKey } from './job-cursor.js';
@@ -8,7 +7,7 @@ import { deviceOperation, type JobMethodInvoker, type JobTwinWriter } from './jo
 import { failInterruptedJobs } from './job-recovery.js';
 import { normaliseJobRequest } from './job-request.js';
 import { runDevices, type DeviceResult } from './job-runner.js';
-import type { HubJobStatus, StoredJob } from './job-schemas.js';
+import type { HubJobStatus, JobRequest, StoredJob } from './job-schemas.js';
 import { emptyStatistics, isDeviceTerminal, moveDevice, nextStatus, reportedStatus, type JobEvent } from './job-state.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -64,7 +63,6 @@ interface Run {
   deadline?: NodeJS.Timeout;
 }
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A timer whose work failed (the store refusing writes) tries again after this long. */
 const TIMER_RETRY_MS = 1_000;
 
@@ -95,10 +93,10 @@ export class JobService {
     this.recover();
   }
 
-  /** `PUT /jobs/v2/{id}`: validates the request as the Node SDK sends it, stores the job and answers `queued` or `scheduled`. */
-  create(jobId: string, body: unknown): JobResponse {
+  /** `PUT /jobs/v2/{id}` with a request parsed at its edge (parseJobRequest): stores the job and answers `queued` or `scheduled`. */
+  create(jobId: string, request: JobRequest): JobResponse {
     this.forgetOldJobs();
-    const job = normaliseJobRequest(jobId, body, this.clock.now());
+    const job = normaliseJobRequest(jobId, request, this.clock.now());
     if (this.repository.getJob(job.jobId)) throw new HubError('JobAlreadyExists', `A job with ID '${job.jobId}' already exists.`);
     const max = this.deps.options?.maxConcurrentJobs;
     if (max !== undefined && this.activeCount() >= max) {

@@ -1,27 +1,7 @@
-import { z } from 'zod';
-import { HubError, identityKey, LIMITS, nestsDeeperThan, parseWithSchema, tryParseJson, type Clock } from '@hubemu/shared';
+import { HubError, identityKey, LIMITS, methodPayloadText, nestsDeeperThan, tryParseJson, type Clock, type MethodRequest } from '@hubemu/shared';
 import type { DeviceLinks } from '../device-link.js';
 import type { HubEvents } from '../events.js';
 import type { DeviceTable } from '../registry/device-table.js';
-
-/**
- * Method names: printable US-ASCII without `$ ( ) < > @ , ; : \ " / [ ] ? = { }`, space or tab
- * (reference 1.7), and without the MQTT wildcards `#` and `+`: the name travels in the topic
- * `$iothub/methods/POST/{name}/`, and a topic name must not contain them (MQTT 4.7.1).
- */
-export const METHOD_NAME_PATTERN = /^[!%&'*\-.0-9A-Z^_`a-z|~]{1,128}$/;
-
-export const MethodRequestSchema = z.object({
-  methodName: z.string().regex(METHOD_NAME_PATTERN, 'methodName may contain only printable ASCII without spaces, semicolons, the MQTT wildcards # and + or any of $()<>@,:\\"/[]?={}'),
-  // Any JSON, but not nested without end: serialising it must not overflow the stack (400, not 500).
-  payload: z
-    .unknown()
-    .optional()
-    .refine((value) => !nestsDeeperThan(value, LIMITS.methodPayloadDepth), `nests objects and arrays more than ${LIMITS.methodPayloadDepth} levels deep`),
-  responseTimeoutInSeconds: z.number().int().min(5).max(300).nullish(),
-  connectTimeoutInSeconds: z.number().int().min(0).max(300).nullish(),
-});
-export type MethodRequest = z.infer<typeof MethodRequestSchema>;
 
 export interface MethodResult {
   status: number;
@@ -46,26 +26,12 @@ export class MethodService {
     private readonly clock: Clock,
   ) {}
 
-  /** Validates a request body as the REST API and jobs receive it. */
-  static parseRequest(body: unknown): MethodRequest {
-    return parseWithSchema(MethodRequestSchema, body, 'method request');
-  }
-
-  /** The payload as it travels to the device; 413 MessageTooLarge over 128 KB (direct calls and method jobs alike). */
-  static payloadText(request: MethodRequest): string {
-    const text = JSON.stringify(request.payload ?? null);
-    if (Buffer.byteLength(text) > LIMITS.methodPayloadBytes) {
-      throw new HubError('MessageTooLarge', `The method payload is larger than ${LIMITS.methodPayloadBytes} bytes.`);
-    }
-    return text;
-  }
-
-  async invoke(deviceId: string, moduleId: string | undefined, body: unknown): Promise<MethodResult> {
-    const request = MethodService.parseRequest(body);
+  /** Calls a method on a device or module; the request was parsed at its edge (parseMethodRequest). */
+  async invoke(deviceId: string, moduleId: string | undefined, request: MethodRequest): Promise<MethodResult> {
     const key = identityKey(deviceId, moduleId);
     if (!this.table.get(deviceId)) throw new HubError('DeviceNotFound', deviceId);
     if (!this.table.get(key)) throw new HubError('ModuleNotFound', key);
-    const payloadText = MethodService.payloadText(request);
+    const payloadText = methodPayloadText(request);
     const connectMs = (request.connectTimeoutInSeconds ?? 0) * 1000;
     const link = await this.links.waitFor(key, 'methodRequests', connectMs);
     if (!link) {

@@ -1,17 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, type Clock } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, MAX_TIMER_MS, mayDevicePublish, parseConnectIdentity, type Clock, type Logger } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
-import type { Logger } from '../logger.js';
-import { parseConnectIdentity } from './connect-identity.js';
 import type { DeviceSessions, Session } from './device-sessions.js';
 import { MAX_PUBLISH_BYTES, packetLimit } from './packet-limits.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
-
-/** Longest delay a Node timer takes (about 24.8 days); a token that lives longer is re-checked then. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface BrokerDeps {
   hostName: string;
@@ -78,6 +73,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
         client.close();
         return;
       }
+      // A token that lives longer than a timer can wait is re-checked then.
       timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
       timer.unref();
     };

@@ -10,9 +10,9 @@ import {
   topics,
   tryParseJson,
   type Clock,
+  type Logger,
 } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
-import type { Logger } from '../logger.js';
 import type { MethodService } from '../methods/method-service.js';
 import type { TelemetryMessage } from '../events.js';
 import type { TwinService } from '../twin/twin-service.js';

@@ -1,4 +1,4 @@
-import type { DeviceJobRecord, Twin } from '@hubemu/shared';
+import { parseIdentityKey, type DeviceJobRecord, type Twin } from '@hubemu/shared';
 
 /**
  * What the query engine reads. The twin service owns the data; the engine keeps a sorted snapshot
@@ -30,8 +30,8 @@ export function internalTwinKey(collection: TwinCollectionName, twin: Twin): str
 /** The engine's key for a source key (`deviceId` or `deviceId/moduleId`). */
 export function internalKeyOf(collection: TwinCollectionName, sourceKey: string): string {
   if (collection === 'devices') return sourceKey;
-  const slash = sourceKey.indexOf('/');
-  return slash === -1 ? sourceKey : `${sourceKey.slice(0, slash)}\u0000${sourceKey.slice(slash + 1)}`;
+  const { deviceId, moduleId } = parseIdentityKey(sourceKey);
+  return moduleId === undefined ? deviceId : `${deviceId}\u0000${moduleId}`;
 }
 
 /** Job rows order by device, then job. */

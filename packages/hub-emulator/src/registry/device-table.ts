@@ -1,4 +1,4 @@
-import type { Clock, DeviceIdentity, Twin } from '@hubemu/shared';
+import { identityKey, isModuleKey, type Clock, type DeviceIdentity, type Twin } from '@hubemu/shared';
 import type { Collection, EtagCondition } from '../store/collection.js';
 import { renderIdentity, renderTwin, type DeviceEntry, type Presence } from './device-entry.js';
 import { PresenceTracker } from './presence.js';
@@ -111,19 +111,19 @@ export class DeviceTable {
   /** Device twins (no modules), for queries. */
   readonly deviceTwins: TwinSource = {
     list: () => this.listTwins(false),
-    get: (key) => (key.includes('/') ? undefined : this.twin(key)),
+    get: (key) => (isModuleKey(key) ? undefined : this.twin(key)),
   };
 
   /** Module twins, for `FROM devices.modules`. */
   readonly moduleTwins: TwinSource = {
     list: () => this.listTwins(true),
-    get: (key) => (key.includes('/') ? this.twin(key) : undefined),
+    get: (key) => (isModuleKey(key) ? this.twin(key) : undefined),
   };
 
   private *listTwins(modules: boolean): Iterable<Twin> {
     for (const entry of this.collection.values()) {
       if ((entry.moduleId !== undefined) !== modules) continue;
-      const twin = this.twin(entry.moduleId === undefined ? entry.deviceId : `${entry.deviceId}/${entry.moduleId}`);
+      const twin = this.twin(identityKey(entry.deviceId, entry.moduleId));
       if (twin) yield twin;
     }
   }

@@ -267,7 +267,7 @@ export class RegistryService {
   requireModule(deviceId: string, moduleId: string): DeviceEntry {
     this.requireDevice(deviceId);
     const entry = this.table.get(identityKey(deviceId, moduleId));
-    if (!entry) throw new HubError('ModuleNotFound', `${deviceId}/${moduleId}`);
+    if (!entry) throw new HubError('ModuleNotFound', identityKey(deviceId, moduleId));
     return entry;
   }
 

@@ -8,9 +8,9 @@ import {
   type DeviceTwinView,
   type Twin,
   type TwinLimitOptions,
+  type TwinPatch,
   type TwinWrite,
   serviceTwinWrite,
-  TwinPatchSchema,
 } from '@hubemu/shared';
 import type { HubEvents, WriteSource } from '../events.js';
 import { renderDeviceTwin, type DeviceEntry } from '../registry/device-entry.js';
@@ -35,11 +35,12 @@ export class TwinService {
     return this.table.twin(identityKey(deviceId, moduleId)) as Twin;
   }
 
-  /** `PATCH` (merge) or `PUT` (replace) from the service side: tags and desired only (see serviceTwinWrite). */
-  updateTwin(deviceId: string, moduleId: string | undefined, body: unknown, mode: 'patch' | 'replace', options: TwinWriteOptions): Twin {
-    const parsed = TwinPatchSchema.safeParse(body);
-    if (!parsed.success) throw new HubError('ArgumentInvalid', 'The twin body must be a JSON object with tags and/or properties.desired.');
-    this.write(deviceId, moduleId, serviceTwinWrite(parsed.data, mode), options);
+  /**
+   * `PATCH` (merge) or `PUT` (replace) from the service side: tags and desired only (see serviceTwinWrite).
+   * The body was parsed at its edge (parseServiceTwinBody); the twin rules check its content here.
+   */
+  updateTwin(deviceId: string, moduleId: string | undefined, body: TwinPatch, mode: 'patch' | 'replace', options: TwinWriteOptions): Twin {
+    this.write(deviceId, moduleId, serviceTwinWrite(body, mode), options);
     return this.table.twin(identityKey(deviceId, moduleId)) as Twin;
   }
 
@@ -97,7 +98,7 @@ export class TwinService {
     if (!entry) {
       if (moduleId === undefined) throw new HubError('DeviceNotFound', deviceId);
       if (!this.table.get(deviceId)) throw new HubError('DeviceNotFound', deviceId);
-      throw new HubError('ModuleNotFound', `${deviceId}/${moduleId}`);
+      throw new HubError('ModuleNotFound', identityKey(deviceId, moduleId));
     }
     return entry;
   }

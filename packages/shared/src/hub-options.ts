@@ -1,9 +1,15 @@
 import { z } from 'zod';
-import { WELL_KNOWN_POLICIES, type AccessPolicy, type Clock } from '@hubemu/shared';
 import type { Logger } from './logger.js';
+import { WELL_KNOWN_POLICIES, type AccessPolicy } from './policies.js';
+import { MAX_TIMER_MS, type Clock } from './time.js';
+
+/**
+ * The hub's options (`startHub()`, `hubemu start`), parsed once at the edge. The schema lives here, in the
+ * pure package, so the CLI takes its defaults and ranges from it without loading the hub (aedes, express).
+ */
 
 const port = z.number().int().min(0).max(65535);
-const ms = z.number().int().min(1).max(2 ** 31 - 1);
+const ms = z.number().int().min(1).max(MAX_TIMER_MS);
 
 /**
  * How long a connection may take to prove itself: every listener closes a socket that has not
@@ -67,8 +73,8 @@ export const HubOptionsSchema = z.object({
   trafficBufferBytes: z.number().int().min(0).default(16 * 1024 * 1024),
   /** A seed document (already parsed) applied at start when the registry is empty or on reset(). */
   seed: z.unknown().optional(),
-  /** Interval of automatic configuration evaluation, in milliseconds. */
-  configurationIntervalMs: z.number().int().min(10).default(2_000),
+  /** Interval of automatic configuration evaluation, in milliseconds (a timer cannot wait longer than 2^31-1 ms). */
+  configurationIntervalMs: ms.min(10).default(2_000),
   /** Jobs (`/jobs/v2`): no limits unless set here or by `tier`. See docs/jobs.md. */
   jobs: z
     .object({
@@ -80,8 +86,8 @@ export const HubOptionsSchema = z.object({
     .default({}),
   /** Applies the real service's limits of a tier (concurrent jobs, job device operations, configurations); explicit `jobs` options win. */
   tier: z.enum(['F1', 'S1', 'S2', 'S3']).optional(),
-  /** Purchased units of `tier` (limits that scale per unit use it). */
-  tierUnits: z.number().int().min(1).default(1),
+  /** Purchased units of `tier` (limits that scale per unit use it); the service sells at most 200 units of a hub. */
+  tierUnits: z.number().int().min(1).max(200).default(1),
 });
 
 export type HubOptionsInput = z.input<typeof HubOptionsSchema> & {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { HubError } from '@hubemu/shared';
-import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
-import { parseConnectIdentity } from './connect-identity.js';
+import { mqttClientId, mqttUsername, parseConnectIdentity } from './connect-fields.js';
+import type { HubError } from './errors.js';
+import { hubErrorOf } from './hub-error.fixtures.js';
 
 const HOST = 'myhub.azure-devices.net';
 
@@ -45,5 +45,17 @@ describe('parseConnectIdentity', () => {
     expect(refusal('d1', undefined).message).toMatch(/username is required/);
     expect(refusal('d1/m1/x', `${HOST}/d1/m1/x`).message).toMatch(/is not \{deviceId\}/);
     expect(refusal('d1', `${HOST}/d2`).errorCode).toBe('IotHubUnauthorized');
+  });
+});
+
+describe('the CONNECT fields a device agent builds', () => {
+  it('parse back to the identity and model id they were built from', () => {
+    for (const ref of [{ deviceId: 'd1' }, { deviceId: 'd1', moduleId: 'm1' }, { deviceId: "a?b#c;d'", moduleId: '$edgeHub' }]) {
+      for (const modelId of [undefined, 'dtmi:com:example:Thermostat;1']) {
+        const clientId = mqttClientId(ref.deviceId, ref.moduleId);
+        const username = mqttUsername(`${HOST}:8883`, clientId, 'agent/1.0 (node; linux)', modelId);
+        expect(parseConnectIdentity(clientId, username, HOST)).toEqual(modelId === undefined ? ref : { ...ref, modelId });
+      }
+    }
   });
 });
