@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceClient, ServiceError } from '@hubemu/backend';
@@ -90,4 +91,41 @@ describe('hubemu start', { timeout: 60_000 }, () => {
     expect(level.code).not.toBe(0);
     expect(level.stderr).toContain('--log-level');
   });
+
+  it('prints a one-time dashboard login link that opens a session, and --no-dashboard serves no dashboard', async () => {
+    const { child, banner } = await startProcess([]);
+    const ca = readFileSync(join(dir, 'certs', 'ca.pem'), 'utf8');
+    try {
+      const link = /dashboard\s+(https:\/\/localhost:\d+\/#login=[\w-]+)\n/.exec(banner)?.[1];
+      expect(link).toBeDefined();
+      const url = new URL(link as string);
+      const login = url.hash.replace('#login=', '');
+      const session = await httpsJson(`${url.origin}/dashboard/session`, ca, { login });
+      expect(session.status).toBe(200);
+      expect((await httpsJson(`${url.origin}/dashboard/session`, ca, { login })).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const off = await startProcess(['--no-dashboard']);
+    try {
+      expect(off.banner).toMatch(/dashboard\s+off \(--no-dashboard\)/);
+      const port = /HTTPS\s+https:\/\/localhost:(\d+)/.exec(off.banner)?.[1];
+      expect((await httpsJson(`https://localhost:${port}/`, ca)).status).toBe(404);
+    } finally {
+      off.child.kill('SIGTERM');
+    }
+  });
 });
+
+/** A GET (or a POST of `body` as JSON) over HTTPS trusting `ca`; resolves with the status. */
+function httpsJson(url: string, ca: string, body?: unknown): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpsRequest(url, { method: payload ? 'POST' : 'GET', ca, headers: payload ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
