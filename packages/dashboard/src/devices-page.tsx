@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, queryPage } from './api.js';
 import { devicesQuery, type DeviceFilter } from './devices-query.js';
 import { ErrorLine } from './errors-view.js';
@@ -22,6 +22,7 @@ interface Device {
 }
 
 const PAGE_SIZE = 100;
+const FILTER_DELAY_MS = 300;
 const LIVE = new Set(['identityCreated', 'identityUpdated', 'identityDeleted', 'deviceConnected', 'deviceDisconnected', 'twinUpdated']);
 
 /** `0001-01-01...` is the service's "never". */
@@ -29,16 +30,26 @@ const when = (time: string | undefined): string => (!time || time.startsWith('00
 
 /** The device list: a twin query with filters, live-refreshed, with create, enable/disable, delete and copy connection string. */
 export function DevicesPage({ session }: { session: Session }) {
-  const [filter, setFilter] = useState<DeviceFilter>({ prefix: '', tag: '', condition: '' });
+  // What the inputs hold, and (a moment after the typing stops) the filter the list is queried with.
+  const [draft, setDraft] = useState<DeviceFilter>({ prefix: '', tag: '', condition: '' });
+  const [filter, setFilter] = useState<DeviceFilter>(draft);
+  useEffect(() => {
+    const timer = setTimeout(() => setFilter(draft), FILTER_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [draft]);
   const [rows, setRows] = useState<TwinRow[]>([]);
   const [continuation, setContinuation] = useState<string>();
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
   const [newId, setNewId] = useState('');
 
+  // Only the answer to the latest request is shown: a slower answer to an older filter is dropped.
+  const latest = useRef(0);
   const load = async (): Promise<void> => {
+    const ticket = ++latest.current;
     try {
       const page = await queryPage<TwinRow>(session, devicesQuery(filter), PAGE_SIZE);
+      if (ticket !== latest.current) return;
       setRows(page.rows);
       setContinuation(page.continuation);
       setError(undefined);
@@ -96,13 +107,13 @@ export function DevicesPage({ session }: { session: Session }) {
       <h1 id="devices-title">Devices</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter devices">
         <label>
-          Id starts with <input value={filter.prefix} onChange={(e) => setFilter({ ...filter, prefix: e.currentTarget.value })} />
+          Id starts with <input value={draft.prefix} onInput={(e) => { const value = e.currentTarget.value; setDraft((f) => ({ ...f, prefix: value })); }} />
         </label>
         <label>
-          Tag <input value={filter.tag} placeholder="location.region=US" onChange={(e) => setFilter({ ...filter, tag: e.currentTarget.value })} />
+          Tag <input value={draft.tag} placeholder="location.region=US" onInput={(e) => { const value = e.currentTarget.value; setDraft((f) => ({ ...f, tag: value })); }} />
         </label>
         <label class="grow">
-          Condition <input value={filter.condition} placeholder="properties.reported.telemetryConfig.status = 'Success'" onChange={(e) => setFilter({ ...filter, condition: e.currentTarget.value })} />
+          Condition <input value={draft.condition} placeholder="properties.reported.telemetryConfig.status = 'Success'" onInput={(e) => { const value = e.currentTarget.value; setDraft((f) => ({ ...f, condition: value })); }} />
         </label>
       </form>
       <form class="create" onSubmit={create}>

@@ -30,13 +30,14 @@ export function GroupChart({ bars }: { bars: Bar[] }) {
   return <div ref={host} role="img" aria-label={`Bar chart: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}`} data-testid="group-chart" />;
 }
 
-/** Bars from GROUP BY rows: the first numeric column is the height, the other columns the label. */
+/** Bars from GROUP BY rows: the first numeric column is the height, the other columns (the group keys) the label; a missing key is `(none)`. */
 export function barsOf(rows: Array<Record<string, unknown>>): Bar[] {
-  return rows.flatMap((row) => {
-    const entries = Object.entries(row);
-    const numeric = entries.find(([, v]) => typeof v === 'number');
-    if (!numeric) return [];
-    const label = entries.filter(([k]) => k !== numeric[0]).map(([, v]) => (typeof v === 'string' ? v : JSON.stringify(v) ?? 'null')).join(' / ');
-    return [{ label: label || numeric[0], value: numeric[1] as number }];
-  });
+  const first = rows[0];
+  const measure = first ? Object.keys(first).find((key) => typeof first[key] === 'number') : undefined;
+  if (measure === undefined) return [];
+  const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))].filter((key) => key !== measure);
+  return rows.map((row) => ({
+    label: keys.map((key) => (row[key] === undefined ? '(none)' : typeof row[key] === 'string' ? row[key] : JSON.stringify(row[key]))).join(' / ') || measure,
+    value: typeof row[measure] === 'number' ? row[measure] : 0,
+  }));
 }

@@ -14,7 +14,13 @@ export const editableText = (twin: Twin): string => JSON.stringify({ tags: twin.
  * is shown as a conflict with both versions, never overwritten silently.
  */
 export function TwinEdit({ session, twin, onSaved }: { session: Session; twin: Twin; onSaved: (twin: Twin) => void }) {
-  const [text, setText] = useState(() => editableText(twin));
+  const [text, setTextState] = useState(() => editableText(twin));
+  // Bumped whenever the text is replaced from outside the editor (a reload, a revert, the hub's version).
+  const [revision, setRevision] = useState(0);
+  const setText = (next: string): void => {
+    setTextState(next);
+    setRevision((r) => r + 1);
+  };
   const [base, setBase] = useState(twin);
   const [error, setError] = useState<unknown>();
   const [conflict, setConflict] = useState<Twin>();
@@ -54,7 +60,7 @@ export function TwinEdit({ session, twin, onSaved }: { session: Session; twin: T
         etag <code data-testid="editor-etag">{base.etag}</code>
         {dirty ? ' (edited)' : ''}
       </p>
-      <JsonEditor id="twin-editor" label="Twin tags and desired properties (JSON)" value={text} onChange={setText} />
+      <JsonEditor id="twin-editor" label="Twin tags and desired properties (JSON)" text={text} revision={revision} onChange={setTextState} />
       <div class="row">
         <button type="button" onClick={() => void save(base.etag)} disabled={!dirty}>
           Save with etag
