@@ -117,6 +117,27 @@ describe('hubemu start', { timeout: 60_000 }, () => {
   });
 });
 
+describe('hubemu start --demo', { timeout: 90_000 }, () => {
+  it('runs 25 devices of mixed models: thermostats and sensors apply their configuration, picky sensors fail it', async () => {
+    const { child, banner } = await startProcess(['--demo']);
+    const connectionString = /Owner connection string:\s+(\S+)/.exec(banner)?.[1] as string;
+    const client = ServiceClient.fromConnectionString(connectionString, { ca: readFileSync(join(dir, 'certs', 'ca.pem'), 'utf8') });
+    try {
+      const byStatus = async (): Promise<Record<string, number>> => {
+        const rows = await client.query.all<{ status?: string; n: number }>('SELECT properties.reported.telemetryConfig.status AS status, COUNT() AS n FROM devices GROUP BY properties.reported.telemetryConfig.status');
+        return Object.fromEntries(rows.map((r) => [r.status ?? '(none)', r.n]));
+      };
+      await expect.poll(byStatus, { timeout: 30_000 }).toEqual({ Success: 18, Failed: 3, '(none)': 4 });
+      const models = await client.query.all<{ modelId: string; n: number }>('SELECT modelId, COUNT() AS n FROM devices GROUP BY modelId');
+      expect(models.map((m) => m.n).reduce((a, b) => a + b, 0)).toBe(25);
+      expect(models.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      client.close();
+      child.kill('SIGTERM');
+    }
+  });
+});
+
 /** A GET (or a POST of `body` as JSON) over HTTPS trusting `ca`; resolves with the status. */
 function httpsJson(url: string, ca: string, body?: unknown): Promise<{ status: number }> {
   return new Promise((resolve, reject) => {
