@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { DriftTable } from './drift-table.js';
 import { ErrorLine } from './errors-view.js';
+import { useLatestOnly } from './latest-only.js';
 import { useLiveEvents, useRefreshOn, type RequestEvent, type TelemetryEvent } from './live-events.js';
 import { MethodForm } from './method-form.js';
 import type { Session } from './session.js';
@@ -21,12 +22,17 @@ export function DevicePage({ session, deviceId }: { session: Session; deviceId: 
   const [telemetry, setTelemetry] = useState<TelemetryEvent[]>([]);
   const [wire, setWire] = useState<RequestEvent[]>([]);
   const path = `/twins/${encodeURIComponent(deviceId)}`;
+  // Twin reads overlap when events come fast: only the newest read's answer is shown, never an older twin after a newer one.
+  const latest = useLatestOnly();
   const load = async (): Promise<void> => {
+    const ticket = latest.start();
     try {
-      setTwin((await api<Twin>(session, 'GET', path)).body);
+      const { body } = await api<Twin>(session, 'GET', path);
+      if (!latest.isLatest(ticket)) return;
+      setTwin(body);
       setError(undefined);
     } catch (e) {
-      setError(e);
+      if (latest.isLatest(ticket)) setError(e);
     }
   };
   useEffect(() => void load(), []);

@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, queryPage } from './api.js';
 import { devicesQuery, type DeviceFilter } from './devices-query.js';
 import { ErrorLine } from './errors-view.js';
+import { useLatestOnly } from './latest-only.js';
 import { useRefreshOn } from './live-events.js';
 import { deviceHref } from './route.js';
 import type { Session } from './session.js';
@@ -44,12 +45,12 @@ export function DevicesPage({ session }: { session: Session }) {
   const [newId, setNewId] = useState('');
 
   // Only the answer to the latest request is shown: a slower answer to an older filter is dropped.
-  const latest = useRef(0);
+  const latest = useLatestOnly();
   const load = async (): Promise<void> => {
-    const ticket = ++latest.current;
+    const ticket = latest.start();
     try {
       const page = await queryPage<TwinRow>(session, devicesQuery(filter), PAGE_SIZE);
-      if (ticket !== latest.current) return;
+      if (!latest.isLatest(ticket)) return;
       setRows(page.rows);
       setContinuation(page.continuation);
       setError(undefined);
@@ -58,8 +59,10 @@ export function DevicesPage({ session }: { session: Session }) {
     }
   };
   const more = async (): Promise<void> => {
+    const ticket = latest.start();
     try {
       const page = await queryPage<TwinRow>(session, devicesQuery(filter), PAGE_SIZE, continuation);
+      if (!latest.isLatest(ticket)) return;
       setRows([...rows, ...page.rows]);
       setContinuation(page.continuation);
     } catch (e) {

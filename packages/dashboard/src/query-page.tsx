@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, queryPage } from './api.js';
 import { ErrorLine } from './errors-view.js';
+import { useLatestOnly } from './latest-only.js';
 import { barsOf, GroupChart } from './group-chart.js';
 import type { Session } from './session.js';
 
@@ -30,16 +31,21 @@ export function QueryPage({ session }: { session: Session }) {
   const [continuation, setContinuation] = useState<string>();
   const [error, setError] = useState<unknown>();
 
+  // Running again (or paging) while an answer is pending: only the newest request's answer is shown.
+  const latest = useLatestOnly();
   const run = async (event?: Event): Promise<void> => {
     event?.preventDefault();
+    const ticket = latest.start();
     try {
       const page = await queryPage<Row>(session, query, PAGE_SIZE);
+      if (!latest.isLatest(ticket)) return;
       setRan(query);
       setPages([page.rows]);
       setPageIndex(0);
       setContinuation(page.continuation);
       setError(undefined);
     } catch (e) {
+      if (!latest.isLatest(ticket)) return;
       setRan(query);
       setError(e);
       setPages([]);
@@ -47,8 +53,10 @@ export function QueryPage({ session }: { session: Session }) {
   };
   const next = async (): Promise<void> => {
     if (pageIndex + 1 < pages.length) return setPageIndex(pageIndex + 1);
+    const ticket = latest.start();
     try {
       const page = await queryPage<Row>(session, ran, PAGE_SIZE, continuation);
+      if (!latest.isLatest(ticket)) return;
       setPages([...pages, page.rows]);
       setPageIndex(pageIndex + 1);
       setContinuation(page.continuation);

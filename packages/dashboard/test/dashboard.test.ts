@@ -80,6 +80,33 @@ describe('the dashboard in Chromium against a real hub', { timeout: 120_000 }, (
     await expect.poll(() => page.locator('tbody tr[data-device]').count()).toBe(3);
   });
 
+  it('a slow answer to an older filter never replaces the rows of a newer one', async () => {
+    // The query for the EU tag is held until the newer prefix query has been answered, then let through.
+    let releaseOlder = (): void => undefined;
+    const older = new Promise<void>((resolve) => (releaseOlder = resolve));
+    await page.route('**/devices/query**', async (route) => {
+      const body = route.request().postData() ?? '';
+      if (body.includes("'EU'")) {
+        await older;
+        await route.fulfill({ response: await route.fetch() });
+      } else if (body.includes("'thermo'")) {
+        await route.fulfill({ response: await route.fetch() });
+        releaseOlder();
+      } else await route.continue();
+    });
+    const olderAnswered = page.waitForResponse((r) => r.url().includes('/devices/query') && (r.request().postData() ?? '').includes("'EU'"));
+    await page.getByLabel('Id starts with').fill('');
+    await page.getByLabel('Tag').fill('location.region=EU');
+    await page.waitForRequest((r) => r.url().includes('/devices/query') && (r.postData() ?? '').includes("'EU'"));
+    await page.getByLabel('Tag').fill('');
+    await page.getByLabel('Id starts with').fill('thermo');
+    await olderAnswered;
+    await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+    expect(await page.locator('tbody tr[data-device]').count()).toBe(3);
+    expect(await page.locator('tr[data-device="sensor-1"]').count()).toBe(0);
+    await page.unroute('**/devices/query**');
+  });
+
   it('an edited desired property shows drift until the device reports it back, then the drift disappears', async () => {
     await page.getByRole('link', { name: 'thermostat-1' }).click();
     const drift = page.getByTestId('drift-summary');
