@@ -5,6 +5,7 @@ import { ErrorLine } from './errors-view.js';
 import { useLatestOnly } from './latest-only.js';
 import { useLiveEvents, useRefreshOn, type RequestEvent, type TelemetryEvent } from './live-events.js';
 import { MethodForm } from './method-form.js';
+import { ModulesList } from './modules-list.js';
 import type { Session } from './session.js';
 import { TwinEdit } from './twin-edit.js';
 import type { Twin } from './twin-types.js';
@@ -66,6 +67,7 @@ export function DevicePage({ session, deviceId }: { session: Session; deviceId: 
             <TwinEdit session={session} twin={twin} onSaved={setTwin} />
             <div>
               <MethodForm session={session} deviceId={deviceId} />
+              <ModulesList session={session} deviceId={deviceId} refresh={twin.etag} />
               <details>
                 <summary>The twin as the service returns it</summary>
                 <pre class="json" data-testid="twin-json">{JSON.stringify(twin, null, 2)}</pre>

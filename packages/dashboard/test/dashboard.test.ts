@@ -15,6 +15,7 @@ beforeAll(async () => {
   for (const id of ['thermostat-1', 'thermostat-2', 'thermostat-3']) hub.createDevice(id, thermostat);
   for (const id of ['sensor-1', 'sensor-2']) hub.createDevice(id, { tags: { location: { region: 'EU', plant: 'Dublin7' }, model: 'sensor' } });
   hub.createDevice('spare-1');
+  hub.registry.putModule('thermostat-2', 'sidecar', {});
   fleet = startFleet({
     hostName: hub.hostName,
     deviceKey: (id) => hub.registry.getDevice(id).authentication.symmetricKey.primaryKey ?? undefined,
@@ -173,6 +174,7 @@ describe('the dashboard in Chromium against a real hub', { timeout: 120_000 }, (
     await reader.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => reader.getByTestId('who').innerText()).toContain('registryRead');
     await expect.poll(() => reader.getByTestId('drift-summary').count()).toBe(1);
+    await expect.poll(() => reader.getByTestId('modules').innerText()).toContain('sidecar');
     const before = hub.getTwin('thermostat-2');
     await setEditor(reader, desiredText('1h'));
     await reader.getByRole('button', { name: 'Save with etag' }).click();
