@@ -20,7 +20,7 @@ beforeAll(async () => {
     hostName: hub.hostName,
     deviceKey: (id) => hub.registry.getDevice(id).authentication.symmetricKey.primaryKey ?? undefined,
     devices: [
-      { model: 'thermostat', deviceIds: ['thermostat-1', 'thermostat-2', 'thermostat-3'] },
+      { model: 'thermostat', deviceIds: ['thermostat-1', 'thermostat-2', 'thermostat-3'], modelId: 'dtmi:com:example:Thermostat;1' },
       { model: 'sensor', deviceIds: ['sensor-1', 'sensor-2'] },
     ],
     client: { port: hub.ports.mqtt, ...(hub.caPem ? { ca: hub.caPem } : {}) },
@@ -66,6 +66,7 @@ describe('the dashboard in Chromium against a real hub', { timeout: 120_000 }, (
     const row = page.locator('tr[data-device="thermostat-1"]');
     await expect.poll(() => row.innerText()).toContain('Connected');
     expect(await row.innerText()).toContain('"region":"US"');
+    expect(await row.innerText()).toContain('dtmi:com:example:Thermostat;1');
     expect(await page.locator('tr[data-device="spare-1"]').innerText()).toContain('Disconnected');
     expect(page.url()).not.toContain('login=');
     await screenshot(page, 'dashboard-devices.png');
