@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceClient, ServiceError } from '@hubemu/backend';
@@ -115,7 +116,7 @@ describe('hubemu start', { timeout: 60_000 }, () => {
       const port = Number(/MQTT\/TLS\s+\S+:(\d+)/.exec(banner)?.[1]);
       const socket = connect(port, '127.0.0.1');
       const started = Date.now();
-      // The hub's default is 10 s; closed well before that, the flag took effect.
+      // The hub's default is 30 s; closed well before that, the flag took effect.
       const closedAfter = await new Promise<number>((resolve, reject) => {
         const deadline = setTimeout(() => reject(new Error('the silent connection is still open after 5 s')), 5_000);
         socket.once('close', () => {
@@ -131,4 +132,62 @@ describe('hubemu start', { timeout: 60_000 }, () => {
       await exited;
     }
   });
+
+  it('prints a one-time dashboard login link that opens a session, and --no-dashboard serves no dashboard', async () => {
+    const { child, banner } = await startProcess([]);
+    const ca = readFileSync(join(dir, 'certs', 'ca.pem'), 'utf8');
+    try {
+      const link = /dashboard\s+(https:\/\/localhost:\d+\/#login=[\w-]+)\n/.exec(banner)?.[1];
+      expect(link).toBeDefined();
+      const url = new URL(link as string);
+      const login = url.hash.replace('#login=', '');
+      const session = await httpsJson(`${url.origin}/dashboard/session`, ca, { login });
+      expect(session.status).toBe(200);
+      expect((await httpsJson(`${url.origin}/dashboard/session`, ca, { login })).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const off = await startProcess(['--no-dashboard']);
+    try {
+      expect(off.banner).toMatch(/dashboard\s+off \(--no-dashboard\)/);
+      const port = /HTTPS\s+https:\/\/localhost:(\d+)/.exec(off.banner)?.[1];
+      expect((await httpsJson(`https://localhost:${port}/`, ca)).status).toBe(404);
+    } finally {
+      off.child.kill('SIGTERM');
+    }
+  });
 });
+
+describe('hubemu start --demo', { timeout: 90_000 }, () => {
+  it('runs 25 devices of mixed models: thermostats and sensors apply their configuration, picky sensors fail it', async () => {
+    const { child, banner } = await startProcess(['--demo']);
+    const connectionString = /Owner connection string:\s+(\S+)/.exec(banner)?.[1] as string;
+    const client = ServiceClient.fromConnectionString(connectionString, { ca: readFileSync(join(dir, 'certs', 'ca.pem'), 'utf8') });
+    try {
+      const byStatus = async (): Promise<Record<string, number>> => {
+        const rows = await client.query.all<{ status?: string; n: number }>('SELECT properties.reported.telemetryConfig.status AS status, COUNT() AS n FROM devices GROUP BY properties.reported.telemetryConfig.status');
+        return Object.fromEntries(rows.map((r) => [r.status ?? '(none)', r.n]));
+      };
+      await expect.poll(byStatus, { timeout: 30_000 }).toEqual({ Success: 18, Failed: 3, '(none)': 4 });
+      const models = await client.query.all<{ modelId: string; n: number }>('SELECT modelId, COUNT() AS n FROM devices GROUP BY modelId');
+      expect(models.map((m) => m.n).reduce((a, b) => a + b, 0)).toBe(25);
+      expect(models.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      client.close();
+      child.kill('SIGTERM');
+    }
+  });
+});
+
+/** A GET (or a POST of `body` as JSON) over HTTPS trusting `ca`; resolves with the status. */
+function httpsJson(url: string, ca: string, body?: unknown): Promise<{ status: number }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpsRequest(url, { method: payload ? 'POST' : 'GET', ca, headers: payload ? { 'Content-Type': 'application/json' } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}

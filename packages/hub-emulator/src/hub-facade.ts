@@ -11,6 +11,7 @@ import {
 } from '@hubemu/shared';
 import type { TlsMaterial } from './certs.js';
 import type { HubCore } from './core.js';
+import type { DashboardStatus } from './dashboard/dashboard-status.js';
 import type { MqttTrafficRecord, TelemetryMessage } from './events.js';
 import type { HubPorts } from './listeners.js';
 import type { MethodResult } from './methods/method-service.js';
@@ -54,6 +55,8 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   subscriptions(deviceId: string, moduleId?: string): string[];
   /** Drops a device's connection (fault injection). */
   disconnectDevice(deviceId: string, moduleId?: string): boolean;
+  /** The web dashboard: off, not built, or ready with `loginUrl()` minting a one-time login link (docs/dashboard.md). */
+  readonly dashboard: DashboardStatus;
   /** Empties the registry, twins, buffers and connections, then applies the seed again. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -64,12 +67,13 @@ export interface HubParts {
   mqtt: MqttPlane;
   ports: HubPorts;
   tls: TlsMaterial;
+  dashboard: DashboardStatus;
   /** Stops listeners and planes and closes the store. */
   stop: () => Promise<void>;
 }
 
 /** The embedded API over a running hub's parts: what `startHub()` returns. */
-export function hubFacade({ core, mqtt, ports, tls, stop }: HubParts): Hub {
+export function hubFacade({ core, mqtt, ports, tls, dashboard, stop }: HubParts): Hub {
   const { options, registry, twins, methods, table } = core;
   const hostWithPort = (port: number, defaultPort: number): string => (port === defaultPort ? options.hostName : `${options.hostName}:${port}`);
 
@@ -123,6 +127,7 @@ export function hubFacade({ core, mqtt, ports, tls, stop }: HubParts): Hub {
             (filter.moduleId === undefined || r.moduleId === filter.moduleId) &&
             (filter.direction === undefined || r.direction === filter.direction),
         ),
+    dashboard,
     connectedDevices: () => mqtt.connected(),
     subscriptions: (deviceId, moduleId) => mqtt.subscriptions(identityKey(deviceId, moduleId)),
     disconnectDevice: (deviceId, moduleId) => core.links.disconnect(identityKey(deviceId, moduleId)),

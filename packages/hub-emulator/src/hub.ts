@@ -1,7 +1,12 @@
 import { join } from 'node:path';
 import { parseHubOptions, silentLogger, type HubOptions, type HubOptionsInput, type Logger } from '@hubemu/shared';
+import type { Express } from 'express';
 import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 import { createCore } from './core.js';
+import { dashboardRouter } from './dashboard/dashboard-routes.js';
+import { dashboardStatus } from './dashboard/dashboard-status.js';
+import { LoginTokens } from './dashboard/login-tokens.js';
+import { locateDashboardFiles } from './dashboard/static-dir.js';
 import { createApp } from './http/app.js';
 import { mountServiceApi } from './http/rest-api.js';
 import { hubFacade, type Hub } from './hub-facade.js';
@@ -41,7 +46,16 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const core = createCore({ options, store, events, logger });
 
   let ready = false;
-  const app = createApp({ ready: () => ready, mountRoutes: (a) => mountServiceApi(a, core), clock: core.clock, events: core.events, logger: core.logger });
+  const logins = new LoginTokens(core.clock);
+  const files = locateDashboardFiles(options.dashboardDir);
+  if (options.dashboard && !files.built) logger.warn({ dir: files.dir }, 'the dashboard is not built: the hub runs without it (npm run build)');
+  const mountRoutes = (a: Express): void => {
+    if (options.dashboard) {
+      a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: options.policies }));
+    }
+    mountServiceApi(a, core);
+  };
+  const app = createApp({ ready: () => ready, mountRoutes, clock: core.clock, events: core.events, logger: core.logger });
   let mqtt: MqttPlane | undefined;
   let listeners: Listeners | undefined;
   const stop = async (): Promise<void> => {
@@ -60,5 +74,12 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   }
   ready = true;
   core.start();
-  return hubFacade({ core, mqtt, ports: listeners.ports, tls, stop });
+  return hubFacade({
+    core,
+    mqtt,
+    ports: listeners.ports,
+    tls,
+    dashboard: dashboardStatus(options.dashboard, files, logins, `https://${options.hostName}${listeners.ports.https === 443 ? '' : `:${listeners.ports.https}`}`),
+    stop,
+  });
 }

@@ -1,6 +1,8 @@
 export { startHub, type Hub, type TrafficFilter } from './hub.js';
 export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
+export type { DashboardStatus } from './dashboard/dashboard-status.js';
+export { EVENT_STREAM_MAX_CLIENTS, EVENT_STREAM_MAX_PENDING_BYTES } from './dashboard/event-stream.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from '@hubemu/shared';
 export { HubEvents, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
 export { type Logger, silentLogger } from '@hubemu/shared';

@@ -71,6 +71,10 @@ export const HubOptionsSchema = z.object({
   trafficBufferSize: z.number().int().min(0).default(200),
   /** How many bytes of topics and payloads `hub.traffic()` keeps; the oldest records go first. */
   trafficBufferBytes: z.number().int().min(0).default(16 * 1024 * 1024),
+  /** Serve the web dashboard at `/` (docs/dashboard.md); `false` turns it off. */
+  dashboard: z.boolean().default(true),
+  /** The dashboard's built files; by default the `dist/` of the `@hubemu/dashboard` package. */
+  dashboardDir: z.string().optional(),
   /** A seed document (already parsed) applied at start when the registry is empty or on reset(). */
   seed: z.unknown().optional(),
   /** Interval of automatic configuration evaluation, in milliseconds (a timer cannot wait longer than 2^31-1 ms). */

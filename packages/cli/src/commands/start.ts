@@ -45,6 +45,7 @@ interface StartFlags {
   seed?: string;
   logLevel: string;
   demo?: boolean;
+  dashboard: boolean;
   rejectArrays?: boolean;
   queryLoose?: boolean;
   configurationInterval: number;
@@ -74,6 +75,14 @@ function readSeed(path: string): unknown {
   }
 }
 
+/** The banner's dashboard line: a one-time login link (open it once; paste a connection string after that). */
+function dashboardLine(hub: Hub): string {
+  const { dashboard } = hub;
+  if (dashboard.state === 'off') return '  dashboard        off (--no-dashboard)';
+  if (dashboard.state === 'not-built') return `  dashboard        not built (${dashboard.dir}): run npm run build`;
+  return `  dashboard        ${dashboard.loginUrl()}`;
+}
+
 export function banner(hub: Hub): string {
   const lines = [
     '',
@@ -84,6 +93,7 @@ export function banner(hub: Hub): string {
   ];
   if (hub.ports.mqttPlain !== undefined) lines.push(`  MQTT (plain)     ${hub.options.bindAddress}:${hub.ports.mqttPlain}`);
   if (hub.ports.http !== undefined) lines.push(`  HTTP (plain)     http://${hub.hostName}:${hub.ports.http}`);
+  lines.push(dashboardLine(hub));
   lines.push(
     `  CA certificate   ${hub.caPath ?? '(in memory: pass hub.caPem or use --data-dir)'}`,
     `                   trust it with: export NODE_EXTRA_CA_CERTS=${hub.caPath ?? '<ca.pem>'}`,
@@ -113,6 +123,7 @@ export function registerStart(program: Command): void {
     .option('--key <file>', 'private key (PEM) of --cert')
     .option('--seed <file>', 'seed file (JSON or YAML) with devices, tags and desired properties')
     .addOption(new Option('--log-level <level>', 'how much the hub logs').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
+    .option('--no-dashboard', 'do not serve the web dashboard at /')
     .option('--demo', 'seed a demo fleet and run simulated devices against it')
     .option('--reject-arrays', 'refuse arrays in twins, as the service did before 2021')
     .option('--query-loose', 'accept query extensions the real service refuses (ORDER BY)')
@@ -144,6 +155,7 @@ export function registerStart(program: Command): void {
       fsync: Boolean(flags.fsync),
       repairState: Boolean(flags.repairState),
       rejectArrays: Boolean(flags.rejectArrays),
+      dashboard: flags.dashboard,
       queryLoose: Boolean(flags.queryLoose),
       configurationIntervalMs: flags.configurationInterval,
       tierUnits: flags.tierUnits,
