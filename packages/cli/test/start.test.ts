@@ -106,7 +106,7 @@ describe('hubemu start', { timeout: 60_000 }, () => {
     expect(headers.stderr).toContain('httpHeadersMs must not exceed httpRequestMs');
     expect(headers.stdout).not.toContain('hubemu is running');
     const help = await runCli(['start', '--help'], { cwd: dir });
-    expect(help.stdout).toMatch(/--tls-handshake-timeout <ms>[\s\S]*\(default: 10000\)/);
+    expect(help.stdout).toMatch(/--tls-handshake-timeout <ms>[\s\S]*\(default: 30000\)/);
     expect(help.stdout).toMatch(/--https-port <port>[\s\S]*\(default: 443\)/);
   });
 
