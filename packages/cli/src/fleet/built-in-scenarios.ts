@@ -1,5 +1,8 @@
 import type { ScenarioInput } from './scenario.js';
 
+/** The firmware the `firmware-update` scenario rolls out, ring by ring. */
+const FIRMWARE_2 = { 'properties.desired.firmware': { version: '2.0.0', fwPackageURI: 'https://firmware.example/2.0.0.bin', fwPackageCheckValue: 'sha256-demo' } };
+
 /**
  * The built-in scenarios, named after the device management patterns. Each is a scenario file's content,
  * so `--scenario NAME` and `--scenario FILE` run through the same code.
@@ -22,23 +25,9 @@ export const BUILT_IN_SCENARIOS: Readonly<Record<string, ScenarioInput>> = {
     convergence: { reported: 'firmware', matches: { currentFwVersion: '2.0.0', fwUpdateStatus: 'current' }, failsWhen: { fwUpdateStatus: 'error' } },
     steps: [
       { tag: { share: 0.1, tags: { ring: 'canary' } } },
-      {
-        createConfiguration: {
-          id: 'fleet-firmware-canary',
-          targetCondition: "tags.ring = 'canary'",
-          priority: 20,
-          content: { 'properties.desired.firmware': { version: '2.0.0', fwPackageURI: 'https://firmware.example/2.0.0.bin', fwPackageCheckValue: 'sha256-demo' } },
-        },
-      },
+      { createConfiguration: { id: 'fleet-firmware-canary', targetCondition: "tags.ring = 'canary'", priority: 20, content: FIRMWARE_2 } },
       { waitFor: { converged: 0.1 } },
-      {
-        createConfiguration: {
-          id: 'fleet-firmware-all',
-          targetCondition: '*',
-          priority: 10,
-          content: { 'properties.desired.firmware': { version: '2.0.0', fwPackageURI: 'https://firmware.example/2.0.0.bin', fwPackageCheckValue: 'sha256-demo' } },
-        },
-      },
+      { createConfiguration: { id: 'fleet-firmware-all', targetCondition: '*', priority: 10, content: FIRMWARE_2 } },
       { waitFor: { converged: 1 } },
     ],
   },
