@@ -60,6 +60,8 @@ export class DeviceRouter {
     const { deviceId, moduleId } = session;
     const { error } = outcome;
     if (error) this.logger.debug({ deviceId, moduleId, rid: outcome.rid, code: error.errorCode }, error.message);
+    // The event is built only for someone listening (the CLI's log, the dashboard): the device plane's hot path pays nothing otherwise.
+    if (this.events.listenerCount('request') === 0) return;
     this.events.emit('request', {
       plane: 'mqtt',
       deviceId,
