@@ -23,6 +23,8 @@ export { resolveServiceLimits, tierLimits, type HubTier, type ServiceLimits } fr
 export { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
 export {
   ConfigurationBodySchema,
+  parseConfigurationBody,
+  parseTestQueriesBody,
   TestQueriesBodySchema,
   type ConfigurationBody,
 } from './configurations/configuration-schemas.js';

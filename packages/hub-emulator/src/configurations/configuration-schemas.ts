@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isJsonObject, isReservedKey, JsonObjectSchema, LIMITS, nestsDeeperThan, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
+import { isJsonObject, isReservedKey, JsonObjectSchema, LIMITS, nestsDeeperThan, parseRequiredBody, parseWithSchema, type ConfigurationTwinStatus, type JsonObject } from '@hubemu/shared';
 
 /**
  * Automatic device management at the edge (reference 4.6): the Configuration body `PUT
@@ -63,12 +63,22 @@ export const ConfigurationBodySchema = z.looseObject({
 });
 export type ConfigurationBody = z.infer<typeof ConfigurationBodySchema>;
 
+/** The one parser of a configuration body, at the edge it comes in by (REST, a test): 400 naming the first problem; an absent body is 400 ArgumentNull. */
+export function parseConfigurationBody(body: unknown): ConfigurationBody {
+  return parseRequiredBody(ConfigurationBodySchema, body, 'configuration');
+}
+
 /** `POST /configurations/testQueries`. */
 export const TestQueriesBodySchema = z.looseObject({
   targetCondition: z.string().nullish(),
   customMetricQueries: namedBy('a metric name', z.record(z.string(), z.string())).nullish(),
 });
 export type TestQueriesBody = z.infer<typeof TestQueriesBodySchema>;
+
+/** The one parser of a `testQueries` body. */
+export function parseTestQueriesBody(body: unknown): TestQueriesBody {
+  return parseWithSchema(TestQueriesBodySchema, body ?? {}, 'testQueries body');
+}
 
 export type ConfigurationKind = 'device' | 'module';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deviceConfig, world } from './configuration-world.fixtures.js';
+import { parseConfigurationBody } from './configuration-schemas.js';
 import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 
 describe('applying a configuration', () => {
@@ -219,7 +220,7 @@ describe('configuration rules', () => {
     expect(created.created).toBe(true);
     const error = hubErrorOf(() => w.service.put('fw', deviceConfig({ 'properties.desired.fw': '2.0' }, '*'), '*'));
     expect(error.errorCode).toBe('CannotModifyImmutableConfigurationContent');
-    const updated = w.service.put('fw', { ...created.configuration, priority: 20, labels: { team: 'ops' } }, `"${created.configuration.etag}"`);
+    const updated = w.service.put('fw', parseConfigurationBody({ ...created.configuration, priority: 20, labels: { team: 'ops' } }), `"${created.configuration.etag}"`);
     expect(updated).toMatchObject({ created: false, configuration: { priority: 20, labels: { team: 'ops' }, content: { deviceContent: { 'properties.desired.fw': '1.0' } } } });
     expect(updated.configuration.etag).not.toBe(created.configuration.etag);
   });
@@ -227,8 +228,8 @@ describe('configuration rules', () => {
   it('refuses a stale etag with PreconditionFailed, an existing id with ConfigurationAlreadyExists, an update of nothing with ConfigurationNotFound', () => {
     const w = world();
     const { configuration } = w.service.put('fw', deviceConfig({}, '*'));
-    w.service.put('fw', { ...configuration, priority: 2 }, '*');
-    expect(hubErrorOf(() => w.service.put('fw', { ...configuration, priority: 3 }, `"${configuration.etag}"`)).errorCode).toBe('PreconditionFailed');
+    w.service.put('fw', parseConfigurationBody({ ...configuration, priority: 2 }), '*');
+    expect(hubErrorOf(() => w.service.put('fw', parseConfigurationBody({ ...configuration, priority: 3 }), `"${configuration.etag}"`)).errorCode).toBe('PreconditionFailed');
     expect(hubErrorOf(() => w.service.put('fw', deviceConfig({}, '*'))).errorCode).toBe('ConfigurationAlreadyExists');
     expect(hubErrorOf(() => w.service.put('none', deviceConfig({}, '*'), '*')).errorCode).toBe('ConfigurationNotFound');
   });

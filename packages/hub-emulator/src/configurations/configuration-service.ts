@@ -1,11 +1,11 @@
 import { etagMatches, HubError, LIMITS, parseWithSchema, setOwn, silentLogger, toHubError, type Clock, type Configuration, type JsonObject, type Logger, type TestQueriesResult } from '@hubemu/shared';
 import {
-  ConfigurationBodySchema,
   ConfigurationIdSchema,
-  TestQueriesBodySchema,
+  type ConfigurationBody,
   type ConfigurationKind,
   type ConfigurationResults,
   type StoredConfiguration,
+  type TestQueriesBody,
 } from './configuration-schemas.js';
 import { ConfigurationEvaluator, type ConfigurationQueries, type ConfigurationTwinAccess } from './configuration-evaluator.js';
 import type { ConfigurationRepository } from './configuration-repository.js';
@@ -88,10 +88,9 @@ export class ConfigurationService {
     this.evaluator.reset();
   }
 
-  /** `PUT /configurations/{id}`: creates without If-Match (409 when it exists), updates with it. */
-  put(id: string, body: unknown, ifMatch?: string): { configuration: Configuration; created: boolean } {
+  /** `PUT /configurations/{id}` with a body parsed at its edge (parseConfigurationBody): creates without If-Match (409 when it exists), updates with it. */
+  put(id: string, input: ConfigurationBody, ifMatch?: string): { configuration: Configuration; created: boolean } {
     const configurationId = parseWithSchema(ConfigurationIdSchema, id, 'configuration id');
-    const input = parseWithSchema(ConfigurationBodySchema, body ?? {}, 'configuration');
     if (input.id !== undefined && input.id !== configurationId) {
       throw new HubError('ArgumentInvalid', `The id in the body ('${input.id}') does not match the URL ('${configurationId}').`);
     }
@@ -175,8 +174,7 @@ export class ConfigurationService {
   }
 
   /** `POST /configurations/testQueries`: the parser's verdict on a target condition and metric queries (empty strings when valid). */
-  testQueries(body: unknown): TestQueriesResult {
-    const input = parseWithSchema(TestQueriesBodySchema, body ?? {}, 'testQueries body');
+  testQueries(input: TestQueriesBody): TestQueriesResult {
     const condition = input.targetCondition ?? '';
     const result: TestQueriesResult = { targetConditionError: '', customMetricQueryErrors: {} };
     try {

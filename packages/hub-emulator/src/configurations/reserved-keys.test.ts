@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JsonObject } from '@hubemu/shared';
 import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
-import type { StoredConfiguration } from './configuration-schemas.js';
+import { parseConfigurationBody, parseTestQueriesBody, type StoredConfiguration } from './configuration-schemas.js';
 import { deviceConfig, world } from './configuration-world.fixtures.js';
 
 const RESERVED = ['__proto__', 'constructor', 'prototype'];
@@ -38,10 +38,10 @@ describe('configurations and the reserved key names', () => {
     for (const key of RESERVED) {
       expect(hubErrorOf(() => w.service.put(key, deviceConfig({ 'properties.desired.a': 1 }, '*'))).code).toBe(400004);
       const labelled = { ...deviceConfig({ 'properties.desired.a': 1 }, '*'), labels: parsed(`{"${key}": "x"}`) };
-      expect(hubErrorOf(() => w.service.put('cfg', labelled)).code).toBe(400004);
+      expect(hubErrorOf(() => w.service.put('cfg', parseConfigurationBody(labelled))).code).toBe(400004);
       const metrics = { ...deviceConfig({ 'properties.desired.a': 1 }, '*'), metrics: { queries: parsed(`{"${key}": "SELECT deviceId FROM devices"}`) } };
-      expect(hubErrorOf(() => w.service.put('cfg', metrics)).code).toBe(400004);
-      expect(hubErrorOf(() => w.service.testQueries({ customMetricQueries: parsed(`{"${key}": "SELECT deviceId FROM devices"}`) })).code).toBe(400004);
+      expect(hubErrorOf(() => w.service.put('cfg', parseConfigurationBody(metrics))).code).toBe(400004);
+      expect(hubErrorOf(() => w.service.testQueries(parseTestQueriesBody({ customMetricQueries: parsed(`{"${key}": "SELECT deviceId FROM devices"}`) }))).code).toBe(400004);
     }
   });
 

@@ -1,10 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { HubError } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { ConfigurationService } from '../configurations/configuration-service.js';
-import { ConfigurationBodySchema, TestQueriesBodySchema } from '../configurations/configuration-schemas.js';
-import { bodyOf, ifMatchOf, param, parseBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { parseConfigurationBody, parseTestQueriesBody } from '../configurations/configuration-schemas.js';
+import { ifMatchOf, param, parseBodyWith, parsedBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface ConfigurationsRouterDeps {
   auth: SasAuthenticator;
@@ -29,14 +28,12 @@ export function configurationsRouter({ auth, configurations }: ConfigurationsRou
     sendJson(res, 200, configurations.list(top));
   });
 
-  router.post('/configurations/testQueries', allowed, ...parseBody(TestQueriesBodySchema.optional(), 'testQueries body'), (req, res) => {
-    sendJson(res, 200, configurations.testQueries(bodyOf(TestQueriesBodySchema.optional(), req) ?? {}));
+  router.post('/configurations/testQueries', allowed, ...parseBodyWith(parseTestQueriesBody), (req, res) => {
+    sendJson(res, 200, configurations.testQueries(parsedBody(parseTestQueriesBody, req)));
   });
 
-  router.put('/configurations/:id', allowed, ...parseBody(ConfigurationBodySchema.optional(), 'configuration'), (req, res) => {
-    const body = bodyOf(ConfigurationBodySchema.optional(), req);
-    if (body === undefined) throw new HubError('ArgumentNull', 'The configuration body is required.');
-    const { configuration, created } = configurations.put(param(req, 'id'), body, ifMatchOf(req));
+  router.put('/configurations/:id', allowed, ...parseBodyWith(parseConfigurationBody), (req, res) => {
+    const { configuration, created } = configurations.put(param(req, 'id'), parsedBody(parseConfigurationBody, req), ifMatchOf(req));
     sendJson(res, created ? 201 : 200, configuration);
   });
 
