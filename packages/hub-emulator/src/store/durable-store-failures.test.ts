@@ -1,6 +1,6 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HubError } from '@hubemu/shared';
+import { hubErrorOf } from '../../../shared/src/hub-error.fixtures.js';
 import { describe, expect, it } from 'vitest';
 import { DurableStore } from './durable-store.js';
 import type { StoreNotice } from './store-notice.js';
@@ -25,16 +25,6 @@ function reopen(dir: string): DurableStore {
   return open(dir).store;
 }
 
-function refusal(write: () => void): HubError {
-  try {
-    write();
-  } catch (error) {
-    if (error instanceof HubError) return error;
-    throw error;
-  }
-  throw new Error('the write was not refused');
-}
-
 function logLines(dir: string): unknown[] {
   const text = readFileSync(join(dir, 'state.jsonl'), 'utf8');
   expect(text.endsWith('\n')).toBe(true);
@@ -49,7 +39,7 @@ describe('DurableStore on a full disk', () => {
     docs.put('a', { n: 1 });
     fillDisk(dir);
     // Big enough that the disk takes part of it (a short write) before it runs out.
-    const error = refusal(() => docs.put('a', { n: 2, pad: 'x'.repeat(64 * 1024) }));
+    const error = hubErrorOf(() => docs.put('a', { n: 2, pad: 'x'.repeat(64 * 1024) }));
     expect(error.status).toBe(503);
     expect(error.code).toBe(503001);
     expect(docs.get('a')).toEqual({ n: 1 });
@@ -64,7 +54,7 @@ describe('DurableStore on a full disk', () => {
     const { store, notices } = open(dir);
     const docs = store.collection<Doc>('identities');
     const filler = fillDisk(dir);
-    for (let i = 0; i < 3; i++) expect(refusal(() => docs.put(`k${i}`, { n: i, pad: 'x'.repeat(8192) })).status).toBe(503);
+    for (let i = 0; i < 3; i++) expect(hubErrorOf(() => docs.put(`k${i}`, { n: i, pad: 'x'.repeat(8192) })).status).toBe(503);
     rmSync(filler);
     docs.put('k9', { n: 9, pad: 'y' });
     expect(notices.map((n) => n.kind)).toEqual(['writeRefused', 'writesRecovered']);
@@ -118,7 +108,7 @@ describe('DurableStore when compaction fails', () => {
     const { store } = open(dir);
     store.collection<Doc>('identities').put('a', { n: 1 });
     dirs.immutable(dir);
-    expect(refusal(() => store.clear()).status).toBe(503);
+    expect(hubErrorOf(() => store.clear()).status).toBe(503);
     expect(store.collection<Doc>('identities').get('a')).toEqual({ n: 1 });
     store.close();
   });
@@ -132,7 +122,7 @@ describe('DurableStore whose log disappears', () => {
     docs.put('a', { n: 1 });
     rmSync(join(dir, 'state.jsonl'));
     await expect.poll(() => notices.map((n) => n.kind)).toEqual(['logLost']);
-    expect(refusal(() => docs.put('a', { n: 2 })).status).toBe(503);
+    expect(hubErrorOf(() => docs.put('a', { n: 2 })).status).toBe(503);
     expect(docs.get('a')).toEqual({ n: 1 });
     store.close();
   });
@@ -145,7 +135,7 @@ describe('DurableStore whose log disappears', () => {
     writeFileSync(join(dir, 'other'), '');
     renameSync(join(dir, 'other'), join(dir, 'state.jsonl'));
     await expect.poll(() => notices.map((n) => n.kind)).toEqual(['logLost']);
-    expect(refusal(() => docs.put('a', { n: 2 })).status).toBe(503);
+    expect(hubErrorOf(() => docs.put('a', { n: 2 })).status).toBe(503);
     expect(readFileSync(join(dir, 'state.jsonl'), 'utf8')).toBe('');
     store.close();
   });
@@ -153,7 +143,7 @@ describe('DurableStore whose log disappears', () => {
   it('refuses writes after close instead of writing to a closed descriptor, and closes twice without failing', () => {
     const { store } = open(dirs.dir());
     store.close();
-    expect(refusal(() => store.collection<Doc>('identities').put('a', { n: 1 })).status).toBe(503);
+    expect(hubErrorOf(() => store.collection<Doc>('identities').put('a', { n: 1 })).status).toBe(503);
     expect(() => store.close()).not.toThrow();
   });
 });
