@@ -8,6 +8,7 @@ import {
   ModuleIdentityInputSchema,
   parseIdentityKey,
 } from './identity.js';
+import { parseDeviceIdentityBody, parseModuleIdentityBody } from './identity-body.js';
 
 describe('device and module ids', () => {
   it('accept ASCII letters, digits and every documented special character', () => {
@@ -111,5 +112,21 @@ describe('ModuleIdentityInputSchema', () => {
   it('accepts a module body with managedBy and keys', () => {
     const body = { deviceId: 'd1', moduleId: 'm1', managedBy: 'IotEdge', authentication: { type: 'sas', symmetricKey: { primaryKey: 'a2V5', secondaryKey: null } } };
     expect(ModuleIdentityInputSchema.parse(body)).toEqual(body);
+  });
+});
+
+describe('parseDeviceIdentityBody and parseModuleIdentityBody (the one parser of identity bodies: REST, bulk items, seeds)', () => {
+  it('takes an absent body as every default and refuses null, arrays and wrong types with 400004', () => {
+    expect(parseDeviceIdentityBody('d1', undefined)).toEqual({});
+    for (const body of [null, [1], 'text', { status: 'sleeping' }, { authentication: 'sas' }]) {
+      expect(() => parseDeviceIdentityBody('d1', body), JSON.stringify(body)).toThrow(expect.objectContaining({ errorCode: 'ArgumentInvalid' }));
+    }
+  });
+
+  it('refuses a body naming another identity than the URL', () => {
+    expect(parseDeviceIdentityBody('d1', { deviceId: 'd1', status: 'disabled' })).toEqual({ deviceId: 'd1', status: 'disabled' });
+    expect(() => parseDeviceIdentityBody('d1', { deviceId: 'd2' })).toThrow(/does not match the URL/);
+    expect(parseModuleIdentityBody('m1', { moduleId: 'm1', managedBy: 'edge' })).toEqual({ moduleId: 'm1', managedBy: 'edge' });
+    expect(() => parseModuleIdentityBody('m1', { moduleId: 'm2' })).toThrow(/does not match the URL/);
   });
 });

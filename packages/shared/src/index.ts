@@ -8,6 +8,7 @@ export * from './twin-rules.js';
 export * from './service-twin-write.js';
 export * from './limits.js';
 export * from './identity.js';
+export * from './identity-body.js';
 export * from './device-job.js';
 export * from './job.js';
 export * from './configuration.js';

@@ -1,4 +1,4 @@
-import { HubError, toHubError, type DeviceIdentityInput } from '@hubemu/shared';
+import { HubError, parseDeviceIdentityBody, toHubError, type DeviceIdentityInput } from '@hubemu/shared';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ExportImportDevice } from './request-schemas.js';
 
@@ -16,10 +16,10 @@ export interface BulkResult {
   warnings: unknown[];
 }
 
-/** The identity fields of an ExportImportDevice, as the registry service takes them. */
-function identityInput(item: ExportImportDevice): DeviceIdentityInput & Record<string, unknown> {
+/** The identity fields of an ExportImportDevice, parsed as `PUT /devices/{id}` parses its body: a bad one is this item's error. */
+function identityInput(item: ExportImportDevice): DeviceIdentityInput {
   const { id: _id, importMode: _mode, moduleId: _module, eTag: _eTag, etag: _etag, tags: _tags, properties: _properties, twinETag: _twinETag, ...identity } = item;
-  return { ...identity, deviceId: item.id };
+  return parseDeviceIdentityBody(item.id, identity);
 }
 
 function quoted(etag: string): string {

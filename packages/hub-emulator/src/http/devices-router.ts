@@ -1,9 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { parseDeviceIdentityBody } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import { applyBulk } from './bulk-devices.js';
-import { BulkRequestSchema, IdentityBodySchema, ListDevicesQuerySchema } from './request-schemas.js';
-import { bodyOf, identityResource, ifMatchOf, param, parseBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { BulkRequestSchema, ListDevicesQuerySchema } from './request-schemas.js';
+import { bodyOf, identityResource, ifMatchOf, param, parseBody, parseBodyWith, parsedBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface DevicesRouterDeps {
   auth: SasAuthenticator;
@@ -36,8 +37,9 @@ export function devicesRouter({ auth, registry }: DevicesRouterDeps): Router {
     sendJson(res, 200, registry.getDevice(param(req, 'deviceId')));
   });
 
-  router.put('/devices/:deviceId', writeOne, ...parseBody(IdentityBodySchema, 'device'), (req, res) => {
-    sendJson(res, 200, registry.putDevice(param(req, 'deviceId'), bodyOf(IdentityBodySchema, req), ifMatchOf(req)));
+  const deviceBody = (body: unknown, req: Request) => parseDeviceIdentityBody(param(req, 'deviceId'), body);
+  router.put('/devices/:deviceId', writeOne, ...parseBodyWith(deviceBody), (req, res) => {
+    sendJson(res, 200, registry.putDevice(param(req, 'deviceId'), parsedBody(deviceBody, req), ifMatchOf(req)));
   });
 
   router.delete('/devices/:deviceId', writeOne, (req, res) => {

@@ -1,8 +1,8 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { parseModuleIdentityBody } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { RegistryService } from '../registry/registry-service.js';
-import { IdentityBodySchema } from './request-schemas.js';
-import { bodyOf, identityResource, ifMatchOf, param, parseBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { identityResource, ifMatchOf, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
 
 export interface ModulesRouterDeps {
   auth: SasAuthenticator;
@@ -28,8 +28,9 @@ export function modulesRouter({ auth, registry }: ModulesRouterDeps): Router {
     sendJson(res, 200, registry.getModule(param(req, 'deviceId'), param(req, 'moduleId')));
   });
 
-  router.put('/devices/:deviceId/modules/:moduleId', write, ...parseBody(IdentityBodySchema, 'module'), (req, res) => {
-    const { module, created } = registry.putModule(param(req, 'deviceId'), param(req, 'moduleId'), bodyOf(IdentityBodySchema, req), ifMatchOf(req));
+  const moduleBody = (body: unknown, req: Request) => parseModuleIdentityBody(param(req, 'moduleId'), body);
+  router.put('/devices/:deviceId/modules/:moduleId', write, ...parseBodyWith(moduleBody), (req, res) => {
+    const { module, created } = registry.putModule(param(req, 'deviceId'), param(req, 'moduleId'), parsedBody(moduleBody, req), ifMatchOf(req));
     sendJson(res, created ? 201 : 200, module);
   });
 

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { IdentityIdSchema, JsonObjectSchema, LIMITS } from '@hubemu/shared';
+import { IdentityIdSchema, LIMITS } from '@hubemu/shared';
 
 /**
- * What the REST routes accept, checked at the edge before any service runs. The services validate
- * the details again (ids, keys, twin rules); these schemas make sure the shape is right, so a
+ * What the REST routes accept beyond the bodies that have their own parser in `@hubemu/shared`
+ * (identities, twins, methods, jobs, configurations), checked at the edge before any service runs, so a
  * malformed request is a 400 and never a half-applied write.
  *
  * Strictness: bodies the SDKs build from objects they received (a Device, a whole Twin) are loose,
@@ -12,12 +12,9 @@ import { IdentityIdSchema, JsonObjectSchema, LIMITS } from '@hubemu/shared';
  *
  * Bulk items are loose too: unknown fields are ignored, as the real service's JSON deserializer
  * ignores them. What this file checks of an item (id, importMode, moduleId, eTag) refuses the whole
- * request; the identity fields (status, authentication, capabilities...) are checked per item by the
- * registry service, and a bad one is that item's error (400004) while the other items apply.
+ * request; the identity fields (status, authentication, capabilities...) are parsed per item
+ * (`parseDeviceIdentityBody`), and a bad one is that item's error (400004) while the other items apply.
  */
-
-/** `PUT /devices/{id}` and `PUT /devices/{id}/modules/{mid}`: an identity object (may be omitted to take every default). */
-export const IdentityBodySchema = JsonObjectSchema.optional();
 
 /** `GET /devices?top=N`. */
 export const ListDevicesQuerySchema = z.object({

@@ -109,11 +109,11 @@ export function parseBody<S extends z.ZodType>(schema: S, what = 'request body')
  * Like parseBody with the request kind's own edge parser (`parseServiceTwinBody`, `parseMethodRequest`,
  * `parseJobRequest`...), the one the embedded API uses too, so a bad body gets the same error either way.
  */
-export function parseBodyWith<T>(parse: (value: unknown) => T): RequestHandler[] {
+export function parseBodyWith<T>(parse: (value: unknown, req: Request) => T): RequestHandler[] {
   return [
     readBody,
     (req: Request, _res: Response, next: NextFunction) => {
-      req.body = parse(jsonOf(req.body));
+      req.body = parse(jsonOf(req.body), req);
       next();
     },
   ];
@@ -125,7 +125,7 @@ export function bodyOf<S extends z.ZodType>(_schema: S, req: Request): z.output<
 }
 
 /** The typed body that `parseBodyWith(parse)` left on the request. */
-export function parsedBody<T>(_parse: (value: unknown) => T, req: Request): T {
+export function parsedBody<T>(_parse: (value: unknown, req: Request) => T, req: Request): T {
   return req.body as T;
 }
 

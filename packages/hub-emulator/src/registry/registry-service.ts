@@ -1,15 +1,12 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import {
-  DeviceIdentityInputSchema,
   formatTimestamp,
   HubError,
   IdentityIdSchema,
   identityEtag,
   identityKey,
   LIMITS,
-  ModuleIdentityInputSchema,
   newTwinState,
-  parseWithSchema,
   NEVER,
   type Clock,
   type DeviceIdentity,
@@ -44,15 +41,6 @@ export function validateIdentityId(kind: 'deviceId' | 'moduleId', id: unknown): 
   return parsed.data;
 }
 
-/** A device identity body, checked at the edge: a `deviceId` in it must be the one of the URL (create and update alike). */
-function parseDeviceInput(deviceId: string, body: unknown): DeviceIdentityInput {
-  const input = parseWithSchema(DeviceIdentityInputSchema, body ?? {}, 'identity');
-  if (input.deviceId !== undefined && input.deviceId !== deviceId) {
-    throw new HubError('ArgumentInvalid', `The deviceId in the body ('${input.deviceId}') does not match the URL ('${deviceId}').`);
-  }
-  return input;
-}
-
 type AuthInput = DeviceIdentityInput['authentication'];
 
 /** Resolves the authentication section: empty or missing SAS keys are generated. */
@@ -77,7 +65,10 @@ function resolveAuth(input: AuthInput, previous?: DeviceEntry['auth']): DeviceEn
   return { type, primaryKey: null, secondaryKey: null, primaryThumbprint: null, secondaryThumbprint: null };
 }
 
-/** Device and module identities: create, read, update, delete, with etags and generated keys. */
+/**
+ * Device and module identities: create, read, update, delete, with etags and generated keys. Bodies come
+ * parsed (`parseDeviceIdentityBody`, `parseModuleIdentityBody`); the rules on them (ids, keys, scopes) live here.
+ */
 export class RegistryService {
   constructor(
     private readonly table: DeviceTable,
@@ -88,13 +79,12 @@ export class RegistryService {
   ) {}
 
   /** `PUT /devices/{id}`: create without If-Match (409 when it exists), update with it. */
-  putDevice(deviceId: string, body: unknown, ifMatch?: string): DeviceIdentity {
-    return ifMatch === undefined ? this.createDevice(deviceId, body) : this.updateDevice(deviceId, body, ifMatch);
+  putDevice(deviceId: string, input: DeviceIdentityInput, ifMatch?: string): DeviceIdentity {
+    return ifMatch === undefined ? this.createDevice(deviceId, input) : this.updateDevice(deviceId, input, ifMatch);
   }
 
-  createDevice(deviceId: string, body: unknown): DeviceIdentity {
+  createDevice(deviceId: string, input: DeviceIdentityInput): DeviceIdentity {
     validateIdentityId('deviceId', deviceId);
-    const input = parseDeviceInput(deviceId, body);
     if (this.table.get(deviceId)) throw new HubError('DeviceAlreadyExists', `A device with ID '${deviceId}' is already registered.`);
     const now = this.clock.now();
     const generation = generationId();
@@ -119,8 +109,7 @@ export class RegistryService {
     return this.table.identity(deviceId) as DeviceIdentity;
   }
 
-  updateDevice(deviceId: string, body: unknown, ifMatch: string): DeviceIdentity {
-    const input = parseDeviceInput(deviceId, body);
+  updateDevice(deviceId: string, input: DeviceIdentityInput, ifMatch: string): DeviceIdentity {
     const current = this.requireDevice(deviceId);
     const statusChanged = input.status !== undefined && input.status !== current.status;
     const iotEdge = input.capabilities?.iotEdge ?? current.capabilities.iotEdge;
@@ -185,13 +174,9 @@ export class RegistryService {
   }
 
   /** `PUT /devices/{id}/modules/{mid}`: create without If-Match (409 when it exists), update with it. */
-  putModule(deviceId: string, moduleId: string, body: unknown, ifMatch?: string): { module: DeviceIdentity; created: boolean } {
+  putModule(deviceId: string, moduleId: string, input: ModuleIdentityInput, ifMatch?: string): { module: DeviceIdentity; created: boolean } {
     validateIdentityId('moduleId', moduleId);
     const device = this.requireDevice(deviceId);
-    const input: ModuleIdentityInput = parseWithSchema(ModuleIdentityInputSchema, body ?? {}, 'identity');
-    if (input.moduleId !== undefined && input.moduleId !== moduleId) {
-      throw new HubError('ArgumentInvalid', `The moduleId in the body ('${input.moduleId}') does not match the URL ('${moduleId}').`);
-    }
     const key = identityKey(deviceId, moduleId);
     const current = this.table.get(key);
     if (ifMatch === undefined) {
