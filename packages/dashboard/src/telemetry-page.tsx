@@ -112,6 +112,7 @@ export function TelemetryPage() {
           data={chart.data}
           testId="telemetry-chart"
           fromZero={false}
+          minSpanSeconds={1}
           label={`${chosen} over time for ${chart.devices.join(', ')}`}
         />
       )}

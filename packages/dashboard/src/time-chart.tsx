@@ -13,13 +13,16 @@ export interface TimeData {
   columns: Array<Array<number | null>>;
 }
 
-/** The x axis spans at least this much, so a few samples a second apart are not stretched over years. */
-const MIN_SPAN_SECONDS = 30;
-
-/** The x range: the samples' span, at least MIN_SPAN_SECONDS ending now when there are none yet. */
-function xRange(_u: uPlot, min: number | null, max: number | null): [number, number] {
-  if (min === null || max === null || !Number.isFinite(min)) return [Date.now() / 1000 - MIN_SPAN_SECONDS, Date.now() / 1000];
-  return [min, Math.max(max, min + MIN_SPAN_SECONDS)];
+/**
+ * Draws `data` with the x axis spanning at least `minSpan` seconds. uPlot would spread a single sample
+ * over years (it pads a lone value by its magnitude), so the range is set here rather than left to it.
+ */
+function draw(chart: uPlot, data: TimeData, minSpan: number): void {
+  chart.setData([data.times, ...data.columns] as uPlot.AlignedData);
+  const first = data.times[0];
+  const last = data.times[data.times.length - 1];
+  const max = last === undefined ? Date.now() / 1000 : Math.max(last, (first ?? last) + minSpan);
+  chart.setScale('x', { min: first === undefined ? max - minSpan : Math.min(first, max - minSpan), max });
 }
 
 /** The series' first samples, as `label value, ...` (what the chart started from). */
@@ -29,7 +32,8 @@ const firstSample = (series: Series[], data: TimeData): string => series.map((s,
  * A line chart over time (uPlot). The chart is made once per set of series and its data replaced in
  * place as samples arrive, so a page sampling for an hour redraws one bounded array.
  */
-export function TimeChart({ series, data, label, testId, height = 240, fromZero = true }: { series: Series[]; data: TimeData; label: string; testId: string; height?: number; fromZero?: boolean }) {
+export function TimeChart(props: { series: Series[]; data: TimeData; label: string; testId: string; height?: number; fromZero?: boolean; minSpanSeconds?: number }) {
+  const { series, data, label, testId, height = 240, fromZero = true, minSpanSeconds = 30 } = props;
   const host = useRef<HTMLDivElement>(null);
   const chart = useRef<uPlot>();
   const key = series.map((s) => s.label).join('\n');
@@ -40,13 +44,14 @@ export function TimeChart({ series, data, label, testId, height = 240, fromZero 
       {
         width,
         height,
-        scales: { x: { time: true, range: xRange }, y: fromZero ? { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } : { auto: true } },
+        scales: { x: { time: true }, y: fromZero ? { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } : { auto: true } },
         series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 4 } }))],
         axes: [{}, { size: 60 }],
       },
       [data.times, ...data.columns] as uPlot.AlignedData,
       host.current,
     );
+    draw(chart.current, data, minSpanSeconds);
     return () => {
       chart.current?.destroy();
       chart.current = undefined;
@@ -54,7 +59,7 @@ export function TimeChart({ series, data, label, testId, height = 240, fromZero 
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   useEffect(() => {
-    chart.current?.setData([data.times, ...data.columns] as uPlot.AlignedData);
+    if (chart.current) draw(chart.current, data, minSpanSeconds);
   }, [data]);
   return <div ref={host} class="chart" role="img" aria-label={label} data-testid={testId} data-points={data.times.length} data-first={firstSample(series, data)} />;
 }
