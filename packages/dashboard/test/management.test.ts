@@ -104,7 +104,7 @@ describe('the jobs, configurations, compliance and telemetry pages in Chromium a
     await expect.poll(() => page.locator('tr[data-job="reboot-later"]').innerText()).toContain('cancelled');
   });
 
-  it('creates a configuration and sees its custom metric rise as the devices apply it, drawn over time', async () => {
+  it('creates a configuration, sees its custom metric rise as the devices apply it, drawn over time, and deletes it', async () => {
     await page.getByRole('link', { name: 'Configurations' }).click();
     await page.getByLabel('Configuration id').fill('fleet-config');
     await page.getByLabel('Target condition').fill("tags.model = 'thermostat'");
@@ -126,6 +126,11 @@ describe('the jobs, configurations, compliance and telemetry pages in Chromium a
     expect(await chart.getAttribute('data-first')).toContain('compliant 0');
     expect(await chart.getAttribute('aria-label')).toContain('compliant 2');
     await screenshot(page, 'dashboard-configurations.png');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete fleet-config' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+    expect(await page.getByRole('status').innerText()).toContain('Deleted fleet-config');
   });
 
   it('live telemetry shows a message a device sent, with its properties, and charts a numeric field', async () => {
