@@ -30,9 +30,9 @@ const LIVE = new Set(['identityCreated', 'identityUpdated', 'identityDeleted', '
 const when = (time: string | undefined): string => (!time || time.startsWith('0001') ? 'never' : new Date(time).toLocaleTimeString());
 
 /** The device list: a twin query with filters, live-refreshed, with create, enable/disable, delete and copy connection string. */
-export function DevicesPage({ session }: { session: Session }) {
+export function DevicesPage({ session, condition = '' }: { session: Session; condition?: string | undefined }) {
   // What the inputs hold, and (a moment after the typing stops) the filter the list is queried with.
-  const [draft, setDraft] = useState<DeviceFilter>({ prefix: '', tag: '', condition: '' });
+  const [draft, setDraft] = useState<DeviceFilter>({ prefix: '', tag: '', condition });
   const [filter, setFilter] = useState<DeviceFilter>(draft);
   useEffect(() => {
     const timer = setTimeout(() => setFilter(draft), FILTER_DELAY_MS);

@@ -1,3 +1,5 @@
+import { quote } from './query-text.js';
+
 /** What the Devices page filters by. */
 export interface DeviceFilter {
   prefix: string;
@@ -6,8 +8,6 @@ export interface DeviceFilter {
   /** Any query condition, e.g. `properties.reported.connectivity.type = 'cellular'`. */
   condition: string;
 }
-
-const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
 
 /** The twin query the Devices page runs for a filter: the list is a query like any other. */
 export function devicesQuery(filter: DeviceFilter): string {

@@ -19,7 +19,9 @@ export interface TelemetryEvent {
   deviceId: string;
   moduleId?: string;
   properties: Record<string, string | null>;
+  systemProperties?: Record<string, string | null>;
   body: string;
+  truncated?: boolean;
   bodyEncoding: 'utf8' | 'base64';
   receivedAt: string;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Hub } from '@hubemu/hub-emulator';
 
 /** Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -47,4 +48,18 @@ export function watchConsole(page: Page): { errors: string[]; expectStatus: (sta
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<void> {
   mkdirSync(IMAGES, { recursive: true });
   await page.screenshot({ path: join(IMAGES, name), fullPage });
+}
+
+/** A one-time login link of the hub's dashboard (the banner's). */
+export function loginUrl(hub: Hub): string {
+  if (hub.dashboard.state !== 'ready') throw new Error(`the dashboard is ${hub.dashboard.state}`);
+  return hub.dashboard.loginUrl();
+}
+
+/** Replaces the text of the JSON editor (CodeMirror) whose content has `id` with `text`. */
+export async function setEditor(page: Page, id: string, text: string): Promise<void> {
+  await page.locator(`#${id}`).click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(text);
 }

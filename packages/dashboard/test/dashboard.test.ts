@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startFleet, type Fleet } from '@hubemu/device-agent';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { assertDashboardBuilt, launchBrowser, screenshot, watchConsole } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, loginUrl, screenshot, setEditor, watchConsole } from './browser.js';
 
 let hub: Hub;
 let fleet: Fleet;
@@ -34,18 +34,6 @@ afterAll(async () => {
   await hub?.stop();
 });
 
-function loginUrl(): string {
-  if (hub.dashboard.state !== 'ready') throw new Error(`the dashboard is ${hub.dashboard.state}`);
-  return hub.dashboard.loginUrl();
-}
-
-/** Replaces the JSON editor's text (CodeMirror) with `text`. */
-async function setEditor(page: Page, text: string): Promise<void> {
-  await page.locator('#twin-editor').click();
-  await page.keyboard.press('Control+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(text);
-}
 
 const desiredText = (sendFrequency: string, extraTags: object = {}): string =>
   JSON.stringify({ tags: { location: { region: 'US', plant: 'Redmond43' }, model: 'thermostat', ...extraTags }, properties: { desired: { telemetryConfig: { sendFrequency } } } }, null, 2);
@@ -60,7 +48,7 @@ describe('the dashboard in Chromium against a real hub', { timeout: 120_000 }, (
   it('opens from the banner login link and lists the fleet with status, connection state, model id and tags', async () => {
     page = await browser.context.newPage();
     console = watchConsole(page);
-    await page.goto(loginUrl());
+    await page.goto(loginUrl(hub));
     await expect.poll(() => page.locator('tbody tr[data-device]').count()).toBe(6);
     expect(await page.getByTestId('who').innerText()).toContain('iothubowner');
     const row = page.locator('tr[data-device="thermostat-1"]');
@@ -113,7 +101,7 @@ describe('the dashboard in Chromium against a real hub', { timeout: 120_000 }, (
     await page.getByRole('link', { name: 'thermostat-1' }).click();
     const drift = page.getByTestId('drift-summary');
     await expect.poll(() => drift.innerText()).toContain('no drift');
-    await setEditor(page, desiredText('10m'));
+    await setEditor(page, 'twin-editor', desiredText('10m'));
     await page.getByRole('button', { name: 'Save with etag' }).click();
     await expect.poll(() => hub.getTwin('thermostat-1').properties.desired.telemetryConfig).toEqual({ sendFrequency: '10m' });
     await expect.poll(() => page.locator('tr[data-path="telemetryConfig.sendFrequency"]').innerText()).toContain('"10m"');
@@ -125,7 +113,7 @@ describe('the dashboard in Chromium against a real hub', { timeout: 120_000 }, (
 
   it('a save against a twin that changed meanwhile is a 412 conflict showing both versions, and nothing is overwritten', async () => {
     console.expectStatus(412);
-    await setEditor(page, desiredText('15m'));
+    await setEditor(page, 'twin-editor', desiredText('15m'));
     hub.updateTwin('thermostat-1', { tags: { owner: 'someone else' } });
     await page.getByRole('button', { name: 'Save with etag' }).click();
     const conflict = page.getByRole('region', { name: 'Conflict' });
@@ -177,7 +165,7 @@ describe('the dashboard in Chromium against a real hub', { timeout: 120_000 }, (
     await expect.poll(() => reader.getByTestId('drift-summary').count()).toBe(1);
     await expect.poll(() => reader.getByTestId('modules').innerText()).toContain('sidecar');
     const before = hub.getTwin('thermostat-2');
-    await setEditor(reader, desiredText('1h'));
+    await setEditor(reader, 'twin-editor', desiredText('1h'));
     await reader.getByRole('button', { name: 'Save with etag' }).click();
     await expect.poll(() => reader.getByRole('alert').innerText()).toContain('401 IotHubUnauthorizedAccess');
     expect(hub.getTwin('thermostat-2').etag).toBe(before.etag);
