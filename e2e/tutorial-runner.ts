@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Runs the tutorials' commands (docs/tutorials) the way a reader types them, from the clone's root:
@@ -10,7 +10,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
  */
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 const HUBEMU = fileURLToPath(new URL('../packages/cli/bin/hubemu.js', import.meta.url));
-const ROUTE = pathToFileURL(fileURLToPath(new URL('./tutorial-route.mjs', import.meta.url))).href;
 
 export interface Output {
   code: number;
@@ -92,7 +91,7 @@ export class TutorialRunner {
   }
 
   private childEnv(env: Record<string, string>): NodeJS.ProcessEnv {
-    return { PATH: process.env.PATH, ...this.env, NODE_OPTIONS: `--import ${ROUTE}`, ...env };
+    return { PATH: process.env.PATH, ...this.env, ...env };
   }
 }
 

@@ -1,38 +1,30 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, type Hub } from '@hubemu/hub-emulator';
+import { startE2eHub } from './hub-fixture.js';
 import { commandsOf, TutorialRunner, type Running } from './tutorial-runner.js';
 
 /**
  * The offline tutorials (docs/tutorials) run for real: their code, with Microsoft's SDKs, and their
- * `hubemu` commands, against a hub on ports 0 (so not the real ports, unlike the other e2e files).
+ * `hubemu` commands, against a hub on the real ports (8883, 443), as a reader's `npm start` hub is.
  * Each page's steps run in its order, and each test checks that it ran every command its page shows.
  */
-let hub: Hub;
-let dir: string;
+let hub: Awaited<ReturnType<typeof startE2eHub>>;
 let tutorial: TutorialRunner;
 const running: Running[] = [];
 // Each page's test runs a dozen processes; a CLI process alone takes seconds on a busy 2-core machine.
 const PAGE = { timeout: 240_000 };
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 200 });
-  dir = mkdtempSync(join(tmpdir(), 'hubemu-tutorials-'));
-  const caPath = join(dir, 'ca.pem');
-  writeFileSync(caPath, hub.caPem as string);
-  // What the pages tell the reader to export (the hub of `npm start` prints these, on the real ports).
+  hub = await startE2eHub({ inMemory: true, configurationIntervalMs: 200 });
+  // What the pages tell the reader to export (e2e/global-setup.ts made the CA the hub's certificate is signed by).
   tutorial = new TutorialRunner({
-    NODE_EXTRA_CA_CERTS: caPath,
+    NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS as string,
     IOTHUB_CONNECTION_STRING: hub.connectionString(),
     HUBEMU_CONNECTION_STRING: hub.connectionString(),
   });
 });
 afterAll(async () => {
   await Promise.all(running.map((r) => r.stop()));
-  await hub.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await hub.dispose();
 });
 
 /** Runs a command of a page and expects it to succeed. */
@@ -47,8 +39,7 @@ async function createMyDevice(): Promise<Record<string, string>> {
   const created = JSON.parse(await ok('npx hubemu device-identity create -d myDeviceId')) as { authentication: { symmetricKey: { primaryKey: string } } };
   const shown = JSON.parse(await ok('npx hubemu device-identity connection-string show -d myDeviceId')) as { connectionString: string };
   expect(shown.connectionString).toContain(`DeviceId=myDeviceId;SharedAccessKey=${created.authentication.symmetricKey.primaryKey}`);
-  // The reader's hub has MQTT on 8883 (no port in HostName); this hub's port is another.
-  return { IOTHUB_DEVICE_CONNECTION_STRING: hub.deviceConnectionString('myDeviceId') };
+  return { IOTHUB_DEVICE_CONNECTION_STRING: shown.connectionString };
 }
 
 function startDevice(command: string, env: Record<string, string>): Running {
