@@ -88,7 +88,7 @@ describe('faults on the MQTT device plane', () => {
       reconnectPeriod: 0,
     };
     await expect(mqtt.connectAsync(`mqtts://localhost:${hub.ports.mqtt}`, options)).rejects.toMatchObject({ code: 3 });
-    expect(requests.findLast((r) => r.operation === 'connect')).toMatchObject({ status: 503, errorCode: 'ServiceUnavailable', fault: 'down' });
+    expect([...requests].reverse().find((r) => r.operation === 'connect')).toMatchObject({ status: 503, errorCode: 'ServiceUnavailable', fault: 'down' });
     hub.faults.clear('down');
     const client = await mqtt.connectAsync(`mqtts://localhost:${hub.ports.mqtt}`, options);
     await client.endAsync(true);
