@@ -84,7 +84,7 @@ export async function roundTrips(clients, seconds, makeRequest) {
   return completed / seconds;
 }
 
-export async function bestOf(n, measure) {
+async function bestOf(n, measure) {
   let best = 0;
   for (let i = 0; i < n; i++) best = Math.max(best, await measure());
   return best;

@@ -65,7 +65,8 @@ export class FaultTable {
 
   add(definition: FaultDefinition & { id: string }, nowMs: number): Fault {
     const expiresAtMs = definition.forMs === undefined ? undefined : nowMs + definition.forMs;
-    const fault: Fault = { ...definition, createdAt: formatTimestamp(nowMs), ...(expiresAtMs === undefined ? {} : { expiresAt: formatTimestamp(expiresAtMs) }), applied: 0 };
+    const { id, ...rest } = definition;
+    const fault: Fault = { id, ...rest, createdAt: formatTimestamp(nowMs), ...(expiresAtMs === undefined ? {} : { expiresAt: formatTimestamp(expiresAtMs) }), applied: 0 };
     this.entries.set(definition.id, {
       fault,
       device: definition.device === undefined ? undefined : globPattern(definition.device),
