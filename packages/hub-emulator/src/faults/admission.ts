@@ -51,7 +51,7 @@ export class Admission {
   }
 
   admit(request: AdmissionRequest): Verdict | undefined {
-    if (this.faults.size === 0 && this.throttle === undefined) return undefined;
+    if (this.idle) return undefined;
     const now = this.clock.now();
     const hit = this.faults.size === 0 ? undefined : this.faults.match(request, now);
     if (hit) {

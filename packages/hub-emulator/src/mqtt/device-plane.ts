@@ -125,7 +125,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
       const forget = (): void => void (delayed.get(session) === pending && delayed.delete(session));
       return pending.finally(forget);
     },
-    admit: (request) => (admission.idle ? undefined : admission.admit(request)),
+    admit: (request) => admission.admit(request),
     onConnected: (session, modelId) => {
       if (modelId !== undefined) core.registry.recordModelId(session.deviceId, session.moduleId, modelId);
       core.table.presence.connected(session.deviceId, session.moduleId);
