@@ -8,7 +8,7 @@ import { round, summarize } from './lib/stats.mjs';
 
 const SERVER = fileURLToPath(new URL('./lib/server-process.mjs', import.meta.url));
 
-function startServer(kind) {
+export function startServer(kind) {
   const child = fork(SERVER, [kind], { execArgv: ['--expose-gc', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const request = (message, replyType) =>
     new Promise((resolve) => {
@@ -26,7 +26,7 @@ function startServer(kind) {
   });
 }
 
-async function connectAll(server, count, concurrency) {
+export async function connectAll(server, count, concurrency) {
   const clients = new Array(count);
   const times = [];
   let next = 0;
@@ -55,7 +55,7 @@ async function connectAll(server, count, concurrency) {
 }
 
 /** Every client runs request/response round trips back to back for `seconds`; returns round trips per second. */
-async function roundTrips(clients, seconds, makeRequest) {
+export async function roundTrips(clients, seconds, makeRequest) {
   let completed = 0;
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(

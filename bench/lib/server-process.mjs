@@ -35,10 +35,22 @@ async function startFloor() {
   return { port: server.address().port, ca: tls.caPem, createDevices: () => {} };
 }
 
+/**
+ * `hub-no-control`: the hub with its admission seam taken out (every plane skips it, as if the hub had
+ * no control plane); `hub-fault`: one fault in force that matches nothing the benchmark sends, so the
+ * seam is asked on every operation.
+ */
+async function removeAdmissionSeam() {
+  const { Admission } = await import('../../packages/hub-emulator/dist/faults/admission.js');
+  Object.defineProperty(Admission.prototype, 'idle', { get: () => true });
+}
+
 async function startTheHub(durable) {
+  if (kind === 'hub-no-control') await removeAdmissionSeam();
   const dataDir = durable ? mkdtempSync(join(tmpdir(), 'hubemu-bench-')) : undefined;
   if (dataDir) process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
+  if (kind === 'hub-fault') hub.faults.add({ operation: 'twin.get', device: 'nobody', action: 'drop' });
   let created = 0;
   return {
     port: hub.ports.mqtt,

@@ -5,6 +5,10 @@ import { ConfigurationRepository } from './configurations/configuration-reposito
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
 import { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
 import { DeviceLinks } from './device-link.js';
+import { Admission } from './faults/admission.js';
+import { FaultService } from './faults/fault-service.js';
+import { FaultTable } from './faults/fault-table.js';
+import { TierThrottle, tierThrottles } from './faults/tier-throttles.js';
 import { HubEvents, type MqttTrafficRecord, type TelemetryMessage } from './events.js';
 import { JobRepository } from './jobs/job-repository.js';
 import type { StoredJob } from './jobs/job-schemas.js';
@@ -50,13 +54,17 @@ export interface HubCore {
   readonly query: QueryService;
   readonly jobs: JobService;
   readonly configurations: ConfigurationService;
+  /** The seam every plane asks before carrying out an operation: injected faults, then the tier's throttles. */
+  readonly admission: Admission;
+  /** Injected faults: add, list, clear (docs/testing-with-hubemu.md). */
+  readonly faults: FaultService;
   /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
   readonly telemetry: RingBuffer<TelemetryMessage>;
   /** What crossed the device plane, fed by the `mqttTraffic` events (bounded by `trafficBufferSize` records and `trafficBufferBytes`). */
   readonly traffic: RingBuffer<MqttTrafficRecord>;
   /** Starts the background work (configuration passes). */
   start(): void;
-  /** Empties the state and applies the seed again; planes drop their connections first. Throws (and changes nothing) when the store cannot be emptied. */
+  /** Empties the state, clears injected faults and applies the seed again; planes drop their connections first. Throws (and changes nothing) when the store cannot be emptied. */
   reset(): void;
   /** Stops background work and pending calls; the store stays open (the host closes it). */
   stop(): void;
@@ -125,6 +133,10 @@ export function createCore(deps: CoreDeps): HubCore {
   query.setDeviceJobsSource(() => jobs.deviceJobRecords());
   const configurations = configurationService({ store, query, table, twins, clock, logger }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
 
+  const faultTable = new FaultTable();
+  const admission = new Admission(faultTable, options.tier ? new TierThrottle(tierThrottles(options.tier, options.tierUnits)) : undefined, clock, events);
+  const faults = new FaultService(faultTable, clock, links);
+
   const telemetry = new RingBuffer<TelemetryMessage>({ capacity: options.telemetryBufferSize, maxBytes: options.telemetryBufferBytes, sizeOf: telemetryBytes });
   events.on('telemetry', (message) => telemetry.push(message));
   const traffic = new RingBuffer<MqttTrafficRecord>({ capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes, sizeOf: trafficBytes });
@@ -154,6 +166,8 @@ export function createCore(deps: CoreDeps): HubCore {
     query,
     jobs,
     configurations,
+    admission,
+    faults,
     telemetry,
     traffic,
     start: () => configurations.start(),
@@ -174,6 +188,7 @@ export function createCore(deps: CoreDeps): HubCore {
       configurations.reset();
       telemetry.clear();
       traffic.clear();
+      faults.clear();
       if (seed) applySeed(seed, registry, twins);
       configurations.start();
     },

@@ -23,6 +23,8 @@ export interface DeviceLink {
   deliverMethod(key: string, request: MethodDelivery): void;
   /** Drops the identity's connection; false when it was not connected here. */
   disconnect(key: string): boolean;
+  /** The identities connected on this plane. */
+  connected(): Iterable<string>;
 }
 
 /**
@@ -45,6 +47,11 @@ export class DeviceLinks {
 
   isConnected(key: string): boolean {
     return this.find(key) !== undefined;
+  }
+
+  /** The identities connected on any plane. */
+  connectedKeys(): string[] {
+    return this.links.flatMap((link) => [...link.connected()]);
   }
 
   /** Drops the identity's connection on every plane; true when it had one. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { JsonObject, Twin } from '@hubemu/shared';
+import type { FaultAction, FaultOperation, JsonObject, Twin } from '@hubemu/shared';
 import type { StoreNotice } from './store/store-notice.js';
 
 /** Who wrote a twin change. */
@@ -63,6 +63,17 @@ export interface RequestEvent extends Partial<IdentityRef> {
   durationMs: number;
   /** When the request arrived, by the hub's clock. */
   at: string;
+  /** The id of the injected fault that acted on this request (failed, delayed, dropped it ...); `status` 0 when no answer was sent. */
+  fault?: string;
+}
+
+/** An injected fault acted on one operation (docs/testing-with-hubemu.md, "Faults"). */
+export interface FaultAppliedEvent extends Partial<IdentityRef> {
+  faultId: string;
+  action: FaultAction;
+  operation: FaultOperation;
+  route?: string;
+  at: string;
 }
 
 /** Every event the hub emits. Libraries emit; hosts decide what to log. */
@@ -79,6 +90,8 @@ export interface HubEventMap {
   mqttTraffic: [MqttTrafficRecord];
   /** Every request on every plane, with its outcome (refused ones carry `errorCode` and `message`). */
   request: [RequestEvent];
+  /** An injected fault acted on an operation. */
+  faultApplied: [FaultAppliedEvent];
   /** The durable store cut a torn line, moved bad records aside, failed to compact, refused or resumed writes, or lost its log. */
   storeNotice: [StoreNotice];
 }

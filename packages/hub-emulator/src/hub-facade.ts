@@ -14,6 +14,7 @@ import type { HubCore } from './core.js';
 import type { DashboardStatus } from './dashboard/dashboard-status.js';
 import type { MqttTrafficRecord, TelemetryMessage } from './events.js';
 import type { HubPorts } from './listeners.js';
+import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
 
@@ -53,6 +54,8 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   connectedDevices(): string[];
   /** The topic filters a connected device (or module) is subscribed to; empty when offline. */
   subscriptions(deviceId: string, moduleId?: string): string[];
+  /** Injected faults (docs/testing-with-hubemu.md): `add()` parses a definition as `POST /emulator/faults` does, `clear()` removes one or all and releases paused notifications. */
+  readonly faults: Pick<FaultService, 'add' | 'list' | 'clear'>;
   /** Drops a device's connection (fault injection). */
   disconnectDevice(deviceId: string, moduleId?: string): boolean;
   /** The web dashboard: off, not built, or ready with `loginUrl()` minting a one-time login link (docs/dashboard.md). */
@@ -130,6 +133,7 @@ export function hubFacade({ core, mqtt, ports, tls, dashboard, stop }: HubParts)
     dashboard,
     connectedDevices: () => mqtt.connected(),
     subscriptions: (deviceId, moduleId) => mqtt.subscriptions(identityKey(deviceId, moduleId)),
+    faults: core.faults,
     disconnectDevice: (deviceId, moduleId) => core.links.disconnect(identityKey(deviceId, moduleId)),
     async reset() {
       core.stop();

@@ -7,6 +7,7 @@ import { dashboardRouter } from './dashboard/dashboard-routes.js';
 import { dashboardStatus } from './dashboard/dashboard-status.js';
 import { LoginTokens } from './dashboard/login-tokens.js';
 import { locateDashboardFiles } from './dashboard/static-dir.js';
+import { faultsRouter } from './control/faults-router.js';
 import { createApp } from './http/app.js';
 import { mountServiceApi } from './http/rest-api.js';
 import { hubFacade, type Hub } from './hub-facade.js';
@@ -54,6 +55,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
       a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: options.policies }));
     }
     mountServiceApi(a, core);
+    // Until the control plane's router lands: the fault routes are mounted here.
+    a.use(faultsRouter(core));
   };
   const app = createApp({ ready: () => ready, mountRoutes, clock: core.clock, events: core.events, logger: core.logger });
   let mqtt: MqttPlane | undefined;

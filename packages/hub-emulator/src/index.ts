@@ -4,7 +4,7 @@ export type { HubPorts } from './listeners.js';
 export type { DashboardStatus } from './dashboard/dashboard-status.js';
 export { EVENT_STREAM_MAX_CLIENTS, EVENT_STREAM_MAX_PENDING_BYTES } from './dashboard/event-stream.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from '@hubemu/shared';
-export { HubEvents, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
+export { HubEvents, type FaultAppliedEvent, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
 export { type Logger, silentLogger } from '@hubemu/shared';
 export { SeedSchema, parseSeed, type Seed } from './seed.js';
 export { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
@@ -19,6 +19,8 @@ export { parseQuery, parseCondition, compileCondition, QueryEngine, type QueryPa
 export { JobService, type JobServiceOptions, type JobQuery, type JobPage } from './jobs/job-service.js';
 export { JobRequestSchema, type JobRequest } from './jobs/job-schemas.js';
 export { parseJobRequest } from './jobs/job-request.js';
+export { FaultDefinitionSchema, parseFaultDefinition, type Fault, type FaultDefinition, type FaultDefinitionInput } from '@hubemu/shared';
+export { tierThrottles, type ThrottleClass, type ThrottleRate } from './faults/tier-throttles.js';
 export { resolveServiceLimits, tierLimits, type HubTier, type ServiceLimits } from './jobs/service-limits.js';
 export { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
 export {

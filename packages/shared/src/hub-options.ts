@@ -88,13 +88,21 @@ export const HubOptionsSchema = z.object({
       deviceOperationsPerSecond: z.number().positive().optional(),
     })
     .default({}),
-  /** Applies the real service's limits of a tier (concurrent jobs, job device operations, configurations); explicit `jobs` options win. */
+  /**
+   * Applies the real service's limits of a tier: concurrent jobs, job device operations and
+   * configurations (explicit `jobs` options win), and the per-operation throttles of both planes with
+   * traffic shaping (docs/testing-with-hubemu.md, "Throttling"). `{ name, units }` sets `tierUnits` too.
+   */
   tier: z.enum(['F1', 'S1', 'S2', 'S3']).optional(),
   /** Purchased units of `tier` (limits that scale per unit use it); the service sells at most 200 units of a hub. */
   tierUnits: z.number().int().min(1).max(200).default(1),
 });
 
-export type HubOptionsInput = z.input<typeof HubOptionsSchema> & {
+export type HubTierName = NonNullable<z.output<typeof HubOptionsSchema>['tier']>;
+
+export type HubOptionsInput = Omit<z.input<typeof HubOptionsSchema>, 'tier'> & {
+  /** A tier name (units from `tierUnits`), or `{ name, units }`. */
+  tier?: HubTierName | { name: HubTierName; units?: number } | undefined;
   /** Shared access policies; the well-known ones by default. */
   policies?: readonly AccessPolicy[];
   clock?: Clock;
@@ -108,8 +116,9 @@ export type HubOptions = z.output<typeof HubOptionsSchema> & {
 };
 
 export function parseHubOptions(input: HubOptionsInput = {}): HubOptions {
-  const { policies, clock, logger, ...rest } = input;
-  const parsed = HubOptionsSchema.safeParse(rest);
+  const { policies, clock, logger, tier, ...rest } = input;
+  const tierFields = typeof tier === 'object' && tier !== null ? { tier: tier.name, ...(tier.units === undefined ? {} : { tierUnits: tier.units }) } : tier === undefined ? {} : { tier };
+  const parsed = HubOptionsSchema.safeParse({ ...rest, ...tierFields });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new Error(`Invalid hub options: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`);

@@ -133,7 +133,7 @@ export function registerStart(program: Command): void {
       schemaFlag('--configuration-interval', HUB.configurationIntervalMs),
       DEFAULTS.configurationIntervalMs,
     )
-    .addOption(new Option('--tier <tier>', "apply a tier's job and configuration limits (none by default)").choices(TIERS))
+    .addOption(new Option('--tier <tier>', "apply a tier's limits: per-operation throttles with traffic shaping, jobs and configurations (none by default)").choices(TIERS))
     .option('--tier-units <n>', `purchased units of --tier (${rangeOf(HUB.tierUnits)})`, schemaFlag('--tier-units', HUB.tierUnits), DEFAULTS.tierUnits)
     .option('--max-concurrent-jobs <n>', `jobs active at once before 429, overrides --tier (${rangeOf(JOBS.maxConcurrentJobs)})`, schemaFlag('--max-concurrent-jobs', JOBS.maxConcurrentJobs))
     .option('--job-ops-per-second <n>', `device operations per second across jobs, overrides --tier (${rangeOf(JOBS.deviceOperationsPerSecond)})`, schemaFlag('--job-ops-per-second', JOBS.deviceOperationsPerSecond));

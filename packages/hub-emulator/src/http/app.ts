@@ -20,7 +20,8 @@ function observeRequests(hooks: AppHooks) {
     const started = performance.now();
     const at = hooks.clock.now();
     res.locals.receivedAt = at;
-    res.on('finish', () => {
+    // 'close' also comes for a request never answered (an injected drop): it is recorded with status 0.
+    res.on('close', () => {
       const error = res.locals.hubError as HubError | undefined;
       const principal = res.locals.principal as ServicePrincipal | undefined;
       const identity = res.locals.identity as { deviceId?: string; moduleId?: string } | undefined;
@@ -31,13 +32,14 @@ function observeRequests(hooks: AppHooks) {
         ...(identity?.moduleId === undefined ? {} : { moduleId: identity.moduleId }),
         ...(principal ? { principal: principal.policy.name } : {}),
         operation: `${req.method} ${typeof res.locals.route === 'string' ? res.locals.route : req.path}`,
-        status: res.statusCode,
+        status: res.writableFinished ? res.statusCode : 0,
         ...(error ? { errorCode: error.errorCode, message: error.message } : {}),
         ...(requestId === undefined ? {} : { requestId }),
         requestBytes: Number(req.get('content-length') ?? 0) || 0,
         responseBytes: Number(res.getHeader('content-length') ?? 0) || 0,
         durationMs: performance.now() - started,
         at: formatTimestamp(at),
+        ...(typeof res.locals.fault === 'string' ? { fault: res.locals.fault } : {}),
       });
     });
     next();

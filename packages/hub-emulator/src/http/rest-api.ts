@@ -3,6 +3,7 @@ import type { HubCore } from '../core.js';
 import { configurationsRouter } from './configurations-router.js';
 import { jobsRouter } from './jobs-router.js';
 import { queryRouter } from './query-router.js';
+import { installAdmission } from './route-admission.js';
 import { devicesRouter } from './devices-router.js';
 import { methodsRouter } from './methods-router.js';
 import { modulesRouter } from './modules-router.js';
@@ -10,13 +11,14 @@ import { statisticsRouter } from './statistics-router.js';
 import { twinsRouter } from './twins-router.js';
 
 /** What the REST service API routes call: the core's services. Routes never touch a store. */
-export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'clock'>;
+export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'clock' | 'admission'>;
 
 /**
  * Mounts the IoT Hub service REST API (reference section 4). Any `api-version` is accepted. Each area
  * lives in its own router file; errors are rendered by the app's error handler with the shared table.
  */
 export function mountServiceApi(app: Express, deps: ServiceApiDeps): void {
+  installAdmission(app, deps.admission);
   // Specific paths first: `POST /devices/query` and the jobs' `/jobs/v2/query` before `/devices/{id}`.
   app.use(jobsRouter(deps));
   app.use(configurationsRouter(deps));

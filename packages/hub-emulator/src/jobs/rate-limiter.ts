@@ -17,6 +17,28 @@ export function takeToken(state: BucketState, nowMs: number, ratePerSecond: numb
   return { state: { tokens, atMs: nowMs }, waitMs: Math.ceil(((1 - tokens) * 1000) / ratePerSecond) };
 }
 
+/**
+ * Traffic shaping (reference 3.2: excess requests are queued before they are refused): takes `cost`
+ * tokens at `nowMs` when they can be had within `maxWaitMs`. A request that must wait takes them now
+ * all the same (the bucket goes below zero, so later ones queue behind it) and is told how long to
+ * wait; one that would wait longer takes nothing and is refused (`admitted` false).
+ */
+export function reserveTokens(
+  state: BucketState,
+  nowMs: number,
+  ratePerSecond: number,
+  burst: number,
+  cost: number,
+  maxWaitMs: number,
+): { state: BucketState; admitted: boolean; waitMs: number } {
+  const elapsed = Math.max(0, nowMs - state.atMs);
+  const tokens = Math.min(burst, state.tokens + (elapsed * ratePerSecond) / 1000);
+  const left = tokens - cost;
+  const waitMs = left >= 0 ? 0 : Math.ceil((-left * 1000) / ratePerSecond);
+  if (waitMs > maxWaitMs) return { state: { tokens, atMs: nowMs }, admitted: false, waitMs };
+  return { state: { tokens: left, atMs: nowMs }, admitted: true, waitMs };
+}
+
 /** Device operations per second shared by every running job; without a rate it never waits. */
 export class RateLimiter {
   private state: BucketState;

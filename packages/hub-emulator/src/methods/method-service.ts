@@ -48,7 +48,14 @@ export class MethodService {
         reject(new HubError('GatewayTimeout', `Timed out waiting for the response from device (${responseMs / 1000} s).`));
       }, responseMs);
       this.pending.set(pendingKey, { resolve, reject, timer });
-      link.deliverMethod(key, { methodName: request.methodName, rid, payload: payloadText });
+      try {
+        link.deliverMethod(key, { methodName: request.methodName, rid, payload: payloadText });
+      } catch (error) {
+        // The plane refused the delivery (an injected fault): the call fails with its error.
+        this.pending.delete(pendingKey);
+        clearTimeout(timer);
+        reject(error);
+      }
     });
     this.events.emit('methodInvoked', {
       deviceId,

@@ -4,6 +4,7 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, MAX_TIMER_MS, mayDevicePublish, parseConnectIdentity, type Clock, type Logger } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
+import type { AdmissionRequest, Verdict } from '../faults/admission.js';
 import type { DeviceSessions, Session } from './device-sessions.js';
 import { MAX_PUBLISH_BYTES, packetLimit } from './packet-limits.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
@@ -17,8 +18,10 @@ export interface BrokerDeps {
   logger: Logger;
   /** A connection that has not sent CONNECT this long after its transport is up is closed. */
   connectTimeoutMs: number;
-  /** Carries out what a device published, before aedes acknowledges it. */
-  accept: (session: Session, packet: PublishPacket) => void;
+  /** Carries out what a device published, before aedes acknowledges it (when the promise settles, if it returns one). */
+  accept: (session: Session, packet: PublishPacket) => void | Promise<void>;
+  /** The admission seam: faults and throttles on CONNECT. */
+  admit: (request: AdmissionRequest) => Verdict | undefined;
   /** The identity is live (before CONNACK); `modelId` is what its username announced. */
   onConnected: (session: Session, modelId: string | undefined) => void;
   onDisconnected: (session: Session) => void;
@@ -86,7 +89,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
     connectTimeout: deps.connectTimeoutMs,
     authenticate(client, username, password, done) {
       const started = performance.now();
-      const connectEvent = (status: number, identity?: { deviceId: string; moduleId?: string }, error?: HubError): void => {
+      const connectEvent = (status: number, identity?: { deviceId: string; moduleId?: string }, error?: HubError, fault?: string): void => {
         events.emit('request', {
           plane: 'mqtt',
           operation: 'connect',
@@ -97,27 +100,52 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
           responseBytes: 0,
           durationMs: performance.now() - started,
           at: formatTimestamp(clock.now()),
+          ...(fault === undefined ? {} : { fault }),
         });
       };
-      try {
-        const identity = parseConnectIdentity(client.id, username, deps.hostName);
-        if (!password) throw new HubError('IotHubUnauthorized', 'A SharedAccessSignature password is required.');
-        const { expiresAtMs } = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId);
-        // The session is live from here: the device may send requests as soon as it reads CONNACK.
-        sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client));
-        const session = sessions.activate(client) as Session;
-        deps.onConnected(session, identity.modelId);
-        client.conn.once('close', () => detach(client));
-        closeOnExpiry(client, expiresAtMs);
-        connectEvent(200, identity);
-        done(null, true);
-      } catch (thrown) {
-        // The store refusing a write (disk full, log lost) is the server's trouble, not the device's credentials: CONNACK 3.
-        const unavailable = isHubError(thrown) && thrown.errorCode === 'ServiceUnavailable';
-        const error = unavailable ? thrown : new HubError('IotHubUnauthorized', thrown instanceof Error ? thrown.message : String(thrown));
+      const refuse = (thrown: unknown, fault?: string): void => {
+        // The store refusing a write (disk full, log lost), a throttle or an injected 5xx is the server's trouble, not the device's credentials: CONNACK 3.
+        const serverSide = isHubError(thrown) && (thrown.status >= 500 || thrown.status === 429);
+        const error = serverSide || (isHubError(thrown) && fault !== undefined) ? thrown : new HubError('IotHubUnauthorized', thrown instanceof Error ? thrown.message : String(thrown));
         logger.info({ clientId: client.id, reason: error.message }, 'connection refused');
-        connectEvent(error.status, undefined, error);
-        done(authError(error.message, unavailable ? 3 : 5), false);
+        connectEvent(error.status, undefined, error, fault);
+        done(authError(error.message, serverSide ? 3 : 5), false);
+      };
+      let identity: ReturnType<typeof parseConnectIdentity>;
+      let expiresAtMs: number;
+      try {
+        identity = parseConnectIdentity(client.id, username, deps.hostName);
+        if (!password) throw new HubError('IotHubUnauthorized', 'A SharedAccessSignature password is required.');
+        ({ expiresAtMs } = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId));
+      } catch (thrown) {
+        return refuse(thrown);
+      }
+      const accept = (fault?: string): void => {
+        try {
+          // The session is live from here: the device may send requests as soon as it reads CONNACK.
+          sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client));
+          const session = sessions.activate(client) as Session;
+          deps.onConnected(session, identity.modelId);
+          client.conn.once('close', () => detach(client));
+          closeOnExpiry(client, expiresAtMs);
+          connectEvent(200, identity, undefined, fault);
+          done(null, true);
+        } catch (thrown) {
+          refuse(thrown, fault);
+        }
+      };
+      const verdict = deps.admit({ operation: 'connect', deviceId: identity.deviceId, ...(identity.moduleId === undefined ? {} : { moduleId: identity.moduleId }) });
+      if (!verdict) return accept();
+      switch (verdict.act) {
+        case 'delay':
+          return void setTimeout(() => (client.conn.destroyed ? undefined : accept(verdict.faultId)), verdict.ms);
+        case 'fail':
+          return refuse(verdict.error, verdict.faultId);
+        case 'refuse':
+          return refuse(new HubError('ServiceUnavailable', 'The server is unavailable.'), verdict.faultId);
+        default:
+          // drop: no CONNACK, ever; the device's own timeout ends the attempt.
+          return connectEvent(0, identity, undefined, verdict.faultId);
       }
     },
     authorizePublish(client, packet, callback) {
@@ -128,17 +156,25 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       if (!mayDevicePublish(packet.topic, session.deviceId, session.moduleId)) {
         return callback(new Error(`Publishing to '${packet.topic}' is not allowed for ${session.key}.`));
       }
-      // aedes writes a QoS 1 PUBACK as soon as this returns, so the request is carried out here, first,
+      // aedes writes a QoS 1 PUBACK as soon as this calls back, so the request is carried out here, first,
       // in packet order (design rule 5 routes from the `published` hook; aedes 1.2 acknowledges before it).
-      try {
-        deps.accept(session, packet);
-      } catch (thrown) {
+      // A request the admission seam delays is carried out (and acknowledged) when its wait is over.
+      const failed = (thrown: unknown): void =>
         logger.error({ deviceId: session.deviceId, topic: packet.topic, err: thrown instanceof Error ? thrown.message : String(thrown) }, 'request failed');
-      }
       // RETAIN is not kept (reference 1.5): telemetry carries an mqtt-retain property instead, and
       // aedes must not store the packet (each property bag is its own topic: memory would only grow).
-      packet.retain = false;
-      return callback(null);
+      const acknowledge = (): void => {
+        packet.retain = false;
+        callback(null);
+      };
+      let pending: Promise<void> | void = undefined;
+      try {
+        pending = deps.accept(session, packet);
+      } catch (thrown) {
+        failed(thrown);
+      }
+      if (!pending) return acknowledge();
+      pending.catch(failed).finally(acknowledge);
     },
     authorizeSubscribe(client, subscription, callback) {
       const session = sessions.ofClient(client);

@@ -5,6 +5,7 @@ import { formatTimestamp, identityKey, topics } from '@hubemu/shared';
 import type { HubCore } from '../core.js';
 import type { DeviceLink } from '../device-link.js';
 import type { MqttTrafficRecord, TwinUpdatedEvent } from '../events.js';
+import type { Verdict } from '../faults/admission.js';
 import { createBroker } from './broker.js';
 import { DeviceRouter } from './device-router.js';
 import { DeviceSessions, type Session } from './device-sessions.js';
@@ -31,6 +32,8 @@ export interface MqttPlane {
 export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   const { events, clock, logger } = core;
   const sessions = new DeviceSessions((key) => core.links.changed(key));
+  /** The last request of each connection still waiting on the admission seam (a delay or a throttle). */
+  const delayed = new WeakMap<Session, Promise<void>>();
 
   const record = (session: Session, direction: 'in' | 'out', topic: string, payload: Buffer | string): void => {
     if (events.listenerCount('mqttTraffic') === 0) return;
@@ -67,17 +70,38 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   const sendTwinResponse = (session: Session, topic: string, payload: string | Buffer): void => {
     if (sessions.isSubscribed(session.key, 'twinResponses')) send(session, topic, payload);
   };
-  const router = new DeviceRouter(core.twins, core.methods, events, sendTwinResponse, clock, logger, (session, refresh) =>
-    core.table.presence.activity(session.deviceId, session.moduleId, refresh),
+  const { admission } = core;
+  const router = new DeviceRouter(
+    core.twins,
+    core.methods,
+    events,
+    sendTwinResponse,
+    clock,
+    logger,
+    (session, refresh) => core.table.presence.activity(session.deviceId, session.moduleId, refresh),
+    admission,
   );
+  /** What the admission seam says about a push to an identity (a desired notification, a method call); undefined: deliver it. */
+  const admitPush = (operation: 'twin.desired' | 'method.invoke', session: Session): Verdict | undefined =>
+    admission.idle ? undefined : admission.admit({ operation, deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }) });
 
   // Desired notifications, whatever wrote the change (reference 1.6): only to a connected, subscribed device.
+  const deliverDesired = (key: string, version: number, body: string): void => {
+    const session = sessions.get(key);
+    if (session && sessions.isSubscribed(key, 'desiredPatches')) send(session, topics.desiredPatch(version), body);
+  };
   const notifyDesired = (event: TwinUpdatedEvent): void => {
     if (event.desired === undefined) return;
     const key = identityKey(event.deviceId, event.moduleId);
     const session = sessions.get(key);
     if (!session || !sessions.isSubscribed(key, 'desiredPatches')) return;
-    send(session, topics.desiredPatch(event.desiredVersion), JSON.stringify({ ...event.desired, $version: event.desiredVersion }));
+    const body = JSON.stringify({ ...event.desired, $version: event.desiredVersion });
+    const verdict = admitPush('twin.desired', session);
+    if (!verdict) return send(session, topics.desiredPatch(event.desiredVersion), body);
+    // Held or late notifications go to whichever connection the identity has by then (none: lost, as offline devices miss them).
+    if (verdict.act === 'pause') verdict.hold(() => deliverDesired(key, event.desiredVersion, body));
+    else if (verdict.act === 'delay') setTimeout(() => deliverDesired(key, event.desiredVersion, body), verdict.ms);
+    else if (verdict.act === 'disconnect') session.client.close();
   };
   events.on('twinUpdated', notifyDesired);
 
@@ -92,8 +116,16 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     accept: (session: Session, packet: PublishPacket) => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       record(session, 'in', packet.topic, payload);
-      router.route(session, { topic: packet.topic, payload, retain: packet.retain });
+      const publish = { topic: packet.topic, payload, retain: packet.retain };
+      // A delayed request holds back the ones after it on the same connection, so each device's requests keep their order.
+      const waiting = delayed.get(session);
+      const pending = waiting ? waiting.then(() => router.route(session, publish)) : router.route(session, publish);
+      if (!pending) return undefined;
+      delayed.set(session, pending);
+      const forget = (): void => void (delayed.get(session) === pending && delayed.delete(session));
+      return pending.finally(forget);
     },
+    admit: (request) => admission.admit(request),
     onConnected: (session, modelId) => {
       if (modelId !== undefined) core.registry.recordModelId(session.deviceId, session.moduleId, modelId);
       core.table.presence.connected(session.deviceId, session.moduleId);
@@ -111,9 +143,17 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   const link: DeviceLink = {
     isConnected: (key) => sessions.get(key) !== undefined,
     canReceive: (key, channel) => sessions.isSubscribed(key, channel),
+    connected: () => [...sessions.all()].map((s) => s.key),
     deliverMethod(key, request) {
       const session = sessions.get(key);
-      if (session) send(session, topics.methodRequest(request.methodName, request.rid), request.payload);
+      if (!session) return;
+      const topic = topics.methodRequest(request.methodName, request.rid);
+      const verdict = admitPush('method.invoke', session);
+      if (!verdict) return send(session, topic, request.payload);
+      if (verdict.act === 'fail') throw verdict.error;
+      if (verdict.act === 'delay') setTimeout(() => send(session, topic, request.payload), verdict.ms);
+      else if (verdict.act === 'disconnect') session.client.close();
+      // timeout: never delivered; the caller gets 504 GatewayTimeout when its response timeout ends.
     },
     disconnect(key) {
       const session = sessions.get(key);
@@ -126,7 +166,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
 
   return {
     handle,
-    connected: () => [...sessions.all()].map((s) => s.key),
+    connected: () => [...link.connected()],
     subscriptions: (key) => sessions.filters(key),
     disconnectAll: () => Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve())))).then(() => undefined),
     async close() {

@@ -13,6 +13,7 @@ import {
   type Logger,
 } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
+import type { Admission, Verdict } from '../faults/admission.js';
 import type { MethodService } from '../methods/method-service.js';
 import type { TelemetryMessage } from '../events.js';
 import type { TwinService } from '../twin/twin-service.js';
@@ -34,7 +35,11 @@ interface Outcome {
   rid?: string;
   responseBytes: number;
   error?: HubError;
+  /** The injected fault that acted on it. */
+  fault?: string;
 }
+
+type ParsedTopic = ReturnType<typeof parseDeviceTopic>;
 
 /**
  * Routes what a device published (reference 1.4, 1.6, 1.7): twin GET, reported PATCH, method responses
@@ -51,12 +56,38 @@ export class DeviceRouter {
     private readonly logger: Logger,
     /** Stamps the identity's last activity; `refresh` false when a twin write that follows refreshes its views anyway. */
     private readonly activity: (session: Session, refresh: boolean) => void,
+    /** The admission seam (faults, throttles), asked for twin requests. */
+    private readonly admission: Pick<Admission, 'idle' | 'admit'>,
   ) {}
 
-  route(session: Session, packet: DevicePublish): void {
+  /** Carries out one publish; returns a promise when the admission seam delays it (the caller keeps the session's order). */
+  route(session: Session, packet: DevicePublish): void | Promise<void> {
     const started = performance.now();
     const at = this.clock.now();
-    const outcome = this.carryOut(session, packet);
+    const parsed = parseDeviceTopic(packet.topic);
+    const operation = parsed.kind === 'twinGet' ? 'twin.get' : parsed.kind === 'twinPatchReported' ? 'twin.patchReported' : undefined;
+    const { deviceId, moduleId } = session;
+    const verdict = operation === undefined || this.admission.idle ? undefined : this.admission.admit({ operation, deviceId, ...(moduleId === undefined ? {} : { moduleId }), bytes: packet.payload.length });
+    if (verdict?.act === 'delay') {
+      return new Promise<void>((resolve) => setTimeout(resolve, verdict.ms)).then(() => {
+        // A connection that closed while its request waited has nobody to answer: nothing is carried out.
+        if (!session.client.closed) this.finish(session, packet, started, at, this.carryOut(session, packet, parsed), verdict.faultId);
+      });
+    }
+    const outcome = verdict ? this.refuse(session, operation as string, parsed, verdict) : this.carryOut(session, packet, parsed);
+    this.finish(session, packet, started, at, outcome, verdict?.faultId);
+  }
+
+  /** An operation the admission seam answered instead of the twin service: failed, dropped or cut off. */
+  private refuse(session: Session, operation: string, parsed: ParsedTopic, verdict: Verdict): Outcome {
+    const rid = 'rid' in parsed && typeof parsed.rid === 'string' ? parsed.rid : '';
+    const fault = verdict.faultId === undefined ? {} : { fault: verdict.faultId };
+    if (verdict.act === 'fail') return { ...this.reply(session, rid, verdict.error.status, this.envelope(verdict.error)), operation, error: verdict.error, ...fault };
+    if (verdict.act === 'disconnect') session.client.close();
+    return { operation, status: 0, rid, responseBytes: 0, ...fault };
+  }
+
+  private finish(session: Session, packet: DevicePublish, started: number, at: number, outcome: Outcome, fault: string | undefined): void {
     const { deviceId, moduleId } = session;
     const { error } = outcome;
     if (error) this.logger.debug({ deviceId, moduleId, rid: outcome.rid, code: error.errorCode }, error.message);
@@ -75,11 +106,11 @@ export class DeviceRouter {
       responseBytes: outcome.responseBytes,
       durationMs: performance.now() - started,
       at: formatTimestamp(at),
+      ...(fault === undefined ? {} : { fault }),
     });
   }
 
-  private carryOut(session: Session, packet: DevicePublish): Outcome {
-    const parsed = parseDeviceTopic(packet.topic);
+  private carryOut(session: Session, packet: DevicePublish, parsed: ParsedTopic): Outcome {
     const { deviceId, moduleId } = session;
     // A reported patch rewrites the twin, which drops its cached views once; nothing else does.
     this.activity(session, parsed.kind !== 'twinPatchReported');

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client as DeviceClient, type Twin } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import { Client as ServiceClient, Registry } from 'azure-iothub';
+import type { FaultAppliedEvent, RequestEvent } from '@hubemu/hub-emulator';
+import { DESIRED_PATCH_FILTER, METHOD_REQUEST_FILTER } from '@hubemu/shared';
+import { rejection, startE2eHub, waitFor } from './hub-fixture.js';
+
+// Microsoft's SDKs meet injected faults and tier throttles on the real ports: they see the errors the
+// real service gives, and their retries succeed once a fault is cleared.
+
+type E2eHub = Awaited<ReturnType<typeof startE2eHub>>;
+
+describe("faults seen by Microsoft's SDKs", () => {
+  let hub: E2eHub;
+  const requests: RequestEvent[] = [];
+  const applied: FaultAppliedEvent[] = [];
+
+  beforeAll(async () => {
+    hub = await startE2eHub({ inMemory: true, dashboard: false });
+    hub.events.on('request', (e) => void requests.push(e));
+    hub.events.on('faultApplied', (e) => void applied.push(e));
+  });
+  afterAll(async () => {
+    await hub.dispose();
+  });
+
+  it("azure-iot-device's open retries a connection refused with CONNACK 3 and connects once the fault is cleared", async () => {
+    const { connectionString } = hub.createDevice('sdk-refused');
+    hub.faults.add({ id: 'outage', operation: 'connect', device: 'sdk-refused', action: 'refuse' });
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    const opened = client.open();
+    await waitFor(() => requests.find((r) => r.operation === 'connect' && r.fault === 'outage'), 10_000, 'a refused CONNECT');
+    hub.faults.clear('outage');
+    await opened;
+    expect(hub.connectedDevices()).toContain('sdk-refused');
+    await client.close();
+  });
+
+  it("azure-iot-device's getTwin fails with the service's message while the fault acts, and works after it", async () => {
+    const { connectionString } = hub.createDevice('sdk-twin', { desired: { interval: 5 } });
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await client.open();
+    hub.faults.add({ operation: 'twin.get', device: 'sdk-twin', count: 1, action: 'fail', status: 503 });
+    expect((await rejection(client.getTwin())).message).toContain('temporarily unavailable');
+    const twin = await client.getTwin();
+    expect(twin.properties.desired.interval).toBe(5);
+    await client.close();
+  });
+
+  it("azure-iot-device receives desired updates paused by a partition, in order, once it ends", async () => {
+    const { connectionString } = hub.createDevice('sdk-partition');
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await client.open();
+    const twin: Twin = await client.getTwin();
+    const seen: number[] = [];
+    twin.on('properties.desired', (delta: Record<string, unknown>) => {
+      if (typeof delta.n === 'number') seen.push(delta.n);
+    });
+    await waitFor(() => (hub.subscriptions('sdk-partition').includes(DESIRED_PATCH_FILTER) ? true : undefined), 10_000, 'the desired subscription');
+    hub.faults.add({ id: 'partition', operation: 'twin.desired', device: 'sdk-partition', action: 'pause' });
+    for (const n of [1, 2, 3]) hub.updateTwin('sdk-partition', { properties: { desired: { n } } });
+    expect(applied.filter((e) => e.faultId === 'partition')).toHaveLength(3);
+    expect(seen).toEqual([]);
+    hub.faults.clear('partition');
+    await expect.poll(() => seen).toEqual([1, 2, 3]);
+    await client.close();
+  });
+
+  it("azure-iothub's invokeDeviceMethod retries 503 ServiceUnavailable and gets the device's answer once the fault is spent", async () => {
+    const { connectionString } = hub.createDevice('sdk-method');
+    const device = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await device.open();
+    device.onDeviceMethod('ping', (_request, response) => response.send(200, { pong: true }, () => {}));
+    await waitFor(() => (hub.subscriptions('sdk-method').includes(METHOD_REQUEST_FILTER) ? true : undefined), 10_000, 'the method subscription');
+    hub.faults.add({ id: 'busy', operation: 'http', route: 'POST /twins/:deviceId/methods', count: 2, action: 'fail', status: 503 });
+    const service = ServiceClient.fromConnectionString(hub.connectionString());
+    const { result } = await service.invokeDeviceMethod('sdk-method', { methodName: 'ping', payload: null, responseTimeoutInSeconds: 10 });
+    expect(result).toMatchObject({ status: 200, payload: { pong: true } });
+    expect(applied.filter((e) => e.faultId === 'busy')).toHaveLength(2);
+    await service.close();
+    await device.close();
+  });
+
+  it("azure-iothub's Registry raises ThrottlingError for an injected 429 and reads the twin once the fault is cleared", async () => {
+    hub.createDevice('sdk-429');
+    const registry = Registry.fromConnectionString(hub.connectionString());
+    hub.faults.add({ id: 'throttle', operation: 'http', route: 'GET /twins/*', action: 'fail', status: 429 });
+    expect((await rejection(registry.getTwin('sdk-429'))).constructor.name).toBe('ThrottlingError');
+    hub.faults.clear('throttle');
+    expect((await registry.getTwin('sdk-429')).responseBody.deviceId).toBe('sdk-429');
+  });
+});
+
+describe("tier throttling seen by Microsoft's SDKs", () => {
+  let hub: E2eHub;
+  beforeAll(async () => {
+    hub = await startE2eHub({ inMemory: true, dashboard: false, tier: { name: 'F1', units: 1 } });
+  });
+  afterAll(async () => {
+    await hub.dispose();
+  });
+
+  it("F1: azure-iothub reads configurations up to the minute's quota of 20, then gets ThrottlingError", async () => {
+    const registry = Registry.fromConnectionString(hub.connectionString());
+    const outcomes: string[] = [];
+    for (let i = 0; i < 22; i++) {
+      outcomes.push(await registry.getConfigurations().then(() => 'ok', (error: Error) => error.constructor.name));
+    }
+    expect(outcomes.slice(0, 20)).toEqual(Array(20).fill('ok'));
+    expect(outcomes.slice(20)).toEqual(['ThrottlingError', 'ThrottlingError']);
+  });
+});
