@@ -85,7 +85,14 @@ describe('hubemu fleet run: built-in scenarios against a hub it starts itself', 
       expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img|url\(\s*['"]?https?:/);
       expect(page).toContain('uPlot');
       expect(page).toContain('The same rollout on the real service');
-      for (const tier of ['F1', 'S1', 'S2', 'S3']) expect(page).toContain(`<td>${tier}</td>`);
+      for (const tier of ['F1', 'S1', 'S2', 'S3']) expect(page).toContain(`<td>${tier} x 1</td>`);
+      if (scenario !== 'telemetry-config') return;
+      // The rollout's window holds at least each device's exchange: Pending and Success up; the desired patch and two answers down.
+      const rollout = report.messages.rollout;
+      expect(rollout.deviceToHub).toBeGreaterThanOrEqual(10 * 2);
+      expect(rollout.hubToDevice).toBeGreaterThanOrEqual(10 * 3);
+      expect(rollout.windowMs).toBe(Math.round(report.convergence.timeToPercentMs['100']));
+      expect(rollout.perSecond).toBeCloseTo(((rollout.deviceToHub + rollout.hubToDevice) * 1000) / report.convergence.timeToPercentMs['100'], 0);
     },
   );
 
