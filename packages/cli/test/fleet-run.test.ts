@@ -119,6 +119,15 @@ describe('hubemu fleet run: TLS session resumption', { timeout: 90_000 }, () => 
     expect(full.code).toBe(0);
     expect(full.json.run.tlsSessionResumption).toEqual({ offered: false, connections: 10, resumed: 0 });
   });
+
+  it('resumes TLS sessions over wss too: the hub\'s HTTPS listener takes the ticket under the WebSocket', async () => {
+    const run = await runCli(['fleet', 'run', '--devices', '5', '--scenario', 'connect-storm', '--transport', 'wss', '--output', 'json'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.json.run.transport).toBe('wss');
+    const offered = run.json.run.tlsSessionResumption;
+    expect(offered).toMatchObject({ offered: true, connections: 10 });
+    expect(offered.resumed).toBeGreaterThanOrEqual(5);
+  });
 });
 
 describe('hubemu fleet run: the report against a hand-counted run', { timeout: 60_000 }, () => {

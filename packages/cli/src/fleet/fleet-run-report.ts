@@ -29,7 +29,7 @@ export interface FleetRunReport {
     connectRateLimit: number;
     processes: number;
     sourceAddresses: string[];
-    /** Whether devices offered TLS session resumption (mqtts), and how many of their connections resumed one. */
+    /** Whether devices offered TLS session resumption (mqtts and wss), and how many of their connections resumed one. */
     tlsSessionResumption: { offered: boolean; connections: number; resumed: number };
   };
   devices: { planned: number; connected: number; converged: number; failed: number };

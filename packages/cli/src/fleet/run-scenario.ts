@@ -25,7 +25,7 @@ export interface FleetRunOptions {
   /** Device port of a given hub (default by transport). */
   devicePort: number | undefined;
   transport: Transport;
-  /** Devices offer the TLS session of an earlier connection (mqtts). */
+  /** Devices offer the TLS session of an earlier connection (mqtts, wss). */
   resumeTlsSession: boolean;
   connectRate: number;
   maxConcurrentConnects: number;
@@ -162,7 +162,7 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       connectRateLimit: options.connectRate,
       processes: pool.size,
       sourceAddresses,
-      tlsSessionResumption: { offered: options.resumeTlsSession && options.transport === 'mqtts', connections: counts.connects, resumed: counts.tlsResumed },
+      tlsSessionResumption: { offered: options.resumeTlsSession && options.transport !== 'mqtt', connections: counts.connects, resumed: counts.tlsResumed },
     },
     devices: { planned: devices.length, connected: recorder.firstConnectAt.size, converged: counts.converged, failed: counts.failed },
     identities,
