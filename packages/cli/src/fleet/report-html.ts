@@ -34,7 +34,7 @@ function tierTable(report: FleetRunReport): string {
   const rows = report.tiers
     .map(
       (t) =>
-        `<tr><td>${t.tier} x ${t.units}</td><td>${seconds(t.identitiesSeconds)}</td><td>${seconds(t.connectSeconds)}</td><td>${seconds(t.rolloutSeconds)}</td><td>${seconds(t.complianceVisibleAfterSeconds)}</td><td><b>${seconds(t.totalSeconds)}</b></td><td>${t.unitsToMatchMeasured ?? `no (max ${MAX_UNITS[t.tier]})`}</td></tr>`,
+        `<tr><td>${t.tier} x ${t.units}</td><td>${seconds(t.identitiesSeconds)}</td><td>${seconds(t.connectSeconds)}</td><td>${seconds(t.rolloutSeconds)}</td><td>${seconds(t.complianceVisibleAfterSeconds)}</td><td><b>${seconds(t.totalSeconds)}</b></td><td>${t.unitsToMatchMeasured ?? `none up to ${MAX_UNITS[t.tier]}`}</td></tr>`,
     )
     .join('');
   const measured = report.convergence.timeToPercentMs['100'];
