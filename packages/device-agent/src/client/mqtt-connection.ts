@@ -1,7 +1,6 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { LookupFunction } from 'node:net';
 import type { ClientRequestArgs } from 'node:http';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 import { connect as tlsConnect, createSecureContext, TLSSocket, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { DeviceClientError } from '../errors.js';
 import { cachedLookup } from './dns-cache.js';
