@@ -127,11 +127,12 @@ export class FleetRecorder {
   rolloutMessages(): RolloutMessages | null {
     const start = this.rolloutStartedAt;
     if (start === undefined || !this.rolloutFrom || !this.rolloutTo || this.convergedAt.size === 0) return null;
-    const windowMs = Math.max(...this.convergedAt.values()) - start;
+    // Rounded as the convergence latencies are, so it equals the time to 100 % when every device converged.
+    const windowMs = Math.max(0, Math.round((Math.max(...this.convergedAt.values()) - start) * 10) / 10);
     const deviceToHub = this.rolloutTo.sent - this.rolloutFrom.sent;
     const hubToDevice = this.rolloutTo.received - this.rolloutFrom.received;
     const perSecond = windowMs > 0 ? Math.round(((deviceToHub + hubToDevice) / windowMs) * 10_000) / 10 : 0;
-    return { windowMs: Math.round(windowMs), deviceToHub, hubToDevice, perSecond };
+    return { windowMs, deviceToHub, hubToDevice, perSecond };
   }
 
   private apply(event: DeviceEvent): void {
