@@ -38,8 +38,8 @@ async function startFloor() {
     port: server.address().port,
     ca: tls.caPem,
     createDevices: () => {},
-    // What a configuration's pass sends: one desired notification per connected device, 500 at a time
-    // (as the hub's pass hands twins on), yielding between chunks. Resolves with the epoch ms it began.
+    // What a configuration's pass sends: one desired notification per connected device, 500 at a time,
+    // yielding between chunks (the hub's pass yields every 250 twins). Resolves with the epoch ms it began.
     async pushDesired(patch) {
       const startedAt = performance.timeOrigin + performance.now();
       const clients = Object.values(broker.clients);
