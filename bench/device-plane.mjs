@@ -1,30 +1,10 @@
 // Device plane benchmark: twin GET and reported-PATCH round trips per second against the bare-aedes
 // floor, connect rate of SAS-authenticated devices, and hub heap per connected device.
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { signSasToken, topics, TWIN_RESPONSE_FILTER } from '../packages/shared/dist/index.js';
+import { startServer } from './lib/start-server.mjs';
 import { round, summarize } from './lib/stats.mjs';
-
-const SERVER = fileURLToPath(new URL('./lib/server-process.mjs', import.meta.url));
-
-export function startServer(kind) {
-  const child = fork(SERVER, [kind], { execArgv: ['--expose-gc', '--max-old-space-size=4096'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const request = (message, replyType) =>
-    new Promise((resolve) => {
-      const onMessage = (reply) => {
-        if (reply.type !== replyType) return;
-        child.off('message', onMessage);
-        resolve(reply);
-      };
-      child.on('message', onMessage);
-      child.send(message);
-    });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('message', (ready) => resolve({ child, ...ready, request, stop: () => child.kill('SIGKILL') }));
-  });
-}
 
 export async function connectAll(server, count, concurrency) {
   const clients = new Array(count);

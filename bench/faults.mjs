@@ -4,7 +4,8 @@
 // run side by side and are measured in turns, so a busy moment of the shared machine hits each alike.
 import { fileURLToPath } from 'node:url';
 import { topics } from '../packages/shared/dist/index.js';
-import { connectAll, roundTrips, startServer } from './device-plane.mjs';
+import { connectAll, roundTrips } from './device-plane.mjs';
+import { startServer } from './lib/start-server.mjs';
 import { round } from './lib/stats.mjs';
 
 const KINDS = ['hub-no-control', 'hub', 'hub-fault'];

@@ -1,5 +1,6 @@
 // A child process that runs what the benchmark measures: the hub, or its physical floor (a bare aedes
-// broker answering the same request/response topics). Run with --expose-gc. Talks to the parent over IPC.
+// broker answering the same request/response topics, and pushing a desired patch to every client on
+// request: a rollout's notifications). Run with --expose-gc. Talks to the parent over IPC.
 import { createServer } from 'node:tls';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
 import { loadOrCreateCertificates, startHub } from '../../packages/hub-emulator/dist/index.js';
+import { topics } from '../../packages/shared/dist/index.js';
 
 const kind = process.argv[2];
 const KEY = Buffer.alloc(32, 3).toString('base64');
@@ -32,7 +34,25 @@ async function startFloor() {
   server.on('connection', (socket) => socket.setNoDelay(true));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { port: server.address().port, ca: tls.caPem, createDevices: () => {} };
+  return {
+    port: server.address().port,
+    ca: tls.caPem,
+    createDevices: () => {},
+    // What a configuration's pass sends: one desired notification per connected device, 500 at a time,
+    // yielding between chunks (the hub's pass yields every 250 twins). Resolves with the epoch ms it began.
+    async pushDesired(patch) {
+      const startedAt = performance.timeOrigin + performance.now();
+      const clients = Object.values(broker.clients);
+      const payload = Buffer.from(JSON.stringify({ ...patch, $version: 2 }));
+      for (let i = 0; i < clients.length; i += 500) {
+        for (const client of clients.slice(i, i + 500)) {
+          client.publish({ cmd: 'publish', topic: topics.desiredPatch(2), payload, qos: 0, retain: false, dup: false }, () => {});
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return { startedAt, count: clients.length };
+    },
+  };
 }
 
 /**
@@ -66,6 +86,8 @@ process.on('message', (message) => {
   if (message.type === 'createDevices') {
     server.createDevices(message.count);
     process.send({ type: 'created' });
+  } else if (message.type === 'pushDesired') {
+    void server.pushDesired(message.patch).then((pushed) => process.send({ type: 'pushed', ...pushed }));
   } else if (message.type === 'heap') {
     globalThis.gc?.();
     globalThis.gc?.();

@@ -85,7 +85,14 @@ describe('hubemu fleet run: built-in scenarios against a hub it starts itself', 
       expect(page).not.toMatch(/<script[^>]+src=|<link[^>]+href=|<img|url\(\s*['"]?https?:/);
       expect(page).toContain('uPlot');
       expect(page).toContain('The same rollout on the real service');
-      for (const tier of ['F1', 'S1', 'S2', 'S3']) expect(page).toContain(`<td>${tier}</td>`);
+      for (const tier of ['F1', 'S1', 'S2', 'S3']) expect(page).toContain(`<td>${tier} x 1</td>`);
+      if (scenario !== 'telemetry-config') return;
+      // The rollout's window holds at least each device's exchange: Pending and Success up; the desired patch and two answers down.
+      const rollout = report.messages.rollout;
+      expect(rollout.deviceToHub).toBeGreaterThanOrEqual(10 * 2);
+      expect(rollout.hubToDevice).toBeGreaterThanOrEqual(10 * 3);
+      expect(rollout.windowMs).toBe(report.convergence.timeToPercentMs['100']);
+      expect(rollout.perSecond).toBe(Math.round(((rollout.deviceToHub + rollout.hubToDevice) / rollout.windowMs) * 10_000) / 10);
     },
   );
 
@@ -111,6 +118,15 @@ describe('hubemu fleet run: TLS session resumption', { timeout: 90_000 }, () => 
     const full = await runCli(['fleet', 'run', '--devices', '5', '--scenario', 'connect-storm', '--output', 'json', '--no-tls-resume'], { cwd: dir });
     expect(full.code).toBe(0);
     expect(full.json.run.tlsSessionResumption).toEqual({ offered: false, connections: 10, resumed: 0 });
+  });
+
+  it('resumes TLS sessions over wss too: the hub\'s HTTPS listener takes the ticket under the WebSocket', async () => {
+    const run = await runCli(['fleet', 'run', '--devices', '5', '--scenario', 'connect-storm', '--transport', 'wss', '--output', 'json'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.json.run.transport).toBe('wss');
+    const offered = run.json.run.tlsSessionResumption;
+    expect(offered).toMatchObject({ offered: true, connections: 10 });
+    expect(offered.resumed).toBeGreaterThanOrEqual(5);
   });
 });
 

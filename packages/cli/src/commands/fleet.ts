@@ -30,6 +30,7 @@ interface FleetRunFlags {
   output: OutputFormat;
   keep?: boolean;
   devicesPerProcess: number;
+  tierUnits: number;
   progress: boolean;
 }
 
@@ -67,6 +68,7 @@ export function registerFleet(program: Command): void {
     .addOption(new Option('-o, --output <format>', 'json or table').default('table').argParser(parseOutputFormat))
     .option('--keep', 'keep the identities and configurations afterwards')
     .option('--devices-per-process <n>', 'devices per child process (a process may hold 20,000 open files)', integerFlag('--devices-per-process', 1, 18_000), 5_000)
+    .option('--tier-units <n>', "units of each real tier in the report's tier table (F1 has one; S1 and S2 up to 200, S3 up to 10)", integerFlag('--tier-units', 1, 200), 1)
     .option('--no-progress', 'no progress bar (it is drawn only when stdout is a terminal anyway)')
     .action(async (flags: FleetRunFlags) => {
       let loaded;
@@ -102,6 +104,7 @@ export function registerFleet(program: Command): void {
           seed: flags.seed,
           keep: Boolean(flags.keep),
           devicesPerProcess: flags.devicesPerProcess,
+          tierUnits: flags.tierUnits,
           signal: interrupt.signal,
           onProgress: (recorder, phase) => {
             progress.update(recorder, phase);

@@ -22,6 +22,19 @@ describe('fleet recorder', () => {
     expect(recorder.convergenceSummary()).toMatchObject({ latencyMs: { count: 1, max: 50 }, timeToPercentMs: { '50': null } });
   });
 
+  it('counts the messages of the rollout window, from its start to the last convergence, and their rate over it', () => {
+    const recorder = new FleetRecorder(2, 0);
+    recorder.record(0, [{ kind: 'connected', deviceId: 'a', at: 10, latencyMs: 10, attempts: 1 }], { ...counters, sent: 3, received: 4 });
+    recorder.record(1, [{ kind: 'connected', deviceId: 'b', at: 10, latencyMs: 10, attempts: 1 }], { ...counters, sent: 3, received: 4 });
+    expect(recorder.rolloutMessages()).toBeNull();
+    recorder.markRolloutStart(1_000);
+    // Each device: a desired notification in, Pending and Success out, their two answers in.
+    recorder.record(0, [{ kind: 'converged', deviceId: 'a', at: 1_300 }], { ...counters, sent: 5, received: 7 });
+    recorder.record(1, [{ kind: 'converged', deviceId: 'b', at: 1_500 }], { ...counters, sent: 5, received: 7 });
+    recorder.record(1, [], { ...counters, sent: 9, received: 9 }); // later traffic is outside the window
+    expect(recorder.rolloutMessages()).toEqual({ windowMs: 500, deviceToHub: 4, hubToDevice: 6, perSecond: 20 });
+  });
+
   it('counts devices whose identity could not be created as failed, and stops expecting them to converge', () => {
     const recorder = new FleetRecorder(10, 0);
     recorder.identityFailures = 3;

@@ -46,6 +46,15 @@ export interface WorkerCounters {
   tlsResumed: number;
 }
 
+/** PUBLISH packets over the rollout's window: from its start to the last device's convergence. */
+export interface RolloutMessages {
+  windowMs: number;
+  deviceToHub: number;
+  hubToDevice: number;
+  /** Both ways, per second of the window. */
+  perSecond: number;
+}
+
 export interface RecorderCounts {
   planned: number;
   connected: number;
@@ -75,6 +84,9 @@ export class FleetRecorder {
   reconnects = 0;
   lost = 0;
   rolloutStartedAt: number | undefined;
+  /** The message counters when the rollout started, and when the latest convergence arrived. */
+  private rolloutFrom: { sent: number; received: number } | undefined;
+  private rolloutTo: { sent: number; received: number } | undefined;
   /** Devices whose identity could not be created (they never run). */
   identityFailures = 0;
   private readonly workers = new Map<number, WorkerCounters>();
@@ -88,6 +100,39 @@ export class FleetRecorder {
   record(worker: number, events: readonly DeviceEvent[], counters: WorkerCounters): void {
     this.workers.set(worker, counters);
     for (const event of events) this.apply(event);
+    // A device reports convergence after the hub answered its last patch, so this batch's counters hold that exchange.
+    if (this.rolloutFrom && events.some((e) => e.kind === 'converged')) this.rolloutTo = this.messageCounts();
+  }
+
+  /** The rollout starts now (epoch ms); its message count starts from the counters so far. */
+  markRolloutStart(at: number): void {
+    this.rolloutStartedAt = at;
+    this.rolloutFrom = this.messageCounts();
+  }
+
+  private messageCounts(): { sent: number; received: number } {
+    let sent = 0;
+    let received = 0;
+    for (const w of this.workers.values()) {
+      sent += w.sent;
+      received += w.received;
+    }
+    return { sent, received };
+  }
+
+  /**
+   * Messages each way from the rollout's start to the last device's convergence, and their rate over that
+   * window (what the benchmark compares with the bare-aedes floor); null before any device converged.
+   */
+  rolloutMessages(): RolloutMessages | null {
+    const start = this.rolloutStartedAt;
+    if (start === undefined || !this.rolloutFrom || !this.rolloutTo || this.convergedAt.size === 0) return null;
+    // Rounded as the convergence latencies are, so it equals the time to 100 % when every device converged.
+    const windowMs = Math.max(0, Math.round((Math.max(...this.convergedAt.values()) - start) * 10) / 10);
+    const deviceToHub = this.rolloutTo.sent - this.rolloutFrom.sent;
+    const hubToDevice = this.rolloutTo.received - this.rolloutFrom.received;
+    const perSecond = windowMs > 0 ? Math.round(((deviceToHub + hubToDevice) / windowMs) * 10_000) / 10 : 0;
+    return { windowMs, deviceToHub, hubToDevice, perSecond };
   }
 
   private apply(event: DeviceEvent): void {
@@ -133,14 +178,11 @@ export class FleetRecorder {
   }
 
   counts(): RecorderCounts {
-    let sent = 0;
-    let received = 0;
+    const { sent, received } = this.messageCounts();
     let connected = 0;
     let connects = 0;
     let tlsResumed = 0;
     for (const w of this.workers.values()) {
-      sent += w.sent;
-      received += w.received;
       connected += w.connected;
       connects += w.connects;
       tlsResumed += w.tlsResumed;

@@ -1,5 +1,5 @@
 import type { LatencySummary } from '@hubemu/device-agent';
-import type { HistogramBucket, TimelineSample } from './fleet-recorder.js';
+import type { HistogramBucket, RolloutMessages, TimelineSample } from './fleet-recorder.js';
 import type { Scenario } from './scenario.js';
 import type { TierEstimate } from './tier-estimate.js';
 
@@ -29,7 +29,7 @@ export interface FleetRunReport {
     connectRateLimit: number;
     processes: number;
     sourceAddresses: string[];
-    /** Whether devices offered TLS session resumption (mqtts), and how many of their connections resumed one. */
+    /** Whether devices offered TLS session resumption (mqtts and wss), and how many of their connections resumed one. */
     tlsSessionResumption: { offered: boolean; connections: number; resumed: number };
   };
   devices: { planned: number; connected: number; converged: number; failed: number };
@@ -45,14 +45,21 @@ export interface FleetRunReport {
     timeToPercentMs: Record<'50' | '90' | '99' | '100', number | null>;
   };
   errors: ErrorKind[];
-  messages: { deviceToHub: number; hubToDevice: number; deviceToHubPerSecond: number; hubToDevicePerSecond: number };
+  messages: {
+    deviceToHub: number;
+    hubToDevice: number;
+    deviceToHubPerSecond: number;
+    hubToDevicePerSecond: number;
+    /** Over the rollout's window (its start to the last device's convergence); null when nothing converged. */
+    rollout: RolloutMessages | null;
+  };
   hub: {
     pid: number;
     cpu: { meanPercent: number; maxPercent: number };
     memory: { startRssMb: number; maxRssMb: number; endRssMb: number; perConnectedDeviceKb: number | null };
   } | null;
   steps: Array<{ step: string; startedAtMs: number; durationMs: number; outcome: string }>;
-  /** How long the same rollout would take on one unit of each real tier, given its documented throttles. */
+  /** How long the same rollout would take on each real tier (`--tier-units` units), given its documented throttles. */
   tiers: TierEstimate[];
   /** Twice a second: devices connected/converged/failed, messages per second, the hub's CPU and memory. */
   timeline: TimelineSample[];

@@ -18,7 +18,7 @@ export interface WorkerInit {
   port: number;
   /** Source address of this worker's connections (127.0.0.x), when the fleet is spread over several. */
   localAddress: string | undefined;
-  /** Offer the last TLS session of this process to the hub (mqtts). */
+  /** Offer the last TLS session of this process to the hub (mqtts, wss). */
   resumeTlsSession: boolean;
   models: DeviceModel[];
   devices: WorkerDevice[];

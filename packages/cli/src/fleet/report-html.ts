@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FleetRunReport } from './fleet-run-report.js';
 import { renderSummary } from './report-table.js';
+import { MAX_UNITS } from './tier-estimate.js';
 
 const require = createRequire(import.meta.url);
 
@@ -24,16 +25,21 @@ function scriptJson(value: unknown): string {
 
 const seconds = (value: number | null): string => (value === null ? '-' : `${value.toLocaleString('en')} s`);
 
+function tierUnits(report: FleetRunReport): string {
+  const units = Math.max(1, ...report.tiers.map((t) => t.units));
+  return units === 1 ? 'one unit' : `${units} units`;
+}
+
 function tierTable(report: FleetRunReport): string {
   const rows = report.tiers
     .map(
       (t) =>
-        `<tr><td>${t.tier}</td><td>${seconds(t.identitiesSeconds)}</td><td>${seconds(t.connectSeconds)}</td><td>${seconds(t.rolloutSeconds)}</td><td>${seconds(t.complianceVisibleAfterSeconds)}</td><td><b>${seconds(t.totalSeconds)}</b></td></tr>`,
+        `<tr><td>${t.tier} x ${t.units}</td><td>${seconds(t.identitiesSeconds)}</td><td>${seconds(t.connectSeconds)}</td><td>${seconds(t.rolloutSeconds)}</td><td>${seconds(t.complianceVisibleAfterSeconds)}</td><td><b>${seconds(t.totalSeconds)}</b></td><td>${t.unitsToMatchMeasured ?? `none up to ${MAX_UNITS[t.tier]}`}</td></tr>`,
     )
     .join('');
   const measured = report.convergence.timeToPercentMs['100'];
-  return `<table><thead><tr><th>Tier (1 unit)</th><th>Create identities</th><th>Connect all</th><th>Rollout</th><th>Configuration metrics after</th><th>Total</th></tr></thead><tbody>${rows}
-<tr class="here"><td>hubemu (this run)</td><td>${seconds(report.identities.createMs / 1000)}</td><td>${seconds(Math.round(((report.connect.latencyMs.count / Math.max(report.connect.ratePerSecond, 0.001)) * 10)) / 10)}</td><td>${seconds(measured === null ? null : Math.round(measured / 100) / 10)}</td><td>-</td><td>-</td></tr></tbody></table>`;
+  return `<table><thead><tr><th>Tier x units</th><th>Create identities</th><th>Connect all</th><th>Rollout</th><th>Configuration metrics after</th><th>Total</th><th>Units for this run's rollout time</th></tr></thead><tbody>${rows}
+<tr class="here"><td>hubemu (this run)</td><td>${seconds(report.identities.createMs / 1000)}</td><td>${seconds(Math.round(((report.connect.latencyMs.count / Math.max(report.connect.ratePerSecond, 0.001)) * 10)) / 10)}</td><td>${seconds(measured === null ? null : Math.round(measured / 100) / 10)}</td><td>-</td><td>-</td><td></td></tr></tbody></table>`;
 }
 
 function errorTable(report: FleetRunReport): string {
@@ -92,7 +98,7 @@ tr.here { background: #eef6ee; } .row { display: flex; flex-wrap: wrap; gap: 20p
 <div class="row"><div id="connect-latency"></div><div id="convergence-latency"></div></div>
 <div id="messages"></div><div id="hub"></div>
 <h2>The same rollout on the real service</h2>
-<p>Seconds on one unit of each tier at its documented throttles (identity registry operations, new connections, twin updates by devices and the service, job device operations); a configuration's metrics show compliance on its five-minute cycle.</p>
+<p>Seconds on ${tierUnits(report)} of each tier (<code>--tier-units</code>; F1 has one) at its documented throttles (identity registry operations, new connections, twin updates by devices and the service, job device operations); a configuration's metrics show compliance on its five-minute cycle. The last column is the fewest units of the tier whose throttles would let the rollout finish as fast as it did here (F1/S1 twin updates stay at 50/s whatever the units).</p>
 ${tierTable(report)}
 <h2>Errors</h2>
 ${errorTable(report)}

@@ -18,7 +18,8 @@ export function renderSummary(report: FleetRunReport): string {
       ['Converged by', `50 % ${ms(t['50'])}, 90 % ${ms(t['90'])}, 99 % ${ms(t['99'])}, 100 % ${ms(t['100'])}`],
     );
   }
-  rows.push(['Messages', `${messages.deviceToHubPerSecond}/s device->hub, ${messages.hubToDevicePerSecond}/s hub->device`]);
+  const rollout = messages.rollout === null ? '' : `; rollout ${messages.rollout.deviceToHub + messages.rollout.hubToDevice} in ${ms(messages.rollout.windowMs)}, ${messages.rollout.perSecond}/s`;
+  rows.push(['Messages', `${messages.deviceToHubPerSecond}/s device->hub, ${messages.hubToDevicePerSecond}/s hub->device over the run${rollout}`]);
   if (hub) rows.push(['Hub', `CPU mean ${hub.cpu.meanPercent} %, max ${hub.cpu.maxPercent} %; RSS max ${hub.memory.maxRssMb} MB`]);
   for (const error of report.errors.slice(0, 5)) rows.push(['Error', `${error.count} x ${error.reason} (e.g. ${error.deviceIds.slice(0, 3).join(', ')})`]);
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -25,7 +25,7 @@ export interface FleetRunOptions {
   /** Device port of a given hub (default by transport). */
   devicePort: number | undefined;
   transport: Transport;
-  /** Devices offer the TLS session of an earlier connection (mqtts). */
+  /** Devices offer the TLS session of an earlier connection (mqtts, wss). */
   resumeTlsSession: boolean;
   connectRate: number;
   maxConcurrentConnects: number;
@@ -35,6 +35,8 @@ export interface FleetRunOptions {
   seed: number;
   keep: boolean;
   devicesPerProcess: number;
+  /** Units of each real tier in the report's tier table. */
+  tierUnits: number;
   signal: AbortSignal;
   /** Called about every 250 ms with the numbers so far (for the progress bar). */
   onProgress?: (recorder: FleetRecorder, phase: string) => void;
@@ -143,6 +145,8 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
   const counts = recorder.counts();
   const seconds = Math.max(endedAt - startedAt, 1) / 1000;
   const usage = sampler.summary(counts.connected || recorder.firstConnectAt.size);
+  const convergence = recorder.convergenceSummary();
+  const measuredMs = convergence.timeToPercentMs['100'];
   return {
     scenario: { name: scenario.name, source: options.loaded.source, definition: scenario },
     versions: { hubemu: VERSION, node: process.version },
@@ -158,7 +162,7 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       connectRateLimit: options.connectRate,
       processes: pool.size,
       sourceAddresses,
-      tlsSessionResumption: { offered: options.resumeTlsSession && options.transport === 'mqtts', connections: counts.connects, resumed: counts.tlsResumed },
+      tlsSessionResumption: { offered: options.resumeTlsSession && options.transport !== 'mqtt', connections: counts.connects, resumed: counts.tlsResumed },
     },
     devices: { planned: devices.length, connected: recorder.firstConnectAt.size, converged: counts.converged, failed: counts.failed },
     identities,
@@ -167,7 +171,7 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       rule: scenario.convergence ?? null,
       startedAt: recorder.rolloutStartedAt ?? null,
       failed: recorder.convergenceFailures,
-      ...recorder.convergenceSummary(),
+      ...convergence,
     },
     errors: [
       ...recorder.connectFailures.list().map((f) => ({ ...f, reason: `connect: ${f.reason}` })),
@@ -179,10 +183,11 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
       hubToDevice: counts.received,
       deviceToHubPerSecond: Math.round((counts.sent / seconds) * 10) / 10,
       hubToDevicePerSecond: Math.round((counts.received / seconds) * 10) / 10,
+      rollout: recorder.rolloutMessages(),
     },
     hub: hub && usage ? { pid: hub.pid, ...usage } : null,
     steps,
-    tiers: estimateTiers(scenario, devices.length),
+    tiers: estimateTiers(scenario, devices.length, { units: options.tierUnits, measuredRolloutSeconds: measuredMs === null ? null : measuredMs / 1000 }),
     timeline: recorder.timeline,
     distributions: recorder.distributions(),
   };

@@ -47,7 +47,7 @@ function shareOf(ids: readonly string[], share: number): string[] {
 function startRollout(context: StepContext): boolean {
   if (context.recorder.rolloutStartedAt !== undefined) return false;
   const since = epochNow();
-  context.recorder.rolloutStartedAt = since;
+  context.recorder.markRolloutStart(since);
   if (context.scenario.convergence) context.pool.broadcast({ type: 'watch', convergence: context.scenario.convergence, since });
   return true;
 }

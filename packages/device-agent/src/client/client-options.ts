@@ -42,7 +42,7 @@ export const DeviceClientConfigSchema = z.object({
    * one destination port through about 28,000 ephemeral ports, so a large fleet spreads over several.
    */
   localAddress: z.string().min(1).optional(),
-  /** Resume the TLS session of an earlier connection of this process to the same hub (mqtts), when the hub allows. */
+  /** Resume the TLS session of an earlier connection of this process to the same hub (mqtts, wss), when the hub allows. */
   resumeTlsSession: z.boolean().default(false),
   /** PEM certificate(s) to trust, e.g. the hub's `<data-dir>/certs/ca.pem`. */
   ca: z.union([z.string(), z.instanceof(Buffer)]).optional(),

@@ -17,7 +17,12 @@ async function recordingListener(): Promise<{ port: number; sources: Promise<str
 }
 
 describe('device client source address', () => {
-  it.each(['mqtts', 'wss'] as const)('opens a %s connection from the localAddress it is given, so a fleet can spread over loopback addresses', async (transport) => {
+  it.each([
+    ['mqtts', false],
+    ['wss', false],
+    ['mqtts', true],
+    ['wss', true],
+  ] as const)('opens a %s connection (TLS resumption %s) from the localAddress it is given, so a fleet can spread over loopback addresses', async (transport, resumeTlsSession) => {
     const listener = await recordingListener();
     try {
       const client = new DeviceClient({
@@ -28,6 +33,7 @@ describe('device client source address', () => {
         host: '127.0.0.1',
         port: listener.port,
         localAddress: '127.0.0.2',
+        resumeTlsSession,
         reconnect: false,
         connectTimeoutMs: 5_000,
       });

@@ -1,6 +1,7 @@
 import { connect as mqttConnect, type IClientOptions, type MqttClient } from 'mqtt';
-import type { LookupFunction } from 'node:net';
-import { createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import type { ClientRequestArgs } from 'node:http';
+import { isIP, type LookupFunction } from 'node:net';
+import { connect as tlsConnect, createSecureContext, TLSSocket, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { DeviceClientError } from '../errors.js';
 import { cachedLookup } from './dns-cache.js';
 
@@ -31,7 +32,7 @@ export interface MqttConnectParams {
   cleanSession: boolean;
   connectTimeoutMs: number;
   ca: string | Buffer | undefined;
-  /** Offer the last TLS session ticket this process got from the same URL (mqtts), so the handshake can be resumed. */
+  /** Offer the last TLS session ticket this process got from the same URL (mqtts, wss), so the handshake can be resumed. */
   resumeTlsSession?: boolean;
   /** Source address (mqtts and wss; plain mqtt ignores it). */
   localAddress?: string | undefined;
@@ -166,6 +167,17 @@ function secureContextFor(ca: string | Buffer): SecureContext {
  */
 const tlsSessions = new Map<string, Buffer>();
 
+/**
+ * Opens the TLS socket under a WebSocket (what `ws` does itself), offering `session`, so a wss connection
+ * can resume a session like an mqtts one. Handed to `ws` as `createConnection`.
+ */
+function connectTlsForWebSocket(options: ClientRequestArgs, session: Buffer | undefined): TLSSocket {
+  const o = options as ConnectionOptions & ClientRequestArgs;
+  const host = o.host ?? undefined;
+  const servername = o.servername ?? (host === undefined || isIP(host) ? '' : host);
+  return tlsConnect({ ...o, host, path: undefined, servername, ...(session ? { session } : {}) } as ConnectionOptions);
+}
+
 /** The MQTT.js connector: MQTT 3.1.1, no automatic reconnect or resubscribe (the device client does both). */
 export const connectWithMqttJs: MqttConnector = (params) =>
   new Promise<MqttConnection>((resolve, reject) => {
@@ -188,17 +200,26 @@ export const connectWithMqttJs: MqttConnector = (params) =>
       ...(params.localAddress === undefined ? {} : { localAddress: params.localAddress }),
     };
     const secureContext = params.ca === undefined ? undefined : secureContextFor(params.ca);
-    const resume = params.resumeTlsSession === true && params.url.startsWith('mqtts:');
+    const webSocket = params.url.startsWith('wss:');
+    const resume = params.resumeTlsSession === true && (webSocket || params.url.startsWith('mqtts:'));
     const session = resume ? tlsSessions.get(params.url) : undefined;
-    if (session) (options as IClientOptions & { session?: Buffer }).session = session;
-    if (params.url.startsWith('wss:')) {
+    // The TLS socket of this connection (under the WebSocket for wss): keeps the newest ticket, says whether it resumed.
+    let tlsSocket: TLSSocket | undefined;
+    const watchTls = (socket: TLSSocket): TLSSocket => {
+      tlsSocket = socket;
+      if (resume) socket.on('session', (ticket: Buffer) => tlsSessions.set(params.url, ticket));
+      return socket;
+    };
+    if (webSocket) {
       options.wsOptions = {
         lookup: cachedLookup as LookupFunction,
         ...(secureContext ? { secureContext } : {}),
         ...(params.localAddress === undefined ? {} : { localAddress: params.localAddress }),
+        ...(resume ? { createConnection: (o: ClientRequestArgs) => watchTls(connectTlsForWebSocket(o, session)) } : {}),
       };
-    } else if (secureContext) {
-      options.secureContext = secureContext;
+    } else {
+      if (secureContext) options.secureContext = secureContext;
+      if (session) (options as IClientOptions & { session?: Buffer }).session = session;
     }
     let client: MqttClient;
     try {
@@ -208,7 +229,7 @@ export const connectWithMqttJs: MqttConnector = (params) =>
       return;
     }
     const stream: unknown = client.stream;
-    if (resume && stream instanceof TLSSocket) stream.on('session', (ticket: Buffer) => tlsSessions.set(params.url, ticket));
+    if (stream instanceof TLSSocket) watchTls(stream);
     let lastError: Error | undefined;
     const onError = (error: Error): void => {
       lastError = error;
@@ -220,7 +241,7 @@ export const connectWithMqttJs: MqttConnector = (params) =>
     };
     const onConnect = (): void => {
       cleanup();
-      resolve(new MqttJsConnection(client, stream instanceof TLSSocket && stream.isSessionReused()));
+      resolve(new MqttJsConnection(client, tlsSocket?.isSessionReused() === true));
     };
     const cleanup = (): void => {
       client.removeListener('error', onError);
