@@ -19,3 +19,6 @@ export * from './connect-fields.js';
 export * from './logger.js';
 export * from './hub-options.js';
 export * from './method-request.js';
+export * from './scheduler.js';
+export * from './manual-clock.js';
+export * from './iso-duration.js';
