@@ -22,3 +22,4 @@ export * from './method-request.js';
 export * from './scheduler.js';
 export * from './manual-clock.js';
 export * from './iso-duration.js';
+export * from './clock-request.js';
