@@ -67,11 +67,23 @@ describe('ManualClock', () => {
     const clock = new ManualClock(T0);
     const ticks: number[] = [];
     const timer = clock.every(1000, () => ticks.push(clock.now() - T0));
-    await clock.advance(3500);
+    for (let i = 0; i < 3; i++) await clock.advance(1000);
+    await clock.advance(500);
     expect(ticks).toEqual([1000, 2000, 3000]);
     timer.cancel();
     await clock.advance(5000);
     expect(ticks).toEqual([1000, 2000, 3000]);
+  });
+
+  it('fires an interval once in a move that skips many of its ticks, then keeps its phase', async () => {
+    const clock = new ManualClock(T0);
+    const ticks: number[] = [];
+    clock.every(2000, () => ticks.push(clock.now() - T0));
+    await clock.advance(10 * 365 * 86_400_000);
+    expect(ticks).toEqual([2000]);
+    const after = clock.now() - T0;
+    await clock.advance(2000);
+    expect(ticks).toEqual([2000, after + 2000 - (after % 2000)]);
   });
 
   it('resolves a sleep when the clock reaches its end', async () => {

@@ -85,7 +85,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
  * starts can set timers of its own (which fire in the same call when due by then). The promise
  * resolves once the clock reads the new time and every due timer ran; work the timers started
  * asynchronously (a job's run) goes on after that. Moves are carried out one after another.
- * A timer set for a time already reached fires on the next turn of the event loop.
+ * A timer set for a time already reached fires on the next turn of the event loop. An interval fires
+ * at most once per move (see `every`), so a jump of years costs what the timers due cost, not years of ticks.
  */
 export class ManualClock implements HubClock {
   readonly mode = 'manual';
@@ -93,6 +94,8 @@ export class ManualClock implements HubClock {
   private seq = 0;
   private readonly heap = new TimerHeap();
   private moving: Promise<void> = Promise.resolve();
+  /** The time the move under way goes to. */
+  private target: number | undefined;
 
   constructor(startMs: number = Date.now()) {
     if (!Number.isFinite(startMs)) throw new HubError('ArgumentInvalid', `The clock's start time must be a time, not ${startMs}.`);
@@ -125,12 +128,17 @@ export class ManualClock implements HubClock {
     return this.at(this.nowMs + Math.max(0, delayMs), fn);
   }
 
+  /**
+   * Like Node's setInterval, an interval does not catch up on the ticks a move skips over: it fires once
+   * in a move (at its first due time), then next at its first multiple after the move's new time.
+   */
   every(intervalMs: number, fn: () => void): Timer {
     const step = Math.max(1, intervalMs);
     let current: Timer;
     const arm = (dueMs: number): void => {
       current = this.at(dueMs, () => {
-        arm(dueMs + step);
+        const skipTo = this.target ?? dueMs;
+        arm(dueMs + step * (Math.floor((skipTo - dueMs) / step) + 1));
         fn();
       });
     };
@@ -164,13 +172,18 @@ export class ManualClock implements HubClock {
   private move(target: () => number): Promise<void> {
     const run = this.moving.then(async () => {
       const to = target();
-      for (let next = this.heap.peek(); next !== undefined && next.dueMs <= to; next = this.heap.peek()) {
-        this.heap.remove(next);
-        this.nowMs = Math.max(this.nowMs, next.dueMs);
-        next.fn();
-        await nextTurn();
+      this.target = to;
+      try {
+        for (let next = this.heap.peek(); next !== undefined && next.dueMs <= to; next = this.heap.peek()) {
+          this.heap.remove(next);
+          this.nowMs = Math.max(this.nowMs, next.dueMs);
+          next.fn();
+          await nextTurn();
+        }
+        this.nowMs = to;
+      } finally {
+        this.target = undefined;
       }
-      this.nowMs = to;
     });
     this.moving = run.catch(() => undefined);
     return run;
