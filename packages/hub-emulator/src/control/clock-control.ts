@@ -29,9 +29,7 @@ export function clockControl(clock: HubClock): ClockControl {
     return state();
   };
   return {
-    get mode() {
-      return clock.mode;
-    },
+    mode: clock.mode,
     now: () => clock.now(),
     state,
     set: (time) => move(typeof time === 'string' ? parseClockRequest({ now: time }) : { setTo: typeof time === 'number' ? time : time.getTime() }),
