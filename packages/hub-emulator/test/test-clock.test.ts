@@ -200,6 +200,18 @@ describe('GET and POST /emulator/clock', () => {
   });
 });
 
+describe('the test clock across reset()', () => {
+  it('stays where it is, and the services wait on it as before', async () => {
+    const before = hub.clock.now();
+    await hub.reset();
+    expect(hub.clock.now()).toBe(before);
+    hub.createDevice('after-reset');
+    const refused = expect(hub.invokeMethod('after-reset', { methodName: 'ping', connectTimeoutInSeconds: 5 })).rejects.toMatchObject({ errorCode: 'DeviceNotOnline' });
+    await hub.clock.advance(5_000);
+    await refused;
+  });
+});
+
 describe('a hub on the system clock', () => {
   it('reports it and refuses to move it with 400 saying the hub runs the system clock', async () => {
     const system = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false });
