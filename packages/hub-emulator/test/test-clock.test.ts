@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTimestamp, METHOD_REQUEST_FILTER } from '@hubemu/shared';
 import { startHub, type Hub } from '../src/index.js';
@@ -9,12 +12,18 @@ const T0 = Date.UTC(2024, 0, 1, 8, 0, 0);
 const INTERVAL_MS = 60_000;
 
 let hub: Hub;
+let dashboardDir: string;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, clock: { mode: 'manual', startAt: new Date(T0).toISOString() }, configurationIntervalMs: INTERVAL_MS });
+  // A stand-in for the built dashboard: the login links need one.
+  dashboardDir = mkdtempSync(join(tmpdir(), 'hubemu-clock-'));
+  mkdirSync(join(dashboardDir, 'assets'));
+  writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>dashboard</title>');
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboardDir, clock: { mode: 'manual', startAt: new Date(T0).toISOString() }, configurationIntervalMs: INTERVAL_MS });
 });
 afterAll(async () => {
   await hub.stop();
+  rmSync(dashboardDir, { recursive: true, force: true });
 });
 
 const getJob = async (jobId: string) => (await call(hub, { method: 'GET', path: `/jobs/v2/${jobId}` })).json;
@@ -134,6 +143,22 @@ describe('the test clock: configurations', () => {
     expect(hub.getTwin('cfg-late').properties.desired.telemetry).toBeUndefined();
     await hub.clock.advance(1);
     await expect.poll(() => hub.getTwin('cfg-late').properties.desired.telemetry, { timeout: 10_000 }).toEqual({ interval: 30 });
+  });
+});
+
+describe('the test clock: dashboard logins', () => {
+  it('refuses a one-time login link once the clock passes its 24 hours, and signs the session by the clock', async () => {
+    const loginOf = (): string => {
+      if (hub.dashboard.state !== 'ready') throw new Error(`dashboard is ${hub.dashboard.state}`);
+      return new URL(hub.dashboard.loginUrl()).hash.replace('#login=', '');
+    };
+    const stale = loginOf();
+    await hub.clock.advance('P1D');
+    const refused = await call(hub, { method: 'POST', path: '/dashboard/session', body: { login: stale }, policy: null });
+    expect(refused.status).toBe(401);
+    const session = await call(hub, { method: 'POST', path: '/dashboard/session', body: { login: loginOf() }, policy: null });
+    expect(session.status).toBe(200);
+    expect(Date.parse(session.json.expiresAt)).toBeGreaterThan(hub.clock.now());
   });
 });
 
