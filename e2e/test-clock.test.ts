@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Client } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-import { Registry } from 'azure-iothub';
+import { JobClient, Registry } from 'azure-iothub';
 import type { RequestEvent } from '@hubemu/hub-emulator';
 import { rejection, startE2eHub, waitFor } from './hub-fixture.js';
 
@@ -33,6 +33,21 @@ describe('the test clock with Microsoft SDKs', () => {
     expect(refused.response?.statusCode).toBe(401);
     expect(refused.responseBody).toContain('IotHubUnauthorized');
     expect(refused.responseBody).toContain('expired');
+  });
+
+  it("runs a job scheduled with Microsoft's JobClient when the clock reaches its startTime", async () => {
+    hub.createDevice('clock-job', { tags: { shift: 'night' } });
+    const jobs = JobClient.fromConnectionString(hub.connectionString());
+    // Within the SDK's token hour, by the hub's clock.
+    const startTime = new Date(hub.clock.now() + 30 * 60_000);
+    await jobs.scheduleTwinUpdate('night-shift', "tags.shift = 'night'", { etag: '*', properties: { desired: { mode: 'eco' } } }, startTime);
+    await hub.clock.advance('PT29M');
+    expect(((await jobs.getJob('night-shift')).jobStatus as { status: string }).status).toBe('queued');
+    await hub.clock.advance('PT1M');
+    await hub.jobs.whenFinished('night-shift');
+    const { jobStatus } = await jobs.getJob('night-shift');
+    expect(jobStatus).toMatchObject({ status: 'completed', deviceJobStatistics: { deviceCount: 1, succeededCount: 1 } });
+    expect(hub.getTwin('clock-job').properties.desired.mode).toBe('eco');
   });
 
   it("drops a device whose SAS token expires by the hub's clock, and refuses its token when it comes back", async () => {
