@@ -3,6 +3,7 @@ import { registerConfiguration } from './commands/configuration.js';
 import { registerDeviceIdentity } from './commands/device-identity.js';
 import { registerDeviceTwin } from './commands/device-twin.js';
 import { faultCommand } from './commands/emulator-fault.js';
+import { registerEmulator } from './commands/emulator-clock.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
 import { registerJob } from './commands/job.js';
@@ -24,7 +25,8 @@ export function createProgram(): Command {
   registerJob(program);
   registerConfiguration(program);
   registerFleet(program);
-  program.command('emulator').description("The emulator's test controls (owner policy only).").addCommand(faultCommand());
+  registerEmulator(program);
+  program.commands.find((command) => command.name() === 'emulator')?.addCommand(faultCommand());
   return program;
 }
 

@@ -158,6 +158,39 @@ describe('hubemu start', { timeout: 60_000 }, () => {
   });
 });
 
+describe('hubemu start --clock manual and hubemu emulator clock', { timeout: 90_000 }, () => {
+  it('starts a test clock at --clock-start that emulator clock shows, advances and sets; the hub refuses bad moves', async () => {
+    const { child, banner } = await startProcess(['--clock', 'manual', '--clock-start', '2024-01-01T00:00:00Z']);
+    expect(banner).toContain('clock            test clock at 2024-01-01T00:00:00.000Z');
+    const login = /Owner connection string:\s+(\S+)/.exec(banner)?.[1] as string;
+    const clock = (...args: string[]) => runCli(['emulator', 'clock', ...args, '--login', login, '--ca', join(dir, 'certs', 'ca.pem')], { cwd: dir });
+    try {
+      expect((await clock()).json).toEqual({ now: '2024-01-01T00:00:00.000Z', mode: 'manual' });
+      expect((await clock('--advance', 'PT5M')).json).toEqual({ now: '2024-01-01T00:05:00.000Z', mode: 'manual' });
+      // Ten years on (the configuration pass's interval fires once, not every 2 s of it); the command's own token is still valid by the hub's clock.
+      expect((await clock('--set', '2034-06-01T12:00:00+02:00')).json.now).toBe('2034-06-01T10:00:00.000Z');
+      expect((await clock('--advance', '1500')).json.now).toBe('2034-06-01T10:00:01.500Z');
+
+      const backwards = await clock('--set', '2030-01-01T00:00:00Z');
+      expect(backwards.code).toBe(2);
+      expect(backwards.stderr).toContain('ArgumentInvalid (400004): The test clock does not go backwards');
+      const both = await clock('--set', '2040-01-01T00:00:00Z', '--advance', 'PT1M');
+      expect(both.code).toBe(1);
+      expect(both.stderr).toContain('Give --set or --advance, not both.');
+    } finally {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+  });
+
+  it('refuses --clock-start without --clock manual', async () => {
+    const run = await runCli(['start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--clock-start', '2024-01-01T00:00:00Z'], { cwd: dir });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('--clock-start goes with --clock manual.');
+  });
+});
+
 describe('hubemu start --demo', { timeout: 90_000 }, () => {
   it('runs 25 devices of mixed models: thermostats and sensors apply their configuration, picky sensors fail it', async () => {
     const { child, banner } = await startProcess(['--demo']);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { identityKey, silentLogger, systemClock, type Clock, type DeviceJobRecord, type HubOptions, type Logger } from '@hubemu/shared';
+import { identityKey, silentLogger, toHubClock, type Clock, type HubClock, type DeviceJobRecord, type HubOptions, type Logger } from '@hubemu/shared';
 import { SasAuthenticator } from './auth/sas-authenticator.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
@@ -41,7 +41,8 @@ export interface CoreDeps {
  */
 export interface HubCore {
   readonly options: HubOptions;
-  readonly clock: Clock;
+  /** The hub's time and its timers: the system clock, or a test clock (docs/testing-with-hubemu.md). */
+  readonly clock: HubClock;
   readonly logger: Logger;
   readonly events: HubEvents;
   readonly store: Store;
@@ -109,12 +110,12 @@ export function configurationService(
 
 export function createCore(deps: CoreDeps): HubCore {
   const { options, store } = deps;
-  const clock = deps.clock ?? options.clock ?? systemClock;
+  const clock = deps.clock ? toHubClock(deps.clock) : options.clock;
   const logger = deps.logger ?? options.logger ?? silentLogger;
   const events = deps.events ?? new HubEvents();
 
   const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'));
-  const links = new DeviceLinks();
+  const links = new DeviceLinks(clock);
   const auth = new SasAuthenticator(options.hostName, options.policies, (key) => table.get(key), clock);
   const registry = new RegistryService(table, clock, events, (deviceId, moduleId) => void links.disconnect(identityKey(deviceId, moduleId)));
   const twins = new TwinService(table, clock, events, { rejectArrays: options.rejectArrays });

@@ -1,3 +1,5 @@
+import type { Scheduler } from '@hubemu/shared';
+
 /** What a connected identity can be reached for: the channel it must have subscribed to (or opened). */
 export type LinkChannel = 'methodRequests' | 'desiredPatches';
 
@@ -35,6 +37,9 @@ export interface DeviceLink {
 export class DeviceLinks {
   private readonly links: DeviceLink[] = [];
   private readonly waiters = new Map<string, Set<() => void>>();
+
+  /** `scheduler` times the waits (the hub's clock). */
+  constructor(private readonly scheduler: Scheduler) {}
 
   register(link: DeviceLink): void {
     this.links.push(link);
@@ -75,7 +80,7 @@ export class DeviceLinks {
       const set = this.waiters.get(key) ?? new Set<() => void>();
       this.waiters.set(key, set);
       const done = (link: DeviceLink | undefined): void => {
-        clearTimeout(timer);
+        timer.cancel();
         set.delete(check);
         if (set.size === 0) this.waiters.delete(key);
         resolve(link);
@@ -84,7 +89,7 @@ export class DeviceLinks {
         const link = this.find(key, channel);
         if (link) done(link);
       };
-      const timer = setTimeout(() => done(undefined), timeoutMs);
+      const timer = this.scheduler.after(timeoutMs, () => done(undefined));
       set.add(check);
     });
   }

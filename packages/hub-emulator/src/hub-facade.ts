@@ -10,6 +10,7 @@ import {
   type Twin,
 } from '@hubemu/shared';
 import type { TlsMaterial } from './certs.js';
+import type { ClockControl } from './control/clock-control.js';
 import type { HubCore } from './core.js';
 import type { DashboardStatus } from './dashboard/dashboard-status.js';
 import type { MqttTrafficRecord, TelemetryMessage } from './events.js';
@@ -60,6 +61,11 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   disconnectDevice(deviceId: string, moduleId?: string): boolean;
   /** The web dashboard: off, not built, or ready with `loginUrl()` minting a one-time login link (docs/dashboard.md). */
   readonly dashboard: DashboardStatus;
+  /**
+   * The hub's time: `now()`, `mode`, and with a test clock (`clock: 'manual'`) `set(time)` and
+   * `advance(ms | 'PT5M')`, which resolve once every timer due by the new time ran (docs/testing-with-hubemu.md).
+   */
+  readonly clock: ClockControl;
   /** Empties the registry, twins, buffers and connections, then applies the seed again. */
   reset(): Promise<void>;
   stop(): Promise<void>;
@@ -70,13 +76,14 @@ export interface HubParts {
   mqtt: MqttPlane;
   ports: HubPorts;
   tls: TlsMaterial;
+  clock: ClockControl;
   dashboard: DashboardStatus;
   /** Stops listeners and planes and closes the store. */
   stop: () => Promise<void>;
 }
 
 /** The embedded API over a running hub's parts: what `startHub()` returns. */
-export function hubFacade({ core, mqtt, ports, tls, dashboard, stop }: HubParts): Hub {
+export function hubFacade({ core, mqtt, ports, tls, clock, dashboard, stop }: HubParts): Hub {
   const { options, registry, twins, methods, table } = core;
   const hostWithPort = (port: number, defaultPort: number): string => (port === defaultPort ? options.hostName : `${options.hostName}:${port}`);
 
@@ -130,6 +137,7 @@ export function hubFacade({ core, mqtt, ports, tls, dashboard, stop }: HubParts)
             (filter.moduleId === undefined || r.moduleId === filter.moduleId) &&
             (filter.direction === undefined || r.direction === filter.direction),
         ),
+    clock,
     dashboard,
     connectedDevices: () => mqtt.connected(),
     subscriptions: (deviceId, moduleId) => mqtt.subscriptions(identityKey(deviceId, moduleId)),

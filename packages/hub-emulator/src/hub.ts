@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { parseHubOptions, silentLogger, type HubOptions, type HubOptionsInput, type Logger } from '@hubemu/shared';
 import type { Express } from 'express';
 import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
+import { clockControl } from './control/clock-control.js';
+import { clockRouter } from './control/clock-router.js';
 import { createCore } from './core.js';
 import { dashboardRouter } from './dashboard/dashboard-routes.js';
 import { dashboardStatus } from './dashboard/dashboard-status.js';
@@ -47,6 +49,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const core = createCore({ options, store, events, logger });
 
   let ready = false;
+  const clock = clockControl(core.clock);
   const logins = new LoginTokens(core.clock);
   const files = locateDashboardFiles(options.dashboardDir);
   if (options.dashboard && !files.built) logger.warn({ dir: files.dir }, 'the dashboard is not built: the hub runs without it (npm run build)');
@@ -57,6 +60,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     mountServiceApi(a, core);
     // Until the control plane's router lands: the fault routes are mounted here.
     a.use(faultsRouter(core));
+    // The control plane's test clock; the lead mounts it in the control router with the rest of /emulator/.
+    a.use(clockRouter({ auth: core.auth, clock }));
   };
   const app = createApp({ ready: () => ready, mountRoutes, clock: core.clock, events: core.events, logger: core.logger });
   let mqtt: MqttPlane | undefined;
@@ -82,6 +87,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     mqtt,
     ports: listeners.ports,
     tls,
+    clock,
     dashboard: dashboardStatus(options.dashboard, files, logins, `https://${options.hostName}${listeners.ports.https === 443 ? '' : `:${listeners.ports.https}`}`),
     stop,
   });

@@ -1,6 +1,8 @@
 export { startHub, type Hub, type TrafficFilter } from './hub.js';
 export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
+export type { ClockControl } from './control/clock-control.js';
+export { ManualClock, type ClockMode, type ClockState, type HubClock } from '@hubemu/shared';
 export type { DashboardStatus } from './dashboard/dashboard-status.js';
 export { EVENT_STREAM_MAX_CLIENTS, EVENT_STREAM_MAX_PENDING_BYTES } from './dashboard/event-stream.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from '@hubemu/shared';

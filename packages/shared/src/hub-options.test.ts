@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseHubOptions } from './hub-options.js';
+import { ManualClock } from './manual-clock.js';
 
 describe('hub options: connection timeouts', () => {
   it('bounds every listener by default: TLS handshake 10 s, MQTT CONNECT 30 s, HTTP headers 30 s, request 60 s, keep-alive 5 s', () => {
@@ -23,5 +24,35 @@ describe('hub options: ranges the CLI takes its flags from', () => {
     expect(() => parseHubOptions({ configurationIntervalMs: 2 ** 31 })).toThrow(/configurationIntervalMs/);
     expect(parseHubOptions({ tierUnits: 200 }).tierUnits).toBe(200);
     expect(() => parseHubOptions({ tierUnits: 201 })).toThrow(/tierUnits/);
+  });
+});
+
+describe('hub options: the clock', () => {
+  it('runs the system clock by default', () => {
+    const { clock } = parseHubOptions({});
+    expect(clock.mode).toBe('system');
+    expect(Math.abs(clock.now() - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("makes a test clock for 'manual', starting now or at startAt (ISO with offset, epoch ms or a Date)", () => {
+    expect(parseHubOptions({ clock: 'manual' }).clock).toBeInstanceOf(ManualClock);
+    expect(parseHubOptions({ clock: { mode: 'manual', startAt: '2030-01-01T00:00:00Z' } }).clock.now()).toBe(Date.UTC(2030, 0, 1));
+    expect(parseHubOptions({ clock: { mode: 'manual', startAt: '2030-01-01T02:00:00+02:00' } }).clock.now()).toBe(Date.UTC(2030, 0, 1));
+    expect(parseHubOptions({ clock: { mode: 'manual', startAt: 1234 } }).clock.now()).toBe(1234);
+    expect(parseHubOptions({ clock: { mode: 'manual', startAt: new Date(5678) } }).clock.now()).toBe(5678);
+  });
+
+  it('uses a clock passed in: a ManualClock as it is, a bare Clock for reading time', () => {
+    const manual = new ManualClock(42);
+    expect(parseHubOptions({ clock: manual }).clock).toBe(manual);
+    const bare = parseHubOptions({ clock: { now: () => 7 } }).clock;
+    expect(bare.mode).toBe('system');
+    expect(bare.now()).toBe(7);
+  });
+
+  it('refuses an unknown mode, a start time without its offset and a start time for the system clock, naming the option', () => {
+    expect(() => parseHubOptions({ clock: 'fast' as 'manual' })).toThrow(/clock/);
+    expect(() => parseHubOptions({ clock: { mode: 'manual', startAt: '2030-01-01T00:00:00' } })).toThrow(/clock\.startAt/);
+    expect(() => parseHubOptions({ clock: { mode: 'system', startAt: 0 } })).toThrow(/clock\.startAt: startAt needs mode manual/);
   });
 });

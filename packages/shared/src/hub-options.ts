@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { Logger } from './logger.js';
 import { WELL_KNOWN_POLICIES, type AccessPolicy } from './policies.js';
-import { MAX_TIMER_MS, type Clock } from './time.js';
+import { ManualClock } from './manual-clock.js';
+import { systemHubClock, toHubClock, type HubClock } from './scheduler.js';
+import { MAX_TIMER_MS, systemClock, type Clock } from './time.js';
 
 /**
  * The hub's options (`startHub()`, `hubemu start`), parsed once at the edge. The schema lives here, in the
@@ -100,20 +102,53 @@ export const HubOptionsSchema = z.object({
 
 export type HubTierName = NonNullable<z.output<typeof HubOptionsSchema>['tier']>;
 
+/**
+ * Which clock the hub runs (docs/testing-with-hubemu.md, "Test clock"): `'system'` (the default), or
+ * `'manual'`, a test clock that stands still until set or advanced, starting at `startAt` (an ISO
+ * time with its offset, epoch milliseconds or a Date; the present by default).
+ */
+export const ClockOptionSchema = z.union([
+  z.enum(['system', 'manual']),
+  z
+    .object({
+      mode: z.enum(['system', 'manual']),
+      startAt: z.union([z.iso.datetime({ offset: true }), z.number().int().min(0), z.date()]).optional(),
+    })
+    .strict()
+    .refine((o) => o.mode === 'manual' || o.startAt === undefined, { message: 'startAt needs mode manual', path: ['startAt'] }),
+]);
+export type ClockOption = z.input<typeof ClockOptionSchema>;
+
 export type HubOptionsInput = Omit<z.input<typeof HubOptionsSchema>, 'tier'> & {
   /** A tier name (units from `tierUnits`), or `{ name, units }`. */
   tier?: HubTierName | { name: HubTierName; units?: number } | undefined;
   /** Shared access policies; the well-known ones by default. */
   policies?: readonly AccessPolicy[];
-  clock?: Clock;
+  /** The clock setting, or a clock of your own: a HubClock (e.g. a ManualClock you keep) or a bare Clock, whose timers then run on Node's. */
+  clock?: ClockOption | Clock;
   logger?: Logger;
 };
 
 export type HubOptions = z.output<typeof HubOptionsSchema> & {
   policies: readonly AccessPolicy[];
-  clock?: Clock;
+  clock: HubClock;
   logger?: Logger;
 };
+
+/** The hub's clock for the `clock` option (see ClockOptionSchema); a ManualClock is made here, once, at the edge. */
+function hubClockOf(option: ClockOption | Clock | undefined): HubClock {
+  if (option === undefined) return systemHubClock(systemClock);
+  if (typeof option === 'object' && typeof (option as Partial<Clock>).now === 'function') return toHubClock(option as Clock);
+  const parsed = ClockOptionSchema.safeParse(option);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`Invalid hub options: clock${issue && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''}: ${issue?.message ?? 'unknown'} (use 'system', 'manual' or { mode: 'manual', startAt })`);
+  }
+  const setting = typeof parsed.data === 'string' ? { mode: parsed.data } : parsed.data;
+  if (setting.mode === 'system') return systemHubClock(systemClock);
+  const startAt = 'startAt' in setting ? setting.startAt : undefined;
+  return new ManualClock(startAt === undefined ? Date.now() : new Date(startAt).getTime());
+}
 
 export function parseHubOptions(input: HubOptionsInput = {}): HubOptions {
   const { policies, clock, logger, tier, ...rest } = input;
@@ -123,5 +158,5 @@ export function parseHubOptions(input: HubOptionsInput = {}): HubOptions {
     const issue = parsed.error.issues[0];
     throw new Error(`Invalid hub options: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown'}`);
   }
-  return { ...parsed.data, policies: policies ?? WELL_KNOWN_POLICIES, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) };
+  return { ...parsed.data, policies: policies ?? WELL_KNOWN_POLICIES, clock: hubClockOf(clock), ...(logger ? { logger } : {}) };
 }

@@ -21,3 +21,7 @@ export * from './logger.js';
 export * from './hub-options.js';
 export * from './method-request.js';
 export * from './fault-definition.js';
+export * from './scheduler.js';
+export * from './manual-clock.js';
+export * from './iso-duration.js';
+export * from './clock-request.js';

@@ -77,12 +77,12 @@ function resolveCa(flags: Pick<ServiceFlags, 'ca' | 'dataDir'>): string[] | unde
   return [...rootCertificates, ...extraPem, pem];
 }
 
-export function createClient(flags: ServiceFlags): ServiceClient {
+export function createClient(flags: ServiceFlags, extra: Pick<ServiceClientOptions, 'tokenTtlSeconds'> = {}): ServiceClient {
   if (!flags.login) {
     throw new UsageError("No hub to talk to: pass --login '<service connection string>' or set HUBEMU_CONNECTION_STRING (hubemu start prints the owner's).");
   }
   const ca = resolveCa(flags);
-  const options: ServiceClientOptions = ca === undefined ? {} : { ca };
+  const options: ServiceClientOptions = { ...extra, ...(ca === undefined ? {} : { ca }) };
   try {
     return ServiceClient.fromConnectionString(flags.login, options);
   } catch (error) {
@@ -137,10 +137,14 @@ function report(error: unknown): number {
  * Runs one service command: makes the client, runs `work`, prints its result in the chosen format
  * on stdout, and turns failures into a message on stderr and a non-zero exit code.
  */
-export async function runServiceCommand(flags: ServiceFlags, work: (client: ServiceClient) => Promise<unknown>): Promise<void> {
+export async function runServiceCommand(
+  flags: ServiceFlags,
+  work: (client: ServiceClient) => Promise<unknown>,
+  clientOptions: Pick<ServiceClientOptions, 'tokenTtlSeconds'> = {},
+): Promise<void> {
   let client: ServiceClient | undefined;
   try {
-    client = createClient(flags);
+    client = createClient(flags, clientOptions);
     printResult(await work(client), flags.output);
   } catch (error) {
     process.exitCode = report(error);

@@ -53,6 +53,8 @@ interface StartFlags {
   tierUnits: number;
   maxConcurrentJobs?: number;
   jobOpsPerSecond?: number;
+  clock: 'system' | 'manual';
+  clockStart?: string;
   [timeoutFlag: string]: unknown;
 }
 
@@ -94,6 +96,7 @@ export function banner(hub: Hub): string {
   if (hub.ports.mqttPlain !== undefined) lines.push(`  MQTT (plain)     ${hub.options.bindAddress}:${hub.ports.mqttPlain}`);
   if (hub.ports.http !== undefined) lines.push(`  HTTP (plain)     http://${hub.hostName}:${hub.ports.http}`);
   lines.push(dashboardLine(hub));
+  if (hub.clock.mode === 'manual') lines.push(`  clock            test clock at ${hub.clock.state().now}: move it with POST /emulator/clock or hubemu emulator clock`);
   lines.push(
     `  CA certificate   ${hub.caPath ?? '(in memory: pass hub.caPem or use --data-dir)'}`,
     `                   trust it with: export NODE_EXTRA_CA_CERTS=${hub.caPath ?? '<ca.pem>'}`,
@@ -136,7 +139,9 @@ export function registerStart(program: Command): void {
     .addOption(new Option('--tier <tier>', "apply a tier's limits: per-operation throttles with traffic shaping, jobs and configurations (none by default)").choices(TIERS))
     .option('--tier-units <n>', `purchased units of --tier (${rangeOf(HUB.tierUnits)})`, schemaFlag('--tier-units', HUB.tierUnits), DEFAULTS.tierUnits)
     .option('--max-concurrent-jobs <n>', `jobs active at once before 429, overrides --tier (${rangeOf(JOBS.maxConcurrentJobs)})`, schemaFlag('--max-concurrent-jobs', JOBS.maxConcurrentJobs))
-    .option('--job-ops-per-second <n>', `device operations per second across jobs, overrides --tier (${rangeOf(JOBS.deviceOperationsPerSecond)})`, schemaFlag('--job-ops-per-second', JOBS.deviceOperationsPerSecond));
+    .option('--job-ops-per-second <n>', `device operations per second across jobs, overrides --tier (${rangeOf(JOBS.deviceOperationsPerSecond)})`, schemaFlag('--job-ops-per-second', JOBS.deviceOperationsPerSecond))
+    .addOption(new Option('--clock <mode>', 'manual: a test clock that stands still until set or advanced (POST /emulator/clock, hubemu emulator clock)').choices(['system', 'manual']).default('system'))
+    .option('--clock-start <time>', 'where the manual clock starts: an ISO 8601 time with its offset (default: now)');
   for (const [flag, key, description] of TIMEOUT_FLAGS) {
     start.option(`${flag} <ms>`, `${description} (${rangeOf(TIMEOUTS[key])})`, schemaFlag(flag, TIMEOUTS[key]), DEFAULTS.timeouts[key]);
   }
@@ -167,6 +172,8 @@ export function registerStart(program: Command): void {
       logger,
     };
     if (flags.tier) options.tier = flags.tier;
+    if (flags.clockStart !== undefined && flags.clock !== 'manual') throw new Error('--clock-start goes with --clock manual.');
+    if (flags.clock === 'manual') options.clock = flags.clockStart === undefined ? 'manual' : { mode: 'manual', startAt: flags.clockStart };
     if (flags.mqttPlainPort !== undefined) options.mqttPlainPort = flags.mqttPlainPort;
     if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
     if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };

@@ -1,4 +1,4 @@
-import { etagMatches, HubError, LIMITS, parseWithSchema, setOwn, silentLogger, toHubError, type Clock, type Configuration, type JsonObject, type Logger, type TestQueriesResult } from '@hubemu/shared';
+import { etagMatches, HubError, LIMITS, parseWithSchema, setOwn, silentLogger, toHubError, type Configuration, type HubClock, type JsonObject, type Logger, type TestQueriesResult, type Timer } from '@hubemu/shared';
 import {
   ConfigurationIdSchema,
   type ConfigurationBody,
@@ -27,7 +27,7 @@ export interface ConfigurationServiceDeps {
   repository: ConfigurationRepository;
   queries: ConfigurationQueries;
   twins: ConfigurationTwinAccess;
-  clock: Clock;
+  clock: HubClock;
   logger?: Logger;
   options: ConfigurationServiceOptions;
 }
@@ -45,11 +45,11 @@ function isEmpty(value: JsonObject | null | undefined): boolean {
  */
 export class ConfigurationService {
   private readonly repository: ConfigurationRepository;
-  private readonly clock: Clock;
+  private readonly clock: HubClock;
   private readonly logger: Logger;
   private readonly evaluator: ConfigurationEvaluator;
   private results = new Map<string, ConfigurationResults>();
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private running = false;
   private again = false;
   private waiting: Array<() => void> = [];
@@ -69,15 +69,14 @@ export class ConfigurationService {
   /** Starts the periodic evaluation (and evaluates once, for configurations that survived a restart). */
   start(): void {
     this.closed = false;
-    clearInterval(this.timer);
-    this.timer = setInterval(() => this.kick(false), this.deps.options.intervalMs);
-    this.timer.unref?.();
+    this.timer?.cancel();
+    this.timer = this.clock.every(this.deps.options.intervalMs, () => this.kick(false));
     this.kick(true);
   }
 
   stop(): void {
     this.closed = true;
-    clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     for (const resolve of this.waiting.splice(0)) resolve();
   }

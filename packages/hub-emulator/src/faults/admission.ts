@@ -1,4 +1,4 @@
-import { faultErrorCode, formatTimestamp, HubError, type Clock, type ErrorCodeName, type Fault } from '@hubemu/shared';
+import { faultErrorCode, formatTimestamp, HubError, type ErrorCodeName, type Fault, type HubClock } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
 import type { AdmissionRequest, FaultTable } from './fault-table.js';
 import { METHOD_METER_BYTES, throttleClassOf, type TierThrottle } from './tier-throttles.js';
@@ -41,9 +41,14 @@ export class Admission {
   constructor(
     private readonly faults: FaultTable,
     private readonly throttle: TierThrottle | undefined,
-    private readonly clock: Clock,
+    private readonly clock: HubClock,
     private readonly events: HubEvents,
   ) {}
+
+  /** Carries out a `delay` verdict: `fn` runs once `ms` passed on the hub's clock (a test clock holds it until moved). */
+  after(ms: number, fn: () => void): void {
+    this.clock.after(ms, fn);
+  }
 
   /** Nothing can act: no fault in the table and no tier (planes may skip asking). */
   get idle(): boolean {

@@ -1,19 +1,19 @@
-import { HubError, parseFaultDefinition, type Clock, type Fault } from '@hubemu/shared';
+import { HubError, parseFaultDefinition, parseIdentityKey, type Fault, type HubClock, type Timer } from '@hubemu/shared';
 import type { DeviceLinks } from '../device-link.js';
 import type { FaultTable } from './fault-table.js';
 
 /**
  * Adding, listing and clearing faults: the one implementation behind `/emulator/faults`, `hubemu
  * emulator fault` and `hub.faults`. Definitions are parsed here (400 naming the field). A fault with
- * `forMs` is removed when it ends; removing a fault releases the desired notifications it paused, in order.
+ * `forMs` is removed when it ends by the hub's clock; removing a fault releases the desired notifications it paused, in order.
  */
 export class FaultService {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, Timer>();
   private nextId = 1;
 
   constructor(
     private readonly table: FaultTable,
-    private readonly clock: Clock,
+    private readonly clock: HubClock,
     private readonly links: DeviceLinks,
   ) {}
 
@@ -29,14 +29,12 @@ export class FaultService {
     const fault = this.table.add({ ...definition, id }, this.clock.now());
     if (definition.forMs !== undefined) {
       const faultId = id;
-      const timer = setTimeout(() => this.remove(faultId), definition.forMs);
-      timer.unref();
-      this.timers.set(id, timer);
+      this.timers.set(id, this.clock.after(definition.forMs, () => this.remove(faultId)));
     }
     // "Disconnect now": the devices it covers that are connected go at once (later operations go too).
     if (definition.action === 'disconnect' && definition.afterOperations === undefined) {
       for (const key of this.links.connectedKeys()) {
-        if (this.table.covers(id, key.split('/')[0] as string)) this.links.disconnect(key);
+        if (this.table.covers(id, parseIdentityKey(key).deviceId)) this.links.disconnect(key);
       }
     }
     return fault;
@@ -58,7 +56,7 @@ export class FaultService {
   }
 
   private remove(id: string): boolean {
-    clearTimeout(this.timers.get(id));
+    this.timers.get(id)?.cancel();
     this.timers.delete(id);
     const held = this.table.remove(id);
     if (!held) return false;

@@ -32,6 +32,6 @@ export function admitRoute(req: Request, res: Response, next: NextFunction): voi
   if (!verdict) return next();
   if (verdict.faultId !== undefined) res.locals.fault = verdict.faultId;
   if (verdict.act === 'fail') return void sendError(res, verdict.error, path.endsWith('/methods') ? 'method' : 1);
-  if (verdict.act === 'delay') return void setTimeout(next, verdict.ms);
+  if (verdict.act === 'delay') return void admission.after(verdict.ms, next);
   // drop: no answer at all.
 }

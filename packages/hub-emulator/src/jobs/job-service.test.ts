@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { HubError, type DeviceJobRecord, type JsonObject, type TwinWrite } from '@hubemu/shared';
+import { HubError, systemClock, systemHubClock, type DeviceJobRecord, type JsonObject, type TwinWrite } from '@hubemu/shared';
 import { compileCondition, parseCondition } from '../query/index.js';
 import { MemoryStore } from '../store/memory-store.js';
 import { parseJobRequest } from './job-request.js';
@@ -45,7 +45,7 @@ function fleet(devices: Record<string, { tags?: JsonObject; behaviour?: Behaviou
           return Promise.resolve(answer);
         },
       },
-      clock: { now: () => Date.now() },
+      clock: systemHubClock(systemClock),
       options: opts,
     });
   const service = make(options);

@@ -1,5 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { formatTimestamp, HubError, isFinalJobStatus, MAX_TIMER_MS, silentLogger, type Clock, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse, type Logger } from '@hubemu/shared';
+import { formatTimestamp, HubError, isFinalJobStatus, silentLogger, type HubClock, type Timer, type DeviceJobRecord, type DeviceJobStatistics, type DeviceJobStatus, type JobResponse, type Logger } from '@hubemu/shared';
 import type { JobRepository } from './job-repository.js';
 import { renderJob } from './job-response.js';
 import { decodeJobCursor, encodeJobCursor, jobOrderKey } from './job-cursor.js';
@@ -36,7 +36,7 @@ export interface JobServiceDeps {
   targets: JobTargets;
   twins: JobTwinWriter;
   methods: JobMethodInvoker;
-  clock: Clock;
+  clock: HubClock;
   logger?: Logger;
   options?: JobServiceOptions;
 }
@@ -60,7 +60,7 @@ interface Run {
   statistics: DeviceJobStatistics;
   /** Set when the job stops taking devices: cancelled, out of time, or the hub stopped. */
   stop?: 'cancelled' | 'expired' | 'closed';
-  deadline?: NodeJS.Timeout;
+  deadline?: Timer;
 }
 
 /** A timer whose work failed (the store refusing writes) tries again after this long. */
@@ -77,12 +77,12 @@ const JOB_HISTORY_MS = 30 * 86_400_000;
 
 export class JobService {
   private readonly repository: JobRepository;
-  private readonly clock: Clock;
+  private readonly clock: HubClock;
   private readonly logger: Logger;
   private readonly limiter: RateLimiter;
   private readonly runs = new Map<string, Run>();
   private readonly waiters = new Map<string, Array<(job: JobResponse) => void>>();
-  private scheduleTimer: NodeJS.Timeout | undefined;
+  private scheduleTimer: Timer | undefined;
   private closed = false;
 
   constructor(private readonly deps: JobServiceDeps) {
@@ -183,11 +183,11 @@ export class JobService {
 
   private halt(): void {
     this.closed = true;
-    clearTimeout(this.scheduleTimer);
+    this.scheduleTimer?.cancel();
     this.scheduleTimer = undefined;
     for (const run of this.runs.values()) {
       run.stop = 'closed';
-      clearTimeout(run.deadline);
+      run.deadline?.cancel();
     }
     this.runs.clear();
     this.waiters.clear();
@@ -231,7 +231,7 @@ export class JobService {
 
   /** One timer for the earliest scheduled job; when it fires every due job is queued. */
   private armSchedule(): void {
-    clearTimeout(this.scheduleTimer);
+    this.scheduleTimer?.cancel();
     this.scheduleTimer = undefined;
     if (this.closed) return;
     let earliest: number | undefined;
@@ -239,9 +239,7 @@ export class JobService {
       if (job.status === 'scheduled' && (earliest === undefined || job.startMs < earliest)) earliest = job.startMs;
     }
     if (earliest === undefined) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, earliest - this.clock.now()));
-    this.scheduleTimer = setTimeout(() => this.onTimer('queue due jobs', () => this.queueDueJobs(), true), delay);
-    this.scheduleTimer.unref?.();
+    this.scheduleTimer = this.clock.at(earliest, () => this.onTimer('queue due jobs', () => this.queueDueJobs(), true));
   }
 
   /**
@@ -253,10 +251,7 @@ export class JobService {
       work();
     } catch (error) {
       this.logger.error({ err: error }, `${what} failed`);
-      if (retry && !this.closed) {
-        this.scheduleTimer = setTimeout(() => this.onTimer(what, work, retry), TIMER_RETRY_MS);
-        this.scheduleTimer.unref?.();
-      }
+      if (retry && !this.closed) this.scheduleTimer = this.clock.after(TIMER_RETRY_MS, () => this.onTimer(what, work, retry));
     }
   }
 
@@ -287,7 +282,7 @@ export class JobService {
     this.runs.set(jobId, run);
     const running = this.transition(job, 'start', { runStartedMs: now }, statistics);
     const deadlineMs = now + running.maxExecutionTimeInSeconds * 1000;
-    this.armDeadline(run, jobId, deadlineMs);
+    run.deadline = this.clock.at(deadlineMs, () => this.onTimer('expire job', () => this.expire(jobId)));
 
     const stamp = formatTimestamp(now);
     const endStamp = formatTimestamp(deadlineMs);
@@ -335,7 +330,7 @@ export class JobService {
         limiter: this.limiter,
       },
     );
-    clearTimeout(run.deadline);
+    run.deadline?.cancel();
     if (run.stop === 'closed' || this.closed) return;
     this.runs.delete(jobId);
     const current = this.repository.getJob(jobId);
@@ -370,16 +365,6 @@ export class JobService {
       if (as === 'cancelled' && row.status === 'running') continue;
       this.updateRow(run, job.jobId, row.deviceId, as, as === 'failed' ? { error } : {}, true);
     }
-  }
-
-  /** A timer waits at most 2^31-1 ms (24.8 days; Node fires longer ones at once): longer deadlines re-arm until they are due. */
-  private armDeadline(run: Run, jobId: string, deadlineMs: number): void {
-    const left = deadlineMs - this.clock.now();
-    run.deadline = setTimeout(
-      () => (left > MAX_TIMER_MS ? this.armDeadline(run, jobId, deadlineMs) : this.onTimer('expire job', () => this.expire(jobId))),
-      Math.min(MAX_TIMER_MS, Math.max(0, left)),
-    );
-    run.deadline.unref?.();
   }
 
   /** maxExecutionTimeInSeconds elapsed: what is left fails with the reason. */

@@ -1,3 +1,4 @@
+import { systemHubClock } from '@hubemu/shared';
 import { describe, expect, it } from 'vitest';
 import { RateLimiter, takeToken } from './rate-limiter.js';
 
@@ -20,7 +21,7 @@ describe('the job device-operation rate limit', () => {
 
   it('does ten operations per second at 10/s on an injected clock', () => {
     let now = 0;
-    const limiter = new RateLimiter(10, { now: () => now });
+    const limiter = new RateLimiter(10, systemHubClock({ now: () => now }));
     let done = 0;
     while (now <= 2_000) {
       const wait = limiter.take();
@@ -33,7 +34,7 @@ describe('the job device-operation rate limit', () => {
   });
 
   it('never waits without a rate', () => {
-    const limiter = new RateLimiter(undefined, { now: () => 0 });
+    const limiter = new RateLimiter(undefined, systemHubClock({ now: () => 0 }));
     expect(limiter.limited).toBe(false);
     for (let i = 0; i < 1000; i++) expect(limiter.take()).toBe(0);
   });

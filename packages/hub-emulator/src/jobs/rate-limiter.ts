@@ -1,4 +1,4 @@
-import type { Clock } from '@hubemu/shared';
+import type { HubClock } from '@hubemu/shared';
 
 /** A token bucket's state: tokens left and when it was last refilled. */
 export interface BucketState {
@@ -46,7 +46,7 @@ export class RateLimiter {
 
   constructor(
     private readonly ratePerSecond: number | undefined,
-    private readonly clock: Clock,
+    private readonly clock: HubClock,
   ) {
     this.burst = Math.max(1, ratePerSecond ?? 1);
     this.state = { tokens: this.burst, atMs: clock.now() };
@@ -67,7 +67,7 @@ export class RateLimiter {
   /** Resolves once a token was taken. */
   async acquire(): Promise<void> {
     for (let wait = this.take(); wait > 0; wait = this.take()) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await this.clock.sleep(wait);
     }
   }
 }

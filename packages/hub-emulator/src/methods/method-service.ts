@@ -1,4 +1,4 @@
-import { HubError, identityKey, LIMITS, methodPayloadText, nestsDeeperThan, tryParseJson, type Clock, type MethodRequest } from '@hubemu/shared';
+import { HubError, identityKey, LIMITS, methodPayloadText, nestsDeeperThan, tryParseJson, type HubClock, type MethodRequest, type Timer } from '@hubemu/shared';
 import type { DeviceLinks } from '../device-link.js';
 import type { HubEvents } from '../events.js';
 import type { DeviceTable } from '../registry/device-table.js';
@@ -11,7 +11,7 @@ export interface MethodResult {
 interface Pending {
   resolve: (result: MethodResult) => void;
   reject: (error: HubError) => void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 /** Direct methods (reference 4.4): waits for the device to be online and subscribed, sends, awaits the answer. */
@@ -23,7 +23,7 @@ export class MethodService {
     private readonly table: DeviceTable,
     private readonly links: DeviceLinks,
     private readonly events: HubEvents,
-    private readonly clock: Clock,
+    private readonly clock: HubClock,
   ) {}
 
   /** Calls a method on a device or module; the request was parsed at its edge (parseMethodRequest). */
@@ -43,17 +43,17 @@ export class MethodService {
     const responseMs = (request.responseTimeoutInSeconds ?? 30) * 1000;
     const result = await new Promise<MethodResult>((resolve, reject) => {
       const pendingKey = `${key}\u0000${rid}`;
-      const timer = setTimeout(() => {
+      const timer = this.clock.after(responseMs, () => {
         this.pending.delete(pendingKey);
         reject(new HubError('GatewayTimeout', `Timed out waiting for the response from device (${responseMs / 1000} s).`));
-      }, responseMs);
+      });
       this.pending.set(pendingKey, { resolve, reject, timer });
       try {
         link.deliverMethod(key, { methodName: request.methodName, rid, payload: payloadText });
       } catch (error) {
         // The plane refused the delivery (an injected fault): the call fails with its error.
         this.pending.delete(pendingKey);
-        clearTimeout(timer);
+        timer.cancel();
         reject(error);
       }
     });
@@ -78,7 +78,7 @@ export class MethodService {
     const pending = this.pending.get(pendingKey);
     if (!pending) return;
     this.pending.delete(pendingKey);
-    clearTimeout(pending.timer);
+    pending.timer.cancel();
     const text = body.toString('utf8');
     let payload: unknown = null;
     if (text.trim() !== '') {
@@ -93,7 +93,7 @@ export class MethodService {
     for (const [pendingKey, pending] of this.pending) {
       if (!pendingKey.startsWith(`${key}\u0000`)) continue;
       this.pending.delete(pendingKey);
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.reject(new HubError('DeviceConnectionClosedRemotely', 'The device disconnected before it answered the method call.'));
     }
   }
@@ -102,7 +102,7 @@ export class MethodService {
   cancelAll(): void {
     for (const [pendingKey, pending] of this.pending) {
       this.pending.delete(pendingKey);
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.reject(new HubError('ServiceUnavailable', 'The hub stopped.'));
     }
   }

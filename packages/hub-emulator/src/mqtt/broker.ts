@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, MAX_TIMER_MS, mayDevicePublish, parseConnectIdentity, type Clock, type Logger } from '@hubemu/shared';
+import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type HubClock, type Logger } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
 import type { AdmissionRequest, Verdict } from '../faults/admission.js';
@@ -14,7 +14,7 @@ export interface BrokerDeps {
   auth: SasAuthenticator;
   sessions: DeviceSessions;
   events: HubEvents;
-  clock: Clock;
+  clock: HubClock;
   logger: Logger;
   /** A connection that has not sent CONNECT this long after its transport is up is closed. */
   connectTimeoutMs: number;
@@ -68,20 +68,11 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
 
   /** The hub closes a connection when its SAS token expires (reference 1.3); the device reconnects with a new one. */
   const closeOnExpiry = (client: Client, expiryMs: number): void => {
-    let timer: NodeJS.Timeout;
-    const arm = (): void => {
-      const left = expiryMs - clock.now();
-      if (left <= 0) {
-        logger.info({ clientId: client.id }, 'token expired; closing the connection');
-        client.close();
-        return;
-      }
-      // A token that lives longer than a timer can wait is re-checked then.
-      timer = setTimeout(arm, Math.min(left, MAX_TIMER_MS));
-      timer.unref();
-    };
-    arm();
-    client.conn.once('close', () => clearTimeout(timer));
+    const timer = clock.at(expiryMs, () => {
+      logger.info({ clientId: client.id }, 'token expired; closing the connection');
+      client.close();
+    });
+    client.conn.once('close', () => timer.cancel());
   };
 
   const broker = await Aedes.createBroker({
@@ -138,7 +129,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       if (!verdict) return accept();
       switch (verdict.act) {
         case 'delay':
-          return void setTimeout(() => (client.conn.destroyed ? undefined : accept(verdict.faultId)), verdict.ms);
+          return void clock.after(verdict.ms, () => (client.conn.destroyed ? undefined : accept(verdict.faultId)));
         case 'fail':
           return refuse(verdict.error, verdict.faultId);
         case 'refuse':

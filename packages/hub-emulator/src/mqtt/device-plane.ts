@@ -100,7 +100,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     if (!verdict) return send(session, topics.desiredPatch(event.desiredVersion), body);
     // Held or late notifications go to whichever connection the identity has by then (none: lost, as offline devices miss them).
     if (verdict.act === 'pause') verdict.hold(() => deliverDesired(key, event.desiredVersion, body));
-    else if (verdict.act === 'delay') setTimeout(() => deliverDesired(key, event.desiredVersion, body), verdict.ms);
+    else if (verdict.act === 'delay') clock.after(verdict.ms, () => deliverDesired(key, event.desiredVersion, body));
     else if (verdict.act === 'disconnect') session.client.close();
   };
   events.on('twinUpdated', notifyDesired);
@@ -151,7 +151,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
       const verdict = admitPush('method.invoke', session);
       if (!verdict) return send(session, topic, request.payload);
       if (verdict.act === 'fail') throw verdict.error;
-      if (verdict.act === 'delay') setTimeout(() => send(session, topic, request.payload), verdict.ms);
+      if (verdict.act === 'delay') clock.after(verdict.ms, () => send(session, topic, request.payload));
       else if (verdict.act === 'disconnect') session.client.close();
       // timeout: never delivered; the caller gets 504 GatewayTimeout when its response timeout ends.
     },

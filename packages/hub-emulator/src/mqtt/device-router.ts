@@ -9,7 +9,7 @@ import {
   toHubError,
   topics,
   tryParseJson,
-  type Clock,
+  type HubClock,
   type Logger,
 } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
@@ -52,7 +52,7 @@ export class DeviceRouter {
     private readonly methods: MethodService,
     private readonly events: HubEvents,
     private readonly send: SendToSession,
-    private readonly clock: Clock,
+    private readonly clock: HubClock,
     private readonly logger: Logger,
     /** Stamps the identity's last activity; `refresh` false when a twin write that follows refreshes its views anyway. */
     private readonly activity: (session: Session, refresh: boolean) => void,
@@ -69,7 +69,7 @@ export class DeviceRouter {
     const { deviceId, moduleId } = session;
     const verdict = operation === undefined || this.admission.idle ? undefined : this.admission.admit({ operation, deviceId, ...(moduleId === undefined ? {} : { moduleId }), bytes: packet.payload.length });
     if (verdict?.act === 'delay') {
-      return new Promise<void>((resolve) => setTimeout(resolve, verdict.ms)).then(() => {
+      return this.clock.sleep(verdict.ms).then(() => {
         // A connection that closed while its request waited has nobody to answer: nothing is carried out.
         if (!session.client.closed) this.finish(session, packet, started, at, this.carryOut(session, packet, parsed), verdict.faultId);
       });
