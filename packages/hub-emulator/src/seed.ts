@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { IdentityIdSchema, JsonObjectSchema, parseWithSchema, type JsonObject } from '@hubemu/shared';
+import { findPolicy, IdentityIdSchema, JsonObjectSchema, parseWithSchema, type AccessPolicy, type JsonObject } from '@hubemu/shared';
+import { ConfigurationBodySchema, ConfigurationIdSchema } from './configurations/configuration-schemas.js';
+import type { ConfigurationService } from './configurations/configuration-service.js';
 import type { RegistryService } from './registry/registry-service.js';
 import type { TwinService } from './twin/twin-service.js';
 
@@ -29,22 +31,50 @@ const SeedDeviceSchema = z.strictObject({
   modules: z.array(SeedModuleSchema).optional(),
 });
 
-/** A seed file (`--seed fleet.json|yaml`): devices, tags and desired properties created at start. */
+const base64Key = z.string().min(1).refine((key) => /^[A-Za-z0-9+/]+={0,2}$/.test(key), { message: 'must be a base64 key' });
+
+/** A shared access policy besides the well-known ones (or replacing one of the same name). */
+const SeedPolicySchema = z.strictObject({
+  name: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.-]+$/, 'may contain only letters, digits, _ . and -'),
+  primaryKey: base64Key,
+  secondaryKey: base64Key.optional(),
+  permissions: z.array(z.enum(['RegistryRead', 'RegistryWrite', 'ServiceConnect', 'DeviceConnect'])).min(1),
+});
+
+/** An automatic device configuration as `PUT /configurations/{id}` takes it, with its id. */
+const SeedConfigurationSchema = ConfigurationBodySchema.extend({ id: ConfigurationIdSchema });
+
+/**
+ * A seed (`--seed fleet.json|yaml`, `startHub({ seed })`): devices (with modules, tags, desired and
+ * reported properties), automatic device configurations and shared access policies, created at start
+ * and again on every reset.
+ */
 export const SeedSchema = z.strictObject({
   devices: z.array(SeedDeviceSchema).default([]),
+  configurations: z.array(SeedConfigurationSchema).default([]),
+  policies: z.array(SeedPolicySchema).default([]),
 });
-export type Seed = z.infer<typeof SeedSchema>;
+export type Seed = z.output<typeof SeedSchema>;
+/** A seed as written (lists may be left out). */
+export type SeedInput = z.input<typeof SeedSchema>;
 
 export function parseSeed(value: unknown): Seed {
   return parseWithSchema(SeedSchema, value, 'seed');
+}
+
+/** The hub's policies with the seed's: a seed policy replaces a well-known one of the same name (case-insensitive). */
+export function withSeedPolicies(policies: readonly AccessPolicy[], seed: Seed | undefined): readonly AccessPolicy[] {
+  if (!seed || seed.policies.length === 0) return policies;
+  const added = seed.policies.map((p) => ({ name: p.name, primaryKey: p.primaryKey, secondaryKey: p.secondaryKey ?? p.primaryKey, permissions: p.permissions }));
+  return [...policies.filter((p) => !findPolicy(added, p.name)), ...added];
 }
 
 function keys(primaryKey?: string, secondaryKey?: string): object {
   return primaryKey || secondaryKey ? { authentication: { type: 'sas', symmetricKey: { primaryKey: primaryKey ?? '', secondaryKey: secondaryKey ?? '' } } } : {};
 }
 
-/** Creates what the seed describes. Runs through the services, so every rule and limit applies. */
-export function applySeed(seed: Seed, registry: RegistryService, twins: TwinService): number {
+/** Creates what the seed describes (policies are the authenticator's, see withSeedPolicies). Runs through the services, so every rule and limit applies. */
+export function applySeed(seed: Seed, registry: RegistryService, twins: TwinService, configurations: ConfigurationService): number {
   let created = 0;
   for (const device of seed.devices) {
     const ids = device.count === undefined ? [device.deviceId] : Array.from({ length: device.count }, (_, i) => device.deviceId.replaceAll('{n}', String(i + 1)));
@@ -62,6 +92,7 @@ export function applySeed(seed: Seed, registry: RegistryService, twins: TwinServ
       created += 1;
     }
   }
+  for (const { id, ...body } of seed.configurations) configurations.put(id, body);
   return created;
 }
 

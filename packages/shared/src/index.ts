@@ -19,3 +19,4 @@ export * from './connect-fields.js';
 export * from './logger.js';
 export * from './hub-options.js';
 export * from './method-request.js';
+export * from './emulator-controls.js';

@@ -4,7 +4,7 @@ import type { Aedes, PublishPacket } from 'aedes';
 import { formatTimestamp, identityKey, topics } from '@hubemu/shared';
 import type { HubCore } from '../core.js';
 import type { DeviceLink } from '../device-link.js';
-import type { MqttTrafficRecord, TwinUpdatedEvent } from '../events.js';
+import type { TwinUpdatedEvent } from '../events.js';
 import { createBroker } from './broker.js';
 import { DeviceRouter } from './device-router.js';
 import { DeviceSessions, type Session } from './device-sessions.js';
@@ -18,8 +18,8 @@ export interface MqttPlane {
   connected(): string[];
   /** The topic filters a connected identity is subscribed to; empty when offline. */
   subscriptions(key: string): string[];
-  /** Closes every connection (reset). */
-  disconnectAll(): Promise<void>;
+  /** Closes every connection (reset) and resolves with how many there were. */
+  disconnectAll(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -32,17 +32,24 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   const { events, clock, logger } = core;
   const sessions = new DeviceSessions((key) => core.links.changed(key));
 
-  const record = (session: Session, direction: 'in' | 'out', topic: string, payload: Buffer | string): void => {
-    if (events.listenerCount('mqttTraffic') === 0) return;
-    const entry: MqttTrafficRecord = {
+  /** What the hub pushes on its own (a desired notification, a method request) is a `request` event too, `direction: 'out'`. */
+  const recordPush = (session: Session, operation: string, topic: string, payload: string, requestId?: string): void => {
+    if (events.listenerCount('request') === 0) return;
+    events.emit('request', {
+      plane: 'mqtt',
+      direction: 'out',
       deviceId: session.deviceId,
       ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }),
-      direction,
+      operation,
       topic,
-      payload: typeof payload === 'string' ? payload : payload.toString('utf8'),
+      payload,
+      status: 200,
+      ...(requestId === undefined ? {} : { requestId }),
+      requestBytes: Buffer.byteLength(payload),
+      responseBytes: 0,
+      durationMs: 0,
       at: formatTimestamp(clock.now()),
-    };
-    events.emit('mqttTraffic', entry);
+    });
   };
 
   /** Sends one QoS 0 packet to one session. */
@@ -54,7 +61,6 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
       session.client.close();
       return;
     }
-    record(session, 'out', topic, payload);
     session.client.publish(
       { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 0, retain: false, dup: false },
       (error) => {
@@ -77,7 +83,10 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     const key = identityKey(event.deviceId, event.moduleId);
     const session = sessions.get(key);
     if (!session || !sessions.isSubscribed(key, 'desiredPatches')) return;
-    send(session, topics.desiredPatch(event.desiredVersion), JSON.stringify({ ...event.desired, $version: event.desiredVersion }));
+    const topic = topics.desiredPatch(event.desiredVersion);
+    const payload = JSON.stringify({ ...event.desired, $version: event.desiredVersion });
+    recordPush(session, 'twin.desiredNotification', topic, payload);
+    send(session, topic, payload);
   };
   events.on('twinUpdated', notifyDesired);
 
@@ -91,7 +100,6 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     connectTimeoutMs: core.options.timeouts.mqttConnectMs,
     accept: (session: Session, packet: PublishPacket) => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      record(session, 'in', packet.topic, payload);
       router.route(session, { topic: packet.topic, payload, retain: packet.retain });
     },
     onConnected: (session, modelId) => {
@@ -113,7 +121,10 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     canReceive: (key, channel) => sessions.isSubscribed(key, channel),
     deliverMethod(key, request) {
       const session = sessions.get(key);
-      if (session) send(session, topics.methodRequest(request.methodName, request.rid), request.payload);
+      if (!session) return;
+      const topic = topics.methodRequest(request.methodName, request.rid);
+      recordPush(session, 'method.request', topic, request.payload, request.rid);
+      send(session, topic, request.payload);
     },
     disconnect(key) {
       const session = sessions.get(key);
@@ -128,7 +139,11 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     handle,
     connected: () => [...sessions.all()].map((s) => s.key),
     subscriptions: (key) => sessions.filters(key),
-    disconnectAll: () => Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve())))).then(() => undefined),
+    disconnectAll: async () => {
+      const open = [...sessions.all()];
+      await Promise.all(open.map((s) => new Promise<void>((resolve) => s.client.close(() => resolve()))));
+      return open.length;
+    },
     async close() {
       events.off('twinUpdated', notifyDesired);
       await closeBroker(broker);
