@@ -18,7 +18,8 @@ function wantsJsonLines(req: Request): boolean {
 }
 
 function filterOf(req: Request): TrafficFilter {
-  const { format: _format, ...query } = req.query;
+  // `api-version` is what every service client sends; it selects nothing here.
+  const { format: _format, 'api-version': _apiVersion, ...query } = req.query;
   return parseWith(TrafficFilterSchema, query, 'traffic query');
 }
 
