@@ -1,5 +1,6 @@
+import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { findPolicy, IdentityIdSchema, JsonObjectSchema, parseWithSchema, type AccessPolicy, type JsonObject } from '@hubemu/shared';
+import { findPolicy, IdentityIdSchema, identityKey, JsonObjectSchema, parseWithSchema, type AccessPolicy, type JsonObject } from '@hubemu/shared';
 import { ConfigurationBodySchema, ConfigurationIdSchema } from './configurations/configuration-schemas.js';
 import type { ConfigurationService } from './configurations/configuration-service.js';
 import type { RegistryService } from './registry/registry-service.js';
@@ -69,24 +70,40 @@ export function withSeedPolicies(policies: readonly AccessPolicy[], seed: Seed |
   return [...policies.filter((p) => !findPolicy(added, p.name)), ...added];
 }
 
-function keys(primaryKey?: string, secondaryKey?: string): object {
-  return primaryKey || secondaryKey ? { authentication: { type: 'sas', symmetricKey: { primaryKey: primaryKey ?? '', secondaryKey: secondaryKey ?? '' } } } : {};
+/**
+ * A seeded identity's keys: the seed's, else derived from its id (the same at every start and reset, so a
+ * connection string a test took stays good across `reset()`; docs/compatibility.md).
+ */
+function keys(derived: Map<string, string>, key: string, primaryKey?: string, secondaryKey?: string): object {
+  const derive = (which: string): string => {
+    const name = `${which}:${key}`;
+    let value = derived.get(name);
+    if (value === undefined) derived.set(name, (value = createHmac('sha256', SEED_KEY_SECRET).update(name).digest('base64')));
+    return value;
+  };
+  return { authentication: { type: 'sas', symmetricKey: { primaryKey: primaryKey ?? derive('primary'), secondaryKey: secondaryKey ?? derive('secondary') } } };
 }
+
+const SEED_KEY_SECRET = 'hubemu-seeded-identity-keys';
+/** Derived keys per seed, so a reset of 10,000 devices does not derive them again. */
+const derivedKeys = new WeakMap<Seed, Map<string, string>>();
 
 /** Creates what the seed describes (policies are the authenticator's, see withSeedPolicies). Runs through the services, so every rule and limit applies. */
 export function applySeed(seed: Seed, registry: RegistryService, twins: TwinService, configurations: ConfigurationService): number {
   let created = 0;
+  const derived = derivedKeys.get(seed) ?? new Map<string, string>();
+  derivedKeys.set(seed, derived);
   for (const device of seed.devices) {
     const ids = device.count === undefined ? [device.deviceId] : Array.from({ length: device.count }, (_, i) => device.deviceId.replaceAll('{n}', String(i + 1)));
     for (const deviceId of ids) {
       registry.createDevice(deviceId, {
         ...(device.status ? { status: device.status } : {}),
         ...(device.iotEdge ? { capabilities: { iotEdge: true } } : {}),
-        ...keys(device.primaryKey, device.secondaryKey),
+        ...keys(derived, deviceId, device.primaryKey, device.secondaryKey),
       });
       seedTwin(twins, deviceId, undefined, device);
       for (const module of device.modules ?? []) {
-        registry.putModule(deviceId, module.moduleId, keys(module.primaryKey, module.secondaryKey));
+        registry.putModule(deviceId, module.moduleId, keys(derived, identityKey(deviceId, module.moduleId), module.primaryKey, module.secondaryKey));
         seedTwin(twins, deviceId, module.moduleId, module);
       }
       created += 1;
