@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfiguration } from './commands/configuration.js';
 import { registerDeviceIdentity } from './commands/device-identity.js';
 import { registerDeviceTwin } from './commands/device-twin.js';
+import { registerEmulator } from './commands/emulator.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
 import { registerJob } from './commands/job.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerJob(program);
   registerConfiguration(program);
   registerFleet(program);
+  registerEmulator(program);
   return program;
 }
 
