@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const smoke = process.argv.includes('--smoke');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const modules = ['device-plane', 'restart', 'query', 'jobs', 'fleet'].filter((m) => !only || only.split(',').includes(m));
+const modules = ['device-plane', 'restart', 'query', 'jobs', 'controls', 'fleet'].filter((m) => !only || only.split(',').includes(m));
 
 const sections = [];
 for (const name of modules) {
