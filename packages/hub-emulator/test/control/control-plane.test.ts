@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DESIRED_PATCH_FILTER, TWIN_RESPONSE_FILTER, topics, type TrafficRecord } from '@hubemu/shared';
 import { startHub, type Hub, type SeedInput } from '../../src/index.js';
 import { closed, connectRaw } from '../raw-device.js';
-import { call, errorOf } from '../rest-api/http-helpers.js';
+import { call, errorOf, policyToken } from '../rest-api/http-helpers.js';
 
 const OPS_KEY = Buffer.from('hubemu-test-ops-policy-key').toString('base64');
 const SEED: SeedInput = {
@@ -146,7 +146,7 @@ describe('GET /emulator/traffic', () => {
   });
 
   it('keeps the newest records within its bound and counts the ones it dropped', async () => {
-    const small = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, trafficBufferSize: 3 });
+    const small = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, httpPort: 0, dashboard: false, trafficBufferSize: 3 });
     try {
       small.createDevice('d1');
       for (let i = 0; i < 5; i++) await call(small, { method: 'GET', path: '/twins/d1', headers: { 'x-ms-client-request-id': `r${i}` } });
@@ -154,6 +154,9 @@ describe('GET /emulator/traffic', () => {
       expect(page.records.map((r) => r.requestId)).toEqual(['r2', 'r3', 'r4']);
       expect(page.dropped).toBe(2);
       expect(small.trafficDropped()).toBe(2);
+      // The plain HTTP port serves the control plane too.
+      const plain = await fetch(`http://localhost:${small.ports.http}/emulator/traffic?format=jsonl`, { headers: { Authorization: policyToken(small, 'iothubowner') } });
+      expect([plain.status, plain.headers.get('hubemu-traffic-dropped')]).toEqual([200, '2']);
     } finally {
       await small.stop();
     }
