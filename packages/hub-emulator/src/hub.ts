@@ -21,7 +21,6 @@ import { MemoryStore } from './store/memory-store.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
 import type { StoreNotice } from './store/store-notice.js';
 import { HubEvents } from './events.js';
-
 import { readSeedFile } from './seed-file.js';
 
 export type { Hub } from './hub-facade.js';

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
-import { HubError, TrafficFilterSchema, type TrafficFilter } from '@hubemu/shared';
-import { asyncRoute, param, parseWith, sendJson } from '../http/route-kit.js';
+import { HubError } from '@hubemu/shared';
+import { asyncRoute, param, sendJson } from '../http/route-kit.js';
 import type { Controls } from './controls.js';
 
 /** The media type of JSON lines (an `Accept` naming it or `application/jsonl` asks for them). */
@@ -17,10 +17,10 @@ function wantsJsonLines(req: Request): boolean {
   return /application\/(x-ndjson|jsonl)/i.test(req.get('accept') ?? '');
 }
 
-function filterOf(req: Request): TrafficFilter {
-  // `api-version` is what every service client sends; it selects nothing here.
+/** The query parameters that filter, as sent (the controls parse them); `api-version`, which every service client sends, selects nothing. */
+function filterOf(req: Request): Record<string, unknown> {
   const { format: _format, 'api-version': _apiVersion, ...query } = req.query;
-  return parseWith(TrafficFilterSchema, query, 'traffic query');
+  return query;
 }
 
 /** `POST /emulator/reset`, `GET /emulator/traffic`, `POST /emulator/devices/{id}[/modules/{mid}]/disconnect`. */

@@ -1,4 +1,4 @@
-import { HubError, identityKey, type ResetResult, type TrafficFilter, type TrafficPage } from '@hubemu/shared';
+import { HubError, identityKey, parseWithSchema, TrafficFilterSchema, type ResetResult, type TrafficFilter, type TrafficPage } from '@hubemu/shared';
 import type { HubCore } from '../core.js';
 import type { MqttPlane } from '../mqtt/device-plane.js';
 
@@ -9,8 +9,8 @@ import type { MqttPlane } from '../mqtt/device-plane.js';
 export interface Controls {
   /** Back to the seeded state without restarting listeners: every connection closed, state emptied, the seed applied again. */
   reset(): Promise<ResetResult>;
-  /** What crossed the planes (the bounded traffic record), filtered. */
-  traffic(filter?: TrafficFilter): TrafficPage;
+  /** What crossed the planes (the bounded traffic record), filtered by a TrafficFilter (parsed here: a bad one is 400 ArgumentInvalid). */
+  traffic(filter?: TrafficFilter | Record<string, unknown>): TrafficPage;
   /** Drops an identity's connection on every plane; false when it was not connected, 404 when it does not exist. */
   disconnect(deviceId: string, moduleId?: string): boolean;
 }
@@ -24,7 +24,7 @@ export function createControls(core: HubCore, mqtt: Pick<MqttPlane, 'disconnectA
       const devices = core.reset();
       return { devices, disconnected, durationMs: performance.now() - started };
     },
-    traffic: (filter) => core.traffic.list(filter),
+    traffic: (filter = {}) => core.traffic.list(parseWithSchema(TrafficFilterSchema, filter, 'traffic query')),
     disconnect(deviceId, moduleId) {
       const key = identityKey(deviceId, moduleId);
       if (!core.table.get(key)) throw new HubError(moduleId === undefined ? 'DeviceNotFound' : 'ModuleNotFound', `There is no identity '${key}'.`);
