@@ -20,7 +20,8 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+          // docs/examples/vitest: the testing guide's example suite runs as written.
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'docs/examples/vitest/**/*.test.ts'],
           testTimeout: 20_000,
         },
       },

@@ -124,9 +124,9 @@ describe('device management patterns across a fleet', () => {
     await expect.poll(() => groupBy('properties.reported.firmware.currentFwVersion'), { timeout: 60_000 }).toEqual({ '2.0.0': FLEET });
     expect(await groupBy('properties.reported.firmware.fwUpdateStatus')).toEqual({ current: FLEET });
     const stages = hub
-      .traffic({ deviceId: 'thermostat-5', direction: 'in' })
-      .filter((r) => r.topic.includes('reported') && r.payload.includes('fwUpdateStatus'))
-      .map((r) => (JSON.parse(r.payload) as { firmware: { fwUpdateStatus: string } }).firmware.fwUpdateStatus);
+      .traffic({ deviceId: 'thermostat-5', operation: 'twin.patchReported' })
+      .filter((r) => r.payload?.includes('fwUpdateStatus'))
+      .map((r) => (JSON.parse(r.payload ?? '') as { firmware: { fwUpdateStatus: string } }).firmware.fwUpdateStatus);
     expect(stages.slice(stages.indexOf('downloading'))).toEqual(['downloading', 'verifying', 'applying', 'rebooting', 'current']);
   });
 });

@@ -10,6 +10,7 @@ export { JobsApi, type JobSchedule, type TwinUpdateJob, type DeviceMethodJob, ty
 export { JobResponseSchema } from './job-response.js';
 export { ConfigurationsApi, configurationInputOf, type ConfigurationInput, type TestQueriesInput } from './configurations-api.js';
 export { ConfigurationResponseSchema } from './configuration-response.js';
+export { EmulatorApi } from './emulator-api.js';
 export { RestClient, pathOf, quoteEtag, DEFAULT_API_VERSION, type RestRequest, type RestResponse, type RestClientOptions } from './rest-client.js';
 export { SasTokenProvider } from './sas-token-provider.js';
 export type { BulkResult, DeviceStatistics, MethodResult } from './responses.js';
@@ -28,5 +29,9 @@ export {
   type JobStatus,
   type JobTwinPatch,
   type JobType,
+  type ResetResult,
   type TestQueriesResult,
+  type TrafficFilter,
+  type TrafficPage,
+  type TrafficRecord,
 } from '@hubemu/shared';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '@hubemu/shared';
 import { ConfigurationsApi } from './configurations-api.js';
 import { DevicesApi } from './devices-api.js';
+import { EmulatorApi } from './emulator-api.js';
 import { JobsApi } from './jobs-api.js';
 import { MethodsApi } from './methods-api.js';
 import { ModulesApi } from './modules-api.js';
@@ -50,6 +51,8 @@ export class ServiceClient {
   readonly query: QueryApi;
   readonly jobs: JobsApi;
   readonly configurations: ConfigurationsApi;
+  /** hubemu's test controls (`/emulator/`); a real hub has none. */
+  readonly emulator: EmulatorApi;
 
   constructor(credentials: ServiceCredentials, options: ServiceClientOptions = {}) {
     const { clock, ...rest } = options;
@@ -67,6 +70,7 @@ export class ServiceClient {
     this.query = new QueryApi(this.rest);
     this.jobs = new JobsApi(this.rest);
     this.configurations = new ConfigurationsApi(this.rest);
+    this.emulator = new EmulatorApi(this.rest);
   }
 
   /** From `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...`. */

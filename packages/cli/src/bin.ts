@@ -2,8 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerConfiguration } from './commands/configuration.js';
 import { registerDeviceIdentity } from './commands/device-identity.js';
 import { registerDeviceTwin } from './commands/device-twin.js';
+import { clockCommand } from './commands/emulator-clock.js';
 import { faultCommand } from './commands/emulator-fault.js';
-import { registerEmulator } from './commands/emulator-clock.js';
+import { registerEmulator } from './commands/emulator.js';
 import { registerFleet } from './commands/fleet.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
 import { registerJob } from './commands/job.js';
@@ -25,8 +26,7 @@ export function createProgram(): Command {
   registerJob(program);
   registerConfiguration(program);
   registerFleet(program);
-  registerEmulator(program);
-  program.commands.find((command) => command.name() === 'emulator')?.addCommand(faultCommand());
+  registerEmulator(program, (emulator) => emulator.addCommand(faultCommand()), (emulator) => emulator.addCommand(clockCommand()));
   return program;
 }
 

@@ -1,4 +1,4 @@
-import type { Hub, Logger, Seed } from '@hubemu/hub-emulator';
+import type { Hub, Logger, SeedInput } from '@hubemu/hub-emulator';
 import { periodicTelemetry, startFleet, telemetryConfig, type Fleet } from '@hubemu/device-agent';
 
 const THERMOSTAT_MODEL = 'dtmi:com:example:Thermostat;1';
@@ -11,7 +11,7 @@ export const DEMO_ROAMER_DROP_MS = 20_000;
  * US plant and sensors in an EU plant (tagged the way the tutorials query), a few "picky" sensors
  * that fail every telemetry configuration, and roaming devices that go offline now and then.
  */
-export const DEMO_SEED: Seed = {
+export const DEMO_SEED: SeedInput = {
   devices: [
     { deviceId: 'thermostat-{n}', count: 10, tags: { location: { region: 'US', plant: 'Redmond43' }, model: 'thermostat' }, desired: { telemetryConfig: { sendFrequency: '5m' } } },
     { deviceId: 'sensor-{n}', count: 8, tags: { location: { region: 'EU', plant: 'Dublin7' }, model: 'sensor' }, desired: { telemetryConfig: { sendFrequency: '10m' } } },

@@ -5,11 +5,12 @@ import { ConfigurationRepository } from './configurations/configuration-reposito
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
 import { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
 import { DeviceLinks } from './device-link.js';
+import { TrafficRecorder } from './control/traffic-record.js';
 import { Admission } from './faults/admission.js';
 import { FaultService } from './faults/fault-service.js';
 import { FaultTable } from './faults/fault-table.js';
 import { TierThrottle, tierThrottles } from './faults/tier-throttles.js';
-import { HubEvents, type MqttTrafficRecord, type TelemetryMessage } from './events.js';
+import { HubEvents, type TelemetryMessage } from './events.js';
 import { JobRepository } from './jobs/job-repository.js';
 import type { StoredJob } from './jobs/job-schemas.js';
 import { JobService } from './jobs/job-service.js';
@@ -20,8 +21,8 @@ import type { DeviceEntry, Presence } from './registry/device-entry.js';
 import { DeviceTable } from './registry/device-table.js';
 import { RegistryService } from './registry/registry-service.js';
 import { RingBuffer } from './ring-buffer.js';
-import { telemetryBytes, trafficBytes } from './event-sizes.js';
-import { applySeed, parseSeed, type Seed } from './seed.js';
+import { telemetryBytes } from './event-sizes.js';
+import { applySeed, parseSeed, withSeedPolicies, type Seed } from './seed.js';
 import type { Store } from './store/collection.js';
 import { TwinService } from './twin/twin-service.js';
 
@@ -61,12 +62,12 @@ export interface HubCore {
   readonly faults: FaultService;
   /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
   readonly telemetry: RingBuffer<TelemetryMessage>;
-  /** What crossed the device plane, fed by the `mqttTraffic` events (bounded by `trafficBufferSize` records and `trafficBufferBytes`). */
-  readonly traffic: RingBuffer<MqttTrafficRecord>;
+  /** What crossed the planes, fed by the `request` events (bounded by `trafficBufferSize` records and `trafficBufferBytes`). */
+  readonly traffic: TrafficRecorder;
   /** Starts the background work (configuration passes). */
   start(): void;
-  /** Empties the state, clears injected faults and applies the seed again; planes drop their connections first. Throws (and changes nothing) when the store cannot be emptied. */
-  reset(): void;
+  /** Empties the state, clears injected faults and applies the seed again, returning how many devices it created; planes drop their connections first. Throws (and changes nothing) when the store cannot be emptied. */
+  reset(): number;
   /** Stops background work and pending calls; the store stays open (the host closes it). */
   stop(): void;
 }
@@ -109,7 +110,10 @@ export function configurationService(
 }
 
 export function createCore(deps: CoreDeps): HubCore {
-  const { options, store } = deps;
+  const { store } = deps;
+  const seed: Seed | undefined = deps.options.seed === undefined ? undefined : parseSeed(deps.options.seed);
+  // The seed's policies are the hub's from here on: authentication, connection strings, the dashboard.
+  const options = { ...deps.options, policies: withSeedPolicies(deps.options.policies, seed) };
   const clock = deps.clock ? toHubClock(deps.clock) : options.clock;
   const logger = deps.logger ?? options.logger ?? silentLogger;
   const events = deps.events ?? new HubEvents();
@@ -140,11 +144,9 @@ export function createCore(deps: CoreDeps): HubCore {
 
   const telemetry = new RingBuffer<TelemetryMessage>({ capacity: options.telemetryBufferSize, maxBytes: options.telemetryBufferBytes, sizeOf: telemetryBytes });
   events.on('telemetry', (message) => telemetry.push(message));
-  const traffic = new RingBuffer<MqttTrafficRecord>({ capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes, sizeOf: trafficBytes });
-  if (traffic.capacity > 0) events.on('mqttTraffic', (record) => traffic.push(record));
+  const traffic = new TrafficRecorder(events, { capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes });
 
-  const seed: Seed | undefined = options.seed === undefined ? undefined : parseSeed(options.seed);
-  if (seed && table.size === 0) applySeed(seed, registry, twins);
+  if (seed && table.size === 0) applySeed(seed, registry, twins, configurations);
 
   const stop = (): void => {
     jobs.stop();
@@ -190,8 +192,9 @@ export function createCore(deps: CoreDeps): HubCore {
       telemetry.clear();
       traffic.clear();
       faults.clear();
-      if (seed) applySeed(seed, registry, twins);
+      const devices = seed ? applySeed(seed, registry, twins, configurations) : 0;
       configurations.start();
+      return devices;
     },
     stop,
   };

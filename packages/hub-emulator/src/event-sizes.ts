@@ -1,4 +1,5 @@
-import type { MqttTrafficRecord, TelemetryMessage } from './events.js';
+import type { TrafficRecord } from '@hubemu/shared';
+import type { TelemetryMessage } from './events.js';
 
 /** What a kept record costs beyond its strings: ids, timestamps, object headers (an estimate). */
 const RECORD_OVERHEAD_BYTES = 128;
@@ -14,7 +15,8 @@ export function telemetryBytes(message: TelemetryMessage): number {
   return RECORD_OVERHEAD_BYTES + message.body.length + propertyBytes(message.properties) + propertyBytes(message.systemProperties);
 }
 
-/** The bytes a traffic record holds: its topic and payload (UTF-8). */
-export function trafficBytes(record: MqttTrafficRecord): number {
-  return RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.topic) + Buffer.byteLength(record.payload);
+/** The bytes a traffic record holds: its strings (topic, payload, operation, message) as UTF-8. */
+export function trafficBytes(record: TrafficRecord): number {
+  const text = (value: string | undefined): number => (value === undefined ? 0 : Buffer.byteLength(value));
+  return RECORD_OVERHEAD_BYTES + text(record.topic) + text(record.payload) + text(record.operation) + text(record.message);
 }

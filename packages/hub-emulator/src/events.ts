@@ -30,25 +30,25 @@ export interface TelemetryMessage extends IdentityRef {
   receivedAt: string;
 }
 
-export interface MqttTrafficRecord extends IdentityRef {
-  direction: 'in' | 'out';
-  topic: string;
-  payload: string;
-  at: string;
-}
-
 /** The planes a request can come in on. */
 export type Plane = 'mqtt' | 'http';
 
 /**
- * One request on one plane, whatever its outcome: the one record that logs, the traffic view and the
+ * One request on one plane, whatever its outcome: the one record that logs, the traffic record and the
  * dashboard read. Device-plane operations are `connect`, `twin.get`, `twin.patchReported`,
- * `method.response`, `telemetry` and `invalid`; REST operations are the method and route pattern
+ * `method.response`, `telemetry` and `invalid`, and what the hub pushes (`direction: 'out'`):
+ * `twin.desiredNotification` and `method.request`. REST operations are the method and route pattern
  * (`PATCH /twins/:deviceId`).
  */
 export interface RequestEvent extends Partial<IdentityRef> {
   plane: Plane;
   operation: string;
+  /** `out` when the hub pushed it to a device; absent (`in`) when a client asked. */
+  direction?: 'out';
+  /** The MQTT topic as published (device planes). */
+  topic?: string;
+  /** The MQTT payload as UTF-8 (device planes). */
+  payload?: string;
   /** Who asked: the identity key on a device plane, the policy name on REST; absent when authentication failed. */
   principal?: string;
   /** HTTP-style status (a CONNECT is 200 or 401). */
@@ -86,8 +86,6 @@ export interface HubEventMap {
   twinUpdated: [TwinUpdatedEvent];
   telemetry: [TelemetryMessage];
   methodInvoked: [IdentityRef & { methodName: string; status: number; durationMs: number }];
-  /** Every MQTT packet to or from a device, as `hub.traffic()` records it (emitted only while someone listens). */
-  mqttTraffic: [MqttTrafficRecord];
   /** Every request on every plane, with its outcome (refused ones carry `errorCode` and `message`). */
   request: [RequestEvent];
   /** An injected fault acted on an operation. */

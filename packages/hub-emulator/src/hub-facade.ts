@@ -7,23 +7,21 @@ import {
   parseServiceTwinBody,
   type DeviceIdentity,
   type JsonObject,
+  type ResetResult,
+  type TrafficFilter,
+  type TrafficRecord,
   type Twin,
 } from '@hubemu/shared';
 import type { TlsMaterial } from './certs.js';
 import type { ClockControl } from './control/clock-control.js';
 import type { HubCore } from './core.js';
+import type { Controls } from './control/controls.js';
 import type { DashboardStatus } from './dashboard/dashboard-status.js';
-import type { MqttTrafficRecord, TelemetryMessage } from './events.js';
+import type { TelemetryMessage } from './events.js';
 import type { HubPorts } from './listeners.js';
 import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
-
-export interface TrafficFilter {
-  deviceId?: string;
-  moduleId?: string;
-  direction?: 'in' | 'out';
-}
 
 /**
  * A running hub, as `startHub()` returns it: the core's event stream and services (`jobs`: jobs v2,
@@ -49,15 +47,17 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   invokeMethod(deviceId: string, request: { methodName: string; payload?: unknown; responseTimeoutInSeconds?: number; connectTimeoutInSeconds?: number }, moduleId?: string): Promise<MethodResult>;
   /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
   telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
-  /** What went over the wire (bounded by `trafficBufferSize` records and `trafficBufferBytes`), oldest first. */
-  traffic(filter?: TrafficFilter): MqttTrafficRecord[];
+  /** What crossed the planes (bounded by `trafficBufferSize` records and `trafficBufferBytes`), oldest first: as `GET /emulator/traffic` gives it. */
+  traffic(filter?: TrafficFilter): TrafficRecord[];
+  /** How many records the traffic bound dropped since the hub started or was reset. */
+  trafficDropped(): number;
   /** Identities connected right now. */
   connectedDevices(): string[];
   /** The topic filters a connected device (or module) is subscribed to; empty when offline. */
   subscriptions(deviceId: string, moduleId?: string): string[];
   /** Injected faults (docs/testing-with-hubemu.md): `add()` parses a definition as `POST /emulator/faults` does, `clear()` removes one or all and releases paused notifications. */
   readonly faults: Pick<FaultService, 'add' | 'list' | 'clear'>;
-  /** Drops a device's connection (fault injection). */
+  /** Drops a device's connection on every plane (as `POST /emulator/devices/{id}/disconnect`); false when it was offline, 404 DeviceNotFound when it does not exist. */
   disconnectDevice(deviceId: string, moduleId?: string): boolean;
   /** The web dashboard: off, not built, or ready with `loginUrl()` minting a one-time login link (docs/dashboard.md). */
   readonly dashboard: DashboardStatus;
@@ -66,14 +66,15 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
    * `advance(ms | 'PT5M')`, which resolve once every timer due by the new time ran (docs/testing-with-hubemu.md).
    */
   readonly clock: ClockControl;
-  /** Empties the registry, twins, buffers and connections, then applies the seed again. */
-  reset(): Promise<void>;
+  /** Closes every connection, clears injected faults, empties the registry, twins, jobs, configurations and buffers, then applies the seed again (as `POST /emulator/reset`). */
+  reset(): Promise<ResetResult>;
   stop(): Promise<void>;
 }
 
 export interface HubParts {
   core: HubCore;
   mqtt: MqttPlane;
+  controls: Controls;
   ports: HubPorts;
   tls: TlsMaterial;
   clock: ClockControl;
@@ -83,7 +84,7 @@ export interface HubParts {
 }
 
 /** The embedded API over a running hub's parts: what `startHub()` returns. */
-export function hubFacade({ core, mqtt, ports, tls, clock, dashboard, stop }: HubParts): Hub {
+export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, stop }: HubParts): Hub {
   const { options, registry, twins, methods, table } = core;
   const hostWithPort = (port: number, defaultPort: number): string => (port === defaultPort ? options.hostName : `${options.hostName}:${port}`);
 
@@ -128,26 +129,15 @@ export function hubFacade({ core, mqtt, ports, tls, clock, dashboard, stop }: Hu
       structuredClone(twins.updateTwin(deviceId, opts.moduleId, parseServiceTwinBody(patch, 'patch'), 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
     invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, parseMethodRequest(request)),
     telemetry: (filter = {}) => core.telemetry.toArray().filter((m) => filter.deviceId === undefined || m.deviceId === filter.deviceId),
-    traffic: (filter = {}) =>
-      core.traffic
-        .toArray()
-        .filter(
-          (r) =>
-            (filter.deviceId === undefined || r.deviceId === filter.deviceId) &&
-            (filter.moduleId === undefined || r.moduleId === filter.moduleId) &&
-            (filter.direction === undefined || r.direction === filter.direction),
-        ),
+    traffic: (filter) => controls.traffic(filter).records,
+    trafficDropped: () => core.traffic.dropped,
     clock,
     dashboard,
     connectedDevices: () => mqtt.connected(),
     subscriptions: (deviceId, moduleId) => mqtt.subscriptions(identityKey(deviceId, moduleId)),
     faults: core.faults,
-    disconnectDevice: (deviceId, moduleId) => core.links.disconnect(identityKey(deviceId, moduleId)),
-    async reset() {
-      core.stop();
-      await mqtt.disconnectAll();
-      core.reset();
-    },
+    disconnectDevice: (deviceId, moduleId) => controls.disconnect(deviceId, moduleId),
+    reset: () => controls.reset(),
     stop,
   };
   return hub;

@@ -5,6 +5,9 @@ import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 import { clockControl } from './control/clock-control.js';
 import { clockRouter } from './control/clock-router.js';
 import { createCore } from './core.js';
+import { mountControlPlane } from './control/control-router.js';
+import { controlRoutes } from './control/control-routes.js';
+import { createControls, type Controls } from './control/controls.js';
 import { dashboardRouter } from './dashboard/dashboard-routes.js';
 import { dashboardStatus } from './dashboard/dashboard-status.js';
 import { LoginTokens } from './dashboard/login-tokens.js';
@@ -21,8 +24,9 @@ import { MemoryStore } from './store/memory-store.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
 import type { StoreNotice } from './store/store-notice.js';
 import { HubEvents } from './events.js';
+import { readSeedFile } from './seed-file.js';
 
-export type { Hub, TrafficFilter } from './hub-facade.js';
+export type { Hub } from './hub-facade.js';
 
 /** The store: memory, or the durable log whose notices (torn lines, refused writes, failed compactions) are logged and emitted. */
 function openStore(options: HubOptions, events: HubEvents, logger: Logger): Store {
@@ -41,7 +45,9 @@ function tlsMaterial(options: HubOptions): TlsMaterial {
 
 /** Starts a hub: the composition root. The core (no I/O), the device plane and the REST API around it, and the listeners. */
 export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
-  const options = parseHubOptions(input);
+  const parsed = parseHubOptions(input);
+  // A seed given as a path is read here, at the edge: the core takes data.
+  const options = typeof parsed.seed === 'string' ? { ...parsed, seed: readSeedFile(parsed.seed) } : parsed;
   const tls = tlsMaterial(options);
   const events = new HubEvents();
   const logger = options.logger ?? silentLogger;
@@ -53,17 +59,6 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const logins = new LoginTokens(core.clock);
   const files = locateDashboardFiles(options.dashboardDir);
   if (options.dashboard && !files.built) logger.warn({ dir: files.dir }, 'the dashboard is not built: the hub runs without it (npm run build)');
-  const mountRoutes = (a: Express): void => {
-    if (options.dashboard) {
-      a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: options.policies }));
-    }
-    mountServiceApi(a, core);
-    // Until the control plane's router lands: the fault routes are mounted here.
-    a.use(faultsRouter(core));
-    // The control plane's test clock; the lead mounts it in the control router with the rest of /emulator/.
-    a.use(clockRouter({ auth: core.auth, clock }));
-  };
-  const app = createApp({ ready: () => ready, mountRoutes, clock: core.clock, events: core.events, logger: core.logger });
   let mqtt: MqttPlane | undefined;
   let listeners: Listeners | undefined;
   const stop = async (): Promise<void> => {
@@ -73,8 +68,19 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     await listeners?.close();
     store.close();
   };
+  let controls: Controls;
   try {
     mqtt = await createMqttPlane(core);
+    controls = createControls(core, mqtt);
+    const mountRoutes = (a: Express): void => {
+      // The test controls at /emulator/: each area adds its router here.
+      mountControlPlane(a, core.auth, controlRoutes(controls), faultsRouter(core.faults), clockRouter(clock));
+      if (options.dashboard) {
+        a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies }));
+      }
+      mountServiceApi(a, core);
+    };
+    const app = createApp({ ready: () => ready, mountRoutes, clock: core.clock, events: core.events, logger: core.logger });
     listeners = await startListeners(options, tls, app, mqtt.handle);
   } catch (error) {
     await stop();
@@ -85,6 +91,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   return hubFacade({
     core,
     mqtt,
+    controls,
     ports: listeners.ports,
     tls,
     clock,

@@ -1,4 +1,5 @@
-export { startHub, type Hub, type TrafficFilter } from './hub.js';
+export { startHub, type Hub } from './hub.js';
+export type { Controls } from './control/controls.js';
 export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
 export type { ClockControl } from './control/clock-control.js';
@@ -6,9 +7,13 @@ export { ManualClock, type ClockMode, type ClockState, type HubClock } from '@hu
 export type { DashboardStatus } from './dashboard/dashboard-status.js';
 export { EVENT_STREAM_MAX_CLIENTS, EVENT_STREAM_MAX_PENDING_BYTES } from './dashboard/event-stream.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from '@hubemu/shared';
-export { HubEvents, type FaultAppliedEvent, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type MqttTrafficRecord, type WriteSource } from './events.js';
+export { HubEvents, type FaultAppliedEvent, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type WriteSource } from './events.js';
 export { type Logger, silentLogger } from '@hubemu/shared';
-export { SeedSchema, parseSeed, type Seed } from './seed.js';
+export { SeedSchema, parseSeed, type Seed, type SeedInput } from './seed.js';
+export { readSeedFile } from './seed-file.js';
+export { DocumentError, parseDocumentText, validateDocument } from './document-file.js';
+// The control plane's wire shapes (`/emulator/`), from the package hub and clients share.
+export type { ResetResult, TrafficFilter, TrafficPage, TrafficRecord } from '@hubemu/shared';
 export { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 export type { MethodResult } from './methods/method-service.js';
 export { MethodRequestSchema, parseMethodRequest, type MethodRequest } from '@hubemu/shared';

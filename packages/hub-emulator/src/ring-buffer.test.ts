@@ -49,4 +49,13 @@ describe('RingBuffer', () => {
     expect(buffer.toArray()).toEqual([]);
     expect(buffer.bytes).toBe(0);
   });
+
+  it('counts what it dropped, evicted or too large on its own, until cleared', () => {
+    const buffer = sized(2, 10);
+    for (const item of ['a', 'b', 'c', 'way too large!']) buffer.push(item);
+    expect(buffer.toArray()).toEqual(['b', 'c']);
+    expect(buffer.dropped).toBe(2);
+    buffer.clear();
+    expect(buffer.dropped).toBe(0);
+  });
 });

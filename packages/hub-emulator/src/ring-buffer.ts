@@ -24,6 +24,7 @@ export class RingBuffer<T> {
   private entries: Array<Entry<T> | undefined> = [];
   private head = 0;
   private heldBytes = 0;
+  private droppedCount = 0;
 
   constructor(limits: number | RingBufferLimits<T>) {
     const { capacity, maxBytes, sizeOf } = typeof limits === 'number' ? { capacity: limits, maxBytes: undefined, sizeOf: undefined } : limits;
@@ -35,12 +36,16 @@ export class RingBuffer<T> {
   push(item: T): void {
     if (this.capacity <= 0) return;
     const bytes = this.sizeOf(item);
-    if (bytes > this.maxBytes) return;
+    if (bytes > this.maxBytes) {
+      this.droppedCount += 1;
+      return;
+    }
     this.entries.push({ item, bytes });
     this.heldBytes += bytes;
     while (this.size > this.capacity || this.heldBytes > this.maxBytes) {
       this.heldBytes -= this.entries[this.head]?.bytes ?? 0;
       this.entries[this.head++] = undefined; // let the evicted item go now
+      this.droppedCount += 1;
     }
     // Drop the evicted slots once they are half the array, so memory follows what is held.
     if (this.head > 64 && this.head * 2 >= this.entries.length) {
@@ -68,9 +73,15 @@ export class RingBuffer<T> {
     return this.heldBytes;
   }
 
+  /** Items evicted or refused (larger than `maxBytes`) since the buffer was made or cleared. */
+  get dropped(): number {
+    return this.droppedCount;
+  }
+
   clear(): void {
     this.entries = [];
     this.head = 0;
     this.heldBytes = 0;
+    this.droppedCount = 0;
   }
 }

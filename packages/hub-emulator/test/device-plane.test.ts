@@ -209,17 +209,14 @@ describe('telemetry', () => {
     expect(hub.telemetry({ deviceId: 'd1' })).toHaveLength(1);
   });
 
-  it('emits every packet it records as mqttTraffic while someone listens', async () => {
-    const d = await device('d1');
-    const seen: string[] = [];
-    const listener = (record: { direction: string; topic: string }): void => void seen.push(`${record.direction} ${record.topic}`);
-    hub.events.on('mqttTraffic', listener);
-    try {
-      await d.request(topics.twinGet('t'), '', 't');
-      expect(seen).toEqual(['in $iothub/twin/GET/?$rid=t', 'out $iothub/twin/res/200/?$rid=t']);
-    } finally {
-      hub.events.off('mqttTraffic', listener);
-    }
+  it('records a device request and a desired notification in the traffic record, with topics and payloads', async () => {
+    const d = await device('d1', [TWIN_RESPONSE_FILTER, DESIRED_PATCH_FILTER]);
+    await d.request(topics.twinPatchReported('t'), JSON.stringify({ a: 1 }), 't');
+    hub.updateTwin('d1', { properties: { desired: { b: 2 } } });
+    await expect.poll(() => hub.traffic({ deviceId: 'd1', direction: 'out' }).map((r) => r.operation)).toEqual(['twin.desiredNotification']);
+    const [patch, notification] = hub.traffic({ deviceId: 'd1', operation: 'twin.*' });
+    expect(patch).toMatchObject({ direction: 'in', operation: 'twin.patchReported', topic: topics.twinPatchReported('t'), payload: '{"a":1}', status: 204, requestId: 't' });
+    expect(notification).toMatchObject({ direction: 'out', operation: 'twin.desiredNotification', payload: expect.stringContaining('"b":2') as unknown });
   });
 });
 
@@ -235,7 +232,7 @@ describe('the MQTT session rules of the real hub', () => {
     await d.client.publishAsync(topics.twinPatchReported('quiet'), JSON.stringify({ quiet: true }), { qos: 1 });
     await d.client.publishAsync(topics.twinGet('quiet-get'), '', { qos: 1 });
     expect(hub.getTwin('d1').properties.reported.quiet).toBe(true);
-    expect(hub.traffic({ deviceId: 'd1', direction: 'out' })).toEqual([]);
+    expect(d.messages).toEqual([]);
   });
 
   it('answers a GET sent in the same TCP write as its SUBSCRIBE, on a CleanSession=0 connection', async () => {

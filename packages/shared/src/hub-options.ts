@@ -69,15 +69,15 @@ export const HubOptionsSchema = z.object({
   telemetryBufferSize: z.number().int().min(0).default(10_000),
   /** How many bytes of telemetry (bodies and properties) the hub keeps; the oldest messages go first. */
   telemetryBufferBytes: z.number().int().min(0).default(64 * 1024 * 1024),
-  /** How many PUBLISH packets to and from devices `hub.traffic()` keeps, across the whole hub. */
+  /** How many records the traffic record (`hub.traffic()`, `GET /emulator/traffic`) keeps: requests on every plane and pushes to devices. */
   trafficBufferSize: z.number().int().min(0).default(200),
-  /** How many bytes of topics and payloads `hub.traffic()` keeps; the oldest records go first. */
+  /** How many bytes of topics, payloads and messages the traffic record keeps; the oldest records go first. */
   trafficBufferBytes: z.number().int().min(0).default(16 * 1024 * 1024),
   /** Serve the web dashboard at `/` (docs/dashboard.md); `false` turns it off. */
   dashboard: z.boolean().default(true),
   /** The dashboard's built files; by default the `dist/` of the `@hubemu/dashboard` package. */
   dashboardDir: z.string().optional(),
-  /** A seed document (already parsed) applied at start when the registry is empty or on reset(). */
+  /** A seed applied at start when the registry is empty and on every reset: the data, or the path of a JSON/YAML file (read and checked by startHub). */
   seed: z.unknown().optional(),
   /** Interval of automatic configuration evaluation, in milliseconds (a timer cannot wait longer than 2^31-1 ms). */
   configurationIntervalMs: ms.min(10).default(2_000),

@@ -25,3 +25,4 @@ export * from './scheduler.js';
 export * from './manual-clock.js';
 export * from './iso-duration.js';
 export * from './clock-request.js';
+export * from './emulator-controls.js';

@@ -1,17 +1,13 @@
 import { Command } from 'commander';
 import type { ClockRequest } from '@hubemu/shared';
-import { runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { runControlCommand } from './emulator.js';
+import { UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 interface ClockFlags extends ServiceFlags {
   set?: string;
   advance?: string;
 }
 
-/**
- * The emulator commands sign their SAS token for ten years: a test clock run ahead of real time would
- * otherwise find the CLI's token (signed by the real clock, an hour by default) expired and refuse it.
- */
-export const CONTROL_TOKEN_TTL_SECONDS = 10 * 365 * 86_400;
 
 /** The body of `POST /emulator/clock` for `--set` or `--advance` (milliseconds, or an ISO 8601 duration such as PT5M); the hub checks it. */
 export function clockRequestOf(flags: Pick<ClockFlags, 'set' | 'advance'>): ClockRequest | undefined {
@@ -32,20 +28,10 @@ export function clockCommand(): Command {
       .option('--set <time>', 'set the test clock to this ISO 8601 time, with its offset (e.g. 2030-01-01T00:00:00Z); never backwards')
       .option('--advance <by>', 'advance the test clock by milliseconds (300000) or an ISO 8601 duration (PT5M, P1DT2H)'),
   ).action((flags: ClockFlags) =>
-    runServiceCommand(
-      flags,
-      async (client) => {
-        const body = clockRequestOf(flags);
-        const answer = await client.rest.request(body === undefined ? { method: 'GET', path: '/emulator/clock' } : { method: 'POST', path: '/emulator/clock', body });
-        return answer.body;
-      },
-      { tokenTtlSeconds: CONTROL_TOKEN_TTL_SECONDS },
-    ),
+    runControlCommand(flags, async (client) => {
+      const body = clockRequestOf(flags);
+      const answer = await client.rest.request(body === undefined ? { method: 'GET', path: '/emulator/clock' } : { method: 'POST', path: '/emulator/clock', body });
+      return answer.body;
+    }),
   );
-}
-
-/** `hubemu emulator ...`: the control plane's commands (the test clock here; reset, traffic, faults and disconnect join it). */
-export function registerEmulator(program: Command): void {
-  const emulator = program.commands.find((command) => command.name() === 'emulator') ?? program.command('emulator').description('Control a running hub: its test clock.');
-  emulator.addCommand(clockCommand());
 }

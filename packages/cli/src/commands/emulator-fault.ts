@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { FAULT_ACTIONS, FAULT_OPERATIONS, FaultDefinitionSchema, describeZodIssue, type Fault, type FaultDefinitionInput } from '@hubemu/shared';
 import { schemaFlag } from '../options.js';
-import { parseJsonObjectArgument, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
+import { runControlCommand } from './emulator.js';
+import { parseJsonObjectArgument, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 const FIELDS = FaultDefinitionSchema.shape;
 
@@ -84,20 +85,20 @@ export function faultCommand(): Command {
       .option('--delay <ms>', 'delay: how long', schemaFlag('--delay', FIELDS.delayMs))
       .option('--after-operations <n>', 'disconnect: let this many operations through first', schemaFlag('--after-operations', FIELDS.afterOperations)),
   ).action(async (flags: AddFlags) => {
-    await runServiceCommand(flags, async (client) => {
+    await runControlCommand(flags, async (client) => {
       const definition = definitionOf(flags);
       return (await client.rest.request<Fault>({ method: 'POST', path: '/emulator/faults', body: definition })).body;
     });
   });
   withServiceOptions(fault.command('list').description('List the faults in force, with how often each acted.')).action(async (flags: ServiceFlags) => {
-    await runServiceCommand(flags, async (client) => {
+    await runControlCommand(flags, async (client) => {
       const faults = (await client.rest.request<Fault[]>({ method: 'GET', path: '/emulator/faults' })).body;
       return flags.output === 'table' ? faults.map(summary) : faults;
     });
   });
   withServiceOptions(fault.command('clear').description('Clear one fault, or all of them; paused desired notifications are released in order.').argument('[id]', 'the fault to clear (all when absent)')).action(
     async (id: string | undefined, flags: ServiceFlags) => {
-      await runServiceCommand(flags, async (client) => (await client.rest.request({ method: 'DELETE', path: id === undefined ? '/emulator/faults' : `/emulator/faults/${encodeURIComponent(id)}` })).body);
+      await runControlCommand(flags, async (client) => (await client.rest.request({ method: 'DELETE', path: id === undefined ? '/emulator/faults' : `/emulator/faults/${encodeURIComponent(id)}` })).body);
     },
   );
   return fault;

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { extname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { HubOptionsSchema, parseHubOptions, type ConnectionTimeouts, type HubOptionsInput } from '@hubemu/shared';
 import type { Hub } from '@hubemu/hub-emulator';
 import { createLogger, logHubRequests } from '../log.js';
@@ -67,16 +66,6 @@ function timeoutsOf(flags: StartFlags): ConnectionTimeouts {
   return timeouts;
 }
 
-function readSeed(path: string): unknown {
-  const text = readFileSync(path, 'utf8');
-  const ext = extname(path).toLowerCase();
-  try {
-    return ext === '.yaml' || ext === '.yml' ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new Error(`The seed file ${path} is not valid ${ext === '.json' ? 'JSON' : 'YAML'}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 /** The banner's dashboard line: a one-time login link (open it once; paste a connection string after that). */
 function dashboardLine(hub: Hub): string {
   const { dashboard } = hub;
@@ -124,7 +113,7 @@ export function registerStart(program: Command): void {
     .option('--repair-state', 'start even when the state log has bad records: move them to <data-dir>/state/state.rejected.jsonl')
     .option('--cert <file>', 'server certificate (PEM) to use instead of the generated one')
     .option('--key <file>', 'private key (PEM) of --cert')
-    .option('--seed <file>', 'seed file (JSON or YAML) with devices, tags and desired properties')
+    .option('--seed <file>', 'seed file (JSON or YAML): devices, modules, tags, desired and reported properties, configurations and policies, applied at start and on every reset')
     .addOption(new Option('--log-level <level>', 'how much the hub logs').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .option('--no-dashboard', 'do not serve the web dashboard at /')
     .option('--demo', 'seed a demo fleet and run simulated devices against it')
@@ -180,7 +169,7 @@ export function registerStart(program: Command): void {
     parseHubOptions(options); // refuses what the flags cannot check one by one (httpHeadersMs > httpRequestMs) before loading the hub
     // The hub (and the demo's device agent) load only for `start`, so client commands start fast.
     const [{ startHub }, { DEMO_SEED, startDemoFleet }] = await Promise.all([import('@hubemu/hub-emulator'), import('../demo.js')]);
-    if (flags.seed) options.seed = readSeed(flags.seed);
+    if (flags.seed) options.seed = resolve(flags.seed); // read and validated by the hub, errors naming file:line
     else if (flags.demo) options.seed = DEMO_SEED;
     const hub = await startHub(options);
     logHubRequests(hub, logger);

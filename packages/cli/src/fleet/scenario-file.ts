@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { DocumentError, parseDocumentText, validateDocument } from '@hubemu/hub-emulator';
 import { getOwn } from '@hubemu/shared';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
 import { UsageError } from '../commands/service-command.js';
 import { BUILT_IN_NAMES, BUILT_IN_SCENARIOS } from './built-in-scenarios.js';
 import { ScenarioSchema, type Scenario } from './scenario.js';
@@ -12,46 +11,23 @@ export interface LoadedScenario {
   source: string;
 }
 
-/** The line of the node at `path` (or of its closest parent that exists), 1-based. */
-function lineOf(doc: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node: unknown = doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+/** A DocumentError is the user's input: a usage error (exit code 1) with the same text. */
+function asUsageError<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw error instanceof DocumentError ? new UsageError(error.message) : error;
   }
-  return undefined;
-}
-
-function pathText(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(top level)' : path.map(String).join('.');
-}
-
-/** One line per problem: `file:line: path: message`. */
-function describeIssues(file: string, issues: readonly z.core.$ZodIssue[], where: (path: readonly PropertyKey[]) => number | undefined): string {
-  return issues
-    .map((issue) => {
-      const line = where(issue.path);
-      return `${file}${line === undefined ? '' : `:${line}`}: ${pathText(issue.path)}: ${issue.message}`;
-    })
-    .join('\n');
 }
 
 /** Validates a scenario given as data (a built-in one, or a file already parsed). */
-export function validateScenario(value: unknown, source: string, where: (path: readonly PropertyKey[]) => number | undefined = () => undefined): Scenario {
-  const parsed = ScenarioSchema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`The scenario is not valid:\n${describeIssues(source, parsed.error.issues, where)}`);
-  return parsed.data;
+export function validateScenario(value: unknown, source: string): Scenario {
+  return asUsageError(() => validateDocument(value, source, ScenarioSchema, 'scenario'));
 }
 
 /** Parses scenario text (YAML, or JSON, which is YAML too, so both get line numbers) and validates it. */
 export function parseScenarioText(text: string, file: string): Scenario {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
-  const [syntax] = doc.errors;
-  if (syntax) {
-    const line = syntax.linePos?.[0]?.line;
-    throw new UsageError(`The scenario is not valid:\n${file}${line === undefined ? '' : `:${line}`}: ${syntax.message.split('\n')[0] ?? syntax.code}`);
-  }
-  return validateScenario(doc.toJS({ maxAliasCount: 100 }), file, (path) => lineOf(doc, lines, path));
+  return asUsageError(() => parseDocumentText(text, file, ScenarioSchema, 'scenario'));
 }
 
 /** `--scenario NAME|FILE`: a built-in scenario by name, else a YAML or JSON file. */

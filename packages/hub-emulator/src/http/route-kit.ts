@@ -28,9 +28,7 @@ export const ROUTE_PERMISSIONS = {
   query: ['ServiceConnect', 'RegistryRead'],
   jobs: ['ServiceConnect'],
   configurations: ['ServiceConnect'],
-  /** The emulator's controls (`/emulator/...`): a policy with every permission, as `iothubowner`. */
-  control: { allOf: ['RegistryRead', 'RegistryWrite', 'ServiceConnect', 'DeviceConnect'] },
-} as const satisfies Record<string, readonly Permission[] | { allOf: readonly Permission[] }>;
+} as const satisfies Record<string, readonly Permission[]>;
 
 /** Which resource a call touches, below the host (see `identityResource`); `[]` is the whole hub. */
 export type ResourceOf = (req: Request) => readonly string[];
@@ -55,13 +53,10 @@ export function identityResource(...suffix: string[]): ResourceOf {
  * a valid token whose policy lacks the permission is 401 IotHubUnauthorizedAccess.
  * `resourceOf` lets a token scoped below the host (`sr=host/devices/d1`) call routes on what it
  * covers; without it (queries, jobs, configurations, statistics, lists) the token must cover the hub.
- * `{ allOf }` needs every listed permission instead (the emulator's controls). The principal is left
- * in `res.locals.principal`; then the admission seam (faults, tier throttles) has its say (`admitRoute`).
+ * The principal is left in `res.locals.principal`; then the admission seam (faults, tier throttles) has its say (`admitRoute`).
  */
-export function requireAuth(auth: SasAuthenticator, permissions: readonly Permission[] | { allOf: readonly Permission[] }, resourceOf?: ResourceOf): RequestHandler {
-  const anyOf = 'allOf' in permissions ? [] : permissions;
-  const allOf = 'allOf' in permissions ? permissions.allOf : [];
-  if (anyOf.length === 0 && allOf.length === 0) throw new Error('requireAuth needs at least one permission');
+export function requireAuth(auth: SasAuthenticator, anyOf: readonly Permission[], resourceOf?: ResourceOf): RequestHandler {
+  if (anyOf.length === 0) throw new Error('requireAuth needs at least one permission');
   return (req: Request, res: Response, next: NextFunction) => {
     // What the request event names: the route pattern (not the ids in the path) and the identity it touches.
     res.locals.route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}` || req.path;
@@ -70,13 +65,6 @@ export function requireAuth(auth: SasAuthenticator, permissions: readonly Permis
     const header = req.get('authorization');
     const resource = resourceOf ? resourceOf(req) : [];
     let lastError: unknown;
-    try {
-      for (const permission of allOf) res.locals.principal = auth.authenticateService(header, permission, resource) satisfies ServicePrincipal;
-    } catch (error) {
-      next(error);
-      return;
-    }
-    if (allOf.length > 0) return admitRoute(req, res, next);
     for (const permission of anyOf) {
       try {
         res.locals.principal = auth.authenticateService(header, permission, resource) satisfies ServicePrincipal;

@@ -4,7 +4,7 @@ import type { Aedes, PublishPacket } from 'aedes';
 import { formatTimestamp, identityKey, topics } from '@hubemu/shared';
 import type { HubCore } from '../core.js';
 import type { DeviceLink } from '../device-link.js';
-import type { MqttTrafficRecord, TwinUpdatedEvent } from '../events.js';
+import type { TwinUpdatedEvent } from '../events.js';
 import type { Verdict } from '../faults/admission.js';
 import { createBroker } from './broker.js';
 import { DeviceRouter } from './device-router.js';
@@ -19,8 +19,8 @@ export interface MqttPlane {
   connected(): string[];
   /** The topic filters a connected identity is subscribed to; empty when offline. */
   subscriptions(key: string): string[];
-  /** Closes every connection (reset). */
-  disconnectAll(): Promise<void>;
+  /** Closes every connection (reset) and resolves with how many there were. */
+  disconnectAll(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -35,17 +35,24 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   /** The last request of each connection still waiting on the admission seam (a delay or a throttle). */
   const delayed = new WeakMap<Session, Promise<void>>();
 
-  const record = (session: Session, direction: 'in' | 'out', topic: string, payload: Buffer | string): void => {
-    if (events.listenerCount('mqttTraffic') === 0) return;
-    const entry: MqttTrafficRecord = {
+  /** What the hub pushes on its own (a desired notification, a method request) is a `request` event too, `direction: 'out'`. */
+  const recordPush = (session: Session, operation: string, topic: string, payload: string, requestId?: string): void => {
+    if (events.listenerCount('request') === 0) return;
+    events.emit('request', {
+      plane: 'mqtt',
+      direction: 'out',
       deviceId: session.deviceId,
       ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }),
-      direction,
+      operation,
       topic,
-      payload: typeof payload === 'string' ? payload : payload.toString('utf8'),
+      payload,
+      status: 200,
+      ...(requestId === undefined ? {} : { requestId }),
+      requestBytes: Buffer.byteLength(payload),
+      responseBytes: 0,
+      durationMs: 0,
       at: formatTimestamp(clock.now()),
-    };
-    events.emit('mqttTraffic', entry);
+    });
   };
 
   /** Sends one QoS 0 packet to one session. */
@@ -57,7 +64,6 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
       session.client.close();
       return;
     }
-    record(session, 'out', topic, payload);
     session.client.publish(
       { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 0, retain: false, dup: false },
       (error) => {
@@ -88,7 +94,10 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   // Desired notifications, whatever wrote the change (reference 1.6): only to a connected, subscribed device.
   const deliverDesired = (key: string, version: number, body: string): void => {
     const session = sessions.get(key);
-    if (session && sessions.isSubscribed(key, 'desiredPatches')) send(session, topics.desiredPatch(version), body);
+    if (!session || !sessions.isSubscribed(key, 'desiredPatches')) return;
+    const topic = topics.desiredPatch(version);
+    recordPush(session, 'twin.desiredNotification', topic, body);
+    send(session, topic, body);
   };
   const notifyDesired = (event: TwinUpdatedEvent): void => {
     if (event.desired === undefined) return;
@@ -97,7 +106,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     if (!session || !sessions.isSubscribed(key, 'desiredPatches')) return;
     const body = JSON.stringify({ ...event.desired, $version: event.desiredVersion });
     const verdict = admitPush('twin.desired', session);
-    if (!verdict) return send(session, topics.desiredPatch(event.desiredVersion), body);
+    if (!verdict) return deliverDesired(key, event.desiredVersion, body);
     // Held or late notifications go to whichever connection the identity has by then (none: lost, as offline devices miss them).
     if (verdict.act === 'pause') verdict.hold(() => deliverDesired(key, event.desiredVersion, body));
     else if (verdict.act === 'delay') clock.after(verdict.ms, () => deliverDesired(key, event.desiredVersion, body));
@@ -115,7 +124,6 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     connectTimeoutMs: core.options.timeouts.mqttConnectMs,
     accept: (session: Session, packet: PublishPacket) => {
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      record(session, 'in', packet.topic, payload);
       const publish = { topic: packet.topic, payload, retain: packet.retain };
       // A delayed request holds back the ones after it on the same connection, so each device's requests keep their order.
       const waiting = delayed.get(session);
@@ -148,10 +156,14 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
       const session = sessions.get(key);
       if (!session) return;
       const topic = topics.methodRequest(request.methodName, request.rid);
+      const deliver = (): void => {
+        recordPush(session, 'method.request', topic, request.payload, request.rid);
+        send(session, topic, request.payload);
+      };
       const verdict = admitPush('method.invoke', session);
-      if (!verdict) return send(session, topic, request.payload);
+      if (!verdict) return deliver();
       if (verdict.act === 'fail') throw verdict.error;
-      if (verdict.act === 'delay') clock.after(verdict.ms, () => send(session, topic, request.payload));
+      if (verdict.act === 'delay') clock.after(verdict.ms, deliver);
       else if (verdict.act === 'disconnect') session.client.close();
       // timeout: never delivered; the caller gets 504 GatewayTimeout when its response timeout ends.
     },
@@ -168,7 +180,11 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     handle,
     connected: () => [...link.connected()],
     subscriptions: (key) => sessions.filters(key),
-    disconnectAll: () => Promise.all([...sessions.all()].map((s) => new Promise<void>((resolve) => s.client.close(() => resolve())))).then(() => undefined),
+    disconnectAll: async () => {
+      const open = [...sessions.all()];
+      await Promise.all(open.map((s) => new Promise<void>((resolve) => s.client.close(() => resolve()))));
+      return open.length;
+    },
     async close() {
       events.off('twinUpdated', notifyDesired);
       await closeBroker(broker);

@@ -99,6 +99,8 @@ export class DeviceRouter {
       ...(moduleId === undefined ? {} : { moduleId }),
       principal: session.key,
       operation: outcome.operation,
+      topic: packet.topic,
+      payload: packet.payload.toString('utf8'),
       status: outcome.status,
       ...(error ? { errorCode: error.errorCode, message: error.message } : {}),
       ...(outcome.rid === undefined ? {} : { requestId: outcome.rid }),

@@ -60,6 +60,8 @@ describe('faults on REST routes', () => {
     expect(errorOf(failed).name).toBe('ServiceUnavailable');
     expect((await call(hub, { method: 'GET', path: '/devices/r-fail' })).status).toBe(200);
     await expect.poll(() => requests.find((r) => r.operation === 'GET /twins/:deviceId' && r.deviceId === 'r-fail')).toMatchObject({ status: 503, fault: 'busy' });
+    // The recorded traffic (hub.traffic(), GET /emulator/traffic) names the fault too.
+    expect(hub.traffic({ deviceId: 'r-fail', operation: 'GET /twins/*' })).toEqual([expect.objectContaining({ status: 503, fault: 'busy' })]);
   });
 
   it('answer a failed method call with both envelopes, as the service answers method calls', async () => {
