@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 
 // The test clock's example in docs/testing-with-hubemu.md must run as written.
 const DOC = readFileSync(new URL('../../docs/testing-with-hubemu.md', import.meta.url), 'utf8');
-const section = DOC.slice(DOC.indexOf('### Example'));
+const clockSection = DOC.slice(DOC.indexOf('## Test clock'));
+const section = clockSection.slice(clockSection.indexOf('### Example\n'));
 const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
 const module = fileURLToPath(new URL('./.test-clock-example.generated.ts', import.meta.url));
 

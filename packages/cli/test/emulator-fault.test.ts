@@ -1,29 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { assertCliBuilt, runCli, type Run } from './run-cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliTestHub } from './run-cli.js';
 
-let hub: Hub;
-let dir: string;
-let caPath: string;
-
-beforeAll(async () => {
-  assertCliBuilt();
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false });
-  dir = mkdtempSync(join(tmpdir(), 'hubemu-fault-'));
-  caPath = join(dir, 'ca.pem');
-  writeFileSync(caPath, hub.caPem as string);
-});
-afterAll(async () => {
-  await hub.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function hubemu(args: string[], policy = 'iothubowner'): Promise<Run> {
-  return runCli([...args, '--login', hub.connectionString(policy), '--ca', caPath], { cwd: dir });
-}
+const cli = cliTestHub();
+const { hubemu } = cli;
 
 describe('hubemu emulator fault', { timeout: 60_000 }, () => {
   it('adds faults from flags or a JSON definition, lists them and clears one or all', async () => {
@@ -32,7 +11,7 @@ describe('hubemu emulator fault', { timeout: 60_000 }, () => {
     expect(added.json).toMatchObject({ id: 'busy', operation: 'twin.get', device: 'sensor-*', action: 'fail', status: 503, count: 2, applied: 0 });
     const json = await hubemu(['emulator', 'fault', 'add', '--definition', '{"operation":"twin.desired","action":"pause"}']);
     expect(json.json).toMatchObject({ id: expect.stringMatching(/^fault-/), action: 'pause' });
-    expect(hub.faults.list().map((f) => f.id)).toEqual(['busy', json.json.id]);
+    expect(cli.hub.faults.list().map((f) => f.id)).toEqual(['busy', json.json.id]);
     const table = await hubemu(['emulator', 'fault', 'list', '-o', 'table']);
     expect(table.stdout).toContain('busy');
     expect((await hubemu(['emulator', 'fault', 'clear', 'busy'])).json).toEqual({ cleared: 1 });

@@ -1,38 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
-import { startHub, type Hub } from '@hubemu/hub-emulator';
 import { parseConnectionString, signSasToken } from '@hubemu/shared';
-import { assertCliBuilt, runCli, type Run } from './run-cli.js';
+import { cliTestHub, runCli } from './run-cli.js';
 
-let hub: Hub;
-let dir: string;
-let caPath: string;
-
-beforeAll(async () => {
-  assertCliBuilt();
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, seed: { devices: [{ deviceId: 'cli-{n}', count: 2, modules: [{ moduleId: 'm1' }] }] } });
-  dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-emulator-'));
-  caPath = join(dir, 'ca.pem');
-  writeFileSync(caPath, hub.caPem as string);
-});
-afterAll(async () => {
-  await hub.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function hubemu(args: string[], policy = 'iothubowner'): Promise<Run> {
-  return runCli(['emulator', ...args, '--login', hub.connectionString(policy), '--ca', caPath], { cwd: dir });
-}
+const cli = cliTestHub({ seed: { devices: [{ deviceId: 'cli-{n}', count: 2, modules: [{ moduleId: 'm1' }] }] } }, ['emulator']);
+const { hubemu } = cli;
 
 /** Connects a device (or module) over MQTT; `gone` resolves when the hub closes the connection. */
 async function connect(deviceId: string, moduleId?: string): Promise<{ gone: Promise<void> }> {
-  const cs = parseConnectionString(hub.deviceConnectionString(deviceId, moduleId === undefined ? {} : { moduleId }));
+  const cs = parseConnectionString(cli.hub.deviceConnectionString(deviceId, moduleId === undefined ? {} : { moduleId }));
   const clientId = moduleId === undefined ? deviceId : `${deviceId}/${moduleId}`;
-  const client = await mqtt.connectAsync(`mqtts://localhost:${hub.ports.mqtt}`, {
-    ca: hub.caPem,
+  const client = await mqtt.connectAsync(`mqtts://localhost:${cli.hub.ports.mqtt}`, {
+    ca: cli.hub.caPem,
     clientId,
     username: `${cs.HostName}/${clientId}/?api-version=2021-04-12`,
     password: signSasToken(`${cs.HostName}/devices/${clientId.replace('/', '/modules/')}`, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600),
@@ -43,19 +24,19 @@ async function connect(deviceId: string, moduleId?: string): Promise<{ gone: Pro
 
 describe('hubemu emulator', { timeout: 60_000 }, () => {
   it('reset: drops connections and puts the seeded state back', async () => {
-    hub.createDevice('cli-extra');
+    cli.hub.createDevice('cli-extra');
     const { gone } = await connect('cli-1');
     const run = await hubemu(['reset']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json).toMatchObject({ devices: 2, disconnected: 1 });
     await gone;
-    expect(hub.registry.statistics().totalDeviceCount).toBe(2);
+    expect(cli.hub.registry.statistics().totalDeviceCount).toBe(2);
   });
 
   it('traffic: prints the filtered record as JSON, a table or JSON lines', async () => {
-    await hub.reset();
-    hub.updateTwin('cli-1', { tags: { a: 1 } });
-    await runCli(['device-twin', 'show', '-d', 'cli-2', '--login', hub.connectionString(), '--ca', caPath], { cwd: dir });
+    await cli.hub.reset();
+    cli.hub.updateTwin('cli-1', { tags: { a: 1 } });
+    await runCli(['device-twin', 'show', '-d', 'cli-2', '--login', cli.hub.connectionString(), '--ca', cli.caPath], { cwd: cli.dir });
     const json = await hubemu(['traffic', '--device-id', 'cli-2']);
     expect(json.code, json.stderr).toBe(0);
     expect(json.json).toMatchObject({ dropped: 0, records: [{ plane: 'http', operation: 'GET /twins/:deviceId', deviceId: 'cli-2', status: 200 }] });
@@ -92,9 +73,9 @@ describe('hubemu emulator', { timeout: 60_000 }, () => {
 
 describe('hubemu start --seed', { timeout: 60_000 }, () => {
   it('refuses a seed file naming its line and path, before binding anything', async () => {
-    const seed = join(dir, 'bad-seed.yaml');
+    const seed = join(cli.dir, 'bad-seed.yaml');
     writeFileSync(seed, 'devices:\n  - deviceId: a\n    count: -1\n');
-    const run = await runCli(['start', '--in-memory', '--seed', seed, '--mqtt-port', '0', '--https-port', '0', '--data-dir', dir], { cwd: dir });
+    const run = await runCli(['start', '--in-memory', '--seed', seed, '--mqtt-port', '0', '--https-port', '0', '--data-dir', cli.dir], { cwd: cli.dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${seed}:3: devices.0.count: Too small: expected number to be >=1`);
   });
