@@ -33,7 +33,8 @@ interface Outcome {
   operation: string;
   status: number;
   rid?: string;
-  responseBytes: number;
+  /** What was answered (its size is counted only for the event); undefined when nothing was. */
+  response?: string;
   error?: HubError;
   /** The injected fault that acted on it. */
   fault?: string;
@@ -62,8 +63,10 @@ export class DeviceRouter {
 
   /** Carries out one publish; returns a promise when the admission seam delays it (the caller keeps the session's order). */
   route(session: Session, packet: DevicePublish): void | Promise<void> {
-    const started = performance.now();
-    const at = this.clock.now();
+    // The event is built only for someone listening (the CLI's log, the dashboard, the traffic record): unobserved, the hot path pays nothing for it.
+    const observed = this.events.listenerCount('request') > 0;
+    const started = observed ? performance.now() : 0;
+    const at = observed ? this.clock.now() : 0;
     const parsed = parseDeviceTopic(packet.topic);
     const operation = parsed.kind === 'twinGet' ? 'twin.get' : parsed.kind === 'twinPatchReported' ? 'twin.patchReported' : undefined;
     const { deviceId, moduleId } = session;
@@ -71,28 +74,29 @@ export class DeviceRouter {
     if (verdict?.act === 'delay') {
       return this.clock.sleep(verdict.ms).then(() => {
         // A connection that closed while its request waited has nobody to answer: nothing is carried out.
-        if (!session.client.closed) this.finish(session, packet, started, at, this.carryOut(session, packet, parsed), verdict.faultId);
+        if (!session.client.closed) this.finish(session, packet, observed && { started, at }, this.carryOut(session, packet, parsed), verdict.faultId);
       });
     }
     const outcome = verdict ? this.refuse(session, operation as string, parsed, verdict) : this.carryOut(session, packet, parsed);
-    this.finish(session, packet, started, at, outcome, verdict?.faultId);
+    this.finish(session, packet, observed && { started, at }, outcome, verdict?.faultId);
   }
 
   /** An operation the admission seam answered instead of the twin service: failed, dropped or cut off. */
   private refuse(session: Session, operation: string, parsed: ParsedTopic, verdict: Verdict): Outcome {
     const rid = 'rid' in parsed && typeof parsed.rid === 'string' ? parsed.rid : '';
     const fault = verdict.faultId === undefined ? {} : { fault: verdict.faultId };
-    if (verdict.act === 'fail') return { ...this.reply(session, rid, verdict.error.status, this.envelope(verdict.error)), operation, error: verdict.error, ...fault };
+    if (verdict.act === 'fail') return { ...this.reply(session, operation, rid, verdict.error.status, this.envelope(verdict.error)), error: verdict.error, ...fault };
     if (verdict.act === 'disconnect') session.client.close();
-    return { operation, status: 0, rid, responseBytes: 0, ...fault };
+    return { operation, status: 0, rid, ...fault };
   }
 
-  private finish(session: Session, packet: DevicePublish, started: number, at: number, outcome: Outcome, fault: string | undefined): void {
+  /** Logs a refused request and, when someone listens (`observed` holds when it started), emits its `request` event. */
+  private finish(session: Session, packet: DevicePublish, observed: false | { started: number; at: number }, outcome: Outcome, fault: string | undefined): void {
     const { deviceId, moduleId } = session;
     const { error } = outcome;
     if (error) this.logger.debug({ deviceId, moduleId, rid: outcome.rid, code: error.errorCode }, error.message);
-    // The event is built only for someone listening (the CLI's log, the dashboard): the device plane's hot path pays nothing otherwise.
-    if (this.events.listenerCount('request') === 0) return;
+    if (!observed) return;
+    const { started, at } = observed;
     this.events.emit('request', {
       plane: 'mqtt',
       deviceId,
@@ -105,7 +109,7 @@ export class DeviceRouter {
       ...(error ? { errorCode: error.errorCode, message: error.message } : {}),
       ...(outcome.rid === undefined ? {} : { requestId: outcome.rid }),
       requestBytes: packet.payload.length,
-      responseBytes: outcome.responseBytes,
+      responseBytes: outcome.response === undefined ? 0 : Buffer.byteLength(outcome.response),
       durationMs: performance.now() - started,
       at: formatTimestamp(at),
       ...(fault === undefined ? {} : { fault }),
@@ -133,7 +137,7 @@ export class DeviceRouter {
         });
       case 'methodResponse':
         this.methods.onResponse(identityKey(deviceId, moduleId), parsed.rid, parsed.status, packet.payload);
-        return { operation: 'method.response', status: parsed.status, rid: parsed.rid, responseBytes: 0 };
+        return { operation: 'method.response', status: parsed.status, rid: parsed.rid };
       case 'telemetry': {
         const { properties, systemProperties } = splitTelemetryProperties(parsed.properties);
         if (packet.retain) properties['mqtt-retain'] = 'true';
@@ -146,16 +150,16 @@ export class DeviceRouter {
           receivedAt: formatTimestamp(this.clock.now()),
         };
         this.events.emit('telemetry', message);
-        return { operation: 'telemetry', status: 200, responseBytes: 0 };
+        return { operation: 'telemetry', status: 200 };
       }
       case 'invalid': {
         const error = new HubError('ArgumentInvalid', parsed.reason);
-        if (parsed.rid === undefined) return { operation: 'invalid', status: error.status, responseBytes: 0, error };
-        return { ...this.reply(session, parsed.rid, error.status, this.envelope(error)), operation: 'invalid', error };
+        if (parsed.rid === undefined) return { operation: 'invalid', status: error.status, error };
+        return { ...this.reply(session, 'invalid', parsed.rid, error.status, this.envelope(error)), error };
       }
       case 'unknown': {
         const error = new HubError('ArgumentInvalid', `Unsupported topic '${packet.topic}'.`);
-        return { operation: 'invalid', status: error.status, responseBytes: 0, error };
+        return { operation: 'invalid', status: error.status, error };
       }
     }
   }
@@ -163,17 +167,18 @@ export class DeviceRouter {
   private answer(session: Session, operation: string, rid: string, handler: () => { status: number; body: string; version?: number }): Outcome {
     try {
       const result = handler();
-      return { ...this.reply(session, rid, result.status, result.body, result.version), operation };
+      return this.reply(session, operation, rid, result.status, result.body, result.version);
     } catch (thrown) {
       const error = toHubError(thrown);
       if (error.errorCode === 'ServerError') this.logger.error({ deviceId: session.deviceId, rid, err: error.info }, 'twin request failed');
-      return { ...this.reply(session, rid, error.status, this.envelope(error)), operation, error };
+      return { ...this.reply(session, operation, rid, error.status, this.envelope(error)), error };
     }
   }
 
-  private reply(session: Session, rid: string, status: number, body: string, version?: number): { status: number; rid: string; responseBytes: number } {
+  /** Answers on `$iothub/twin/res/{status}/?$rid=`; the outcome of a request answered without an error. */
+  private reply(session: Session, operation: string, rid: string, status: number, body: string, version?: number): Outcome {
     this.send(session, topics.twinResponse(status, rid, version), body);
-    return { status, rid, responseBytes: Buffer.byteLength(body) };
+    return { operation, status, rid, response: body };
   }
 
   private envelope(error: HubError): string {
