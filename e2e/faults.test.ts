@@ -48,6 +48,72 @@ describe("faults seen by Microsoft's SDKs", () => {
     await client.close();
   });
 
+  it("azure-iot-device's getTwin stays unanswered when its GET is dropped (the SDK sets no timeout on MQTT twin requests); the connection stays up and the next GET is answered", async () => {
+    const { connectionString } = hub.createDevice('sdk-drop', { desired: { interval: 7 } });
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await client.open();
+    hub.faults.add({ id: 'lost', operation: 'twin.get', device: 'sdk-drop', count: 1, action: 'drop' });
+    let lostSettled = false;
+    void client.getTwin().then(
+      () => (lostSettled = true),
+      () => (lostSettled = true),
+    );
+    expect(await waitFor(() => requests.find((r) => r.fault === 'lost'), 10_000, 'the dropped twin GET')).toMatchObject({ operation: 'twin.get', status: 0 });
+    const twin = await client.getTwin();
+    expect(twin.properties.desired.interval).toBe(7);
+    // One connection answers in order: had the hub answered the dropped GET, the SDK would have settled it first.
+    expect(lostSettled).toBe(false);
+    await client.close();
+  });
+
+  it("azure-iot-device's reported-properties update fails with the service's message while the fault acts, and is stored after it", async () => {
+    const { connectionString } = hub.createDevice('sdk-report');
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await client.open();
+    const twin = await client.getTwin();
+    const report = (patch: object): Promise<void> =>
+      new Promise((resolve, reject) => twin.properties.reported.update(patch, (error?: Error) => (error ? reject(error) : resolve())));
+    hub.faults.add({ operation: 'twin.patchReported', device: 'sdk-report', count: 1, action: 'fail', status: 500 });
+    expect((await rejection(report({ firmware: '1.0' }))).message).toContain('internal error');
+    expect(hub.getTwin('sdk-report').properties.reported.firmware).toBeUndefined();
+    await report({ firmware: '1.1' });
+    expect(hub.getTwin('sdk-report').properties.reported.firmware).toBe('1.1');
+    await client.close();
+  });
+
+  it("azure-iot-device reconnects by its own retry policy each time a disconnect fault cuts it, and answers its methods once the fault is cleared", async () => {
+    const { connectionString } = hub.createDevice('sdk-cut');
+    let connections = 0;
+    const onConnected = (event: { deviceId: string }): void => {
+      if (event.deviceId === 'sdk-cut') connections += 1;
+    };
+    hub.events.on('deviceConnected', onConnected);
+    const device = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await device.open();
+    device.onDeviceMethod('ping', (_request, response) => response.send(200, { pong: true }, () => {}));
+    const subscribed = (): true | undefined => (hub.subscriptions('sdk-cut').includes(METHOD_REQUEST_FILTER) ? true : undefined);
+    const reconnected = (n: number) => () => (connections >= n && subscribed() ? true : undefined);
+    await waitFor(subscribed, 10_000, 'the method subscription');
+
+    // Without afterOperations the fault also cuts the connected device at once; the SDK comes back by itself.
+    hub.faults.add({ id: 'cut', operation: 'method.invoke', device: 'sdk-cut', action: 'disconnect' });
+    await waitFor(reconnected(2), 20_000, 'the SDK reconnecting');
+    const service = ServiceClient.fromConnectionString(hub.connectionString());
+    const params = { methodName: 'ping', payload: null, responseTimeoutInSeconds: 10 };
+    const cut = await rejection(service.invokeDeviceMethod('sdk-cut', params));
+    expect(cut.response?.statusCode).toBe(404);
+    expect(cut.responseBody).toContain('DeviceConnectionClosedRemotely');
+    await waitFor(reconnected(3), 20_000, 'the SDK reconnecting again');
+
+    hub.faults.clear('cut');
+    const { result } = await service.invokeDeviceMethod('sdk-cut', params);
+    expect(result).toMatchObject({ status: 200, payload: { pong: true } });
+    expect(applied.filter((e) => e.faultId === 'cut')).toEqual([expect.objectContaining({ action: 'disconnect', operation: 'method.invoke', deviceId: 'sdk-cut' })]);
+    hub.events.off('deviceConnected', onConnected);
+    await service.close();
+    await device.close();
+  });
+
   it("azure-iot-device receives desired updates paused by a partition, in order, once it ends", async () => {
     const { connectionString } = hub.createDevice('sdk-partition');
     const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
@@ -89,6 +155,68 @@ describe("faults seen by Microsoft's SDKs", () => {
     expect((await rejection(registry.getTwin('sdk-429'))).constructor.name).toBe('ThrottlingError');
     hub.faults.clear('throttle');
     expect((await registry.getTwin('sdk-429')).responseBody.deviceId).toBe('sdk-429');
+  });
+});
+
+describe("delays and method timeouts seen by Microsoft's SDKs, on a hub with a test clock", () => {
+  // The hub's clock stands still until the test moves it, so a delay or a response timeout ends when
+  // the test says, not after a real wait.
+  let hub: E2eHub;
+  const requests: RequestEvent[] = [];
+  const applied: FaultAppliedEvent[] = [];
+
+  beforeAll(async () => {
+    hub = await startE2eHub({ inMemory: true, dashboard: false, clock: 'manual' });
+    hub.events.on('request', (e) => void requests.push(e));
+    hub.events.on('faultApplied', (e) => void applied.push(e));
+  });
+  afterAll(async () => {
+    await hub.dispose();
+  });
+
+  it("azure-iot-device's getTwin held by a delay fault is answered once the delay has passed on the hub's clock", async () => {
+    const { connectionString } = hub.createDevice('sdk-slow', { desired: { interval: 9 } });
+    const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await client.open();
+    hub.faults.add({ id: 'slow', operation: 'twin.get', device: 'sdk-slow', action: 'delay', delayMs: 5_000 });
+    let answered = false;
+    const reading = client.getTwin().finally(() => (answered = true));
+    expect(await waitFor(() => applied.find((e) => e.faultId === 'slow'), 10_000, 'the delayed twin GET')).toMatchObject({ action: 'delay', operation: 'twin.get' });
+    expect(answered).toBe(false);
+    await hub.clock.advance(5_000);
+    expect((await reading).properties.desired.interval).toBe(9);
+    expect(await waitFor(() => requests.find((r) => r.fault === 'slow'), 10_000, 'the delayed GET answered')).toMatchObject({ operation: 'twin.get', status: 200 });
+    hub.faults.clear('slow');
+    await client.close();
+  });
+
+  it("azure-iothub's invokeDeviceMethod gets GatewayTimeoutError (504 GatewayTimeout) when a timeout fault keeps the call from the device, and the answer once it is cleared", async () => {
+    const { connectionString } = hub.createDevice('sdk-timeout');
+    const device = DeviceClient.fromConnectionString(connectionString, Mqtt);
+    await device.open();
+    let calls = 0;
+    device.onDeviceMethod('ping', (_request, response) => {
+      calls += 1;
+      response.send(200, { pong: true }, () => {});
+    });
+    await waitFor(() => (hub.subscriptions('sdk-timeout').includes(METHOD_REQUEST_FILTER) ? true : undefined), 10_000, 'the method subscription');
+    hub.faults.add({ id: 'unreachable', operation: 'method.invoke', device: 'sdk-timeout', action: 'timeout' });
+    const service = ServiceClient.fromConnectionString(hub.connectionString());
+    const params = { methodName: 'ping', payload: null, responseTimeoutInSeconds: 30 };
+    const timedOut = rejection(service.invokeDeviceMethod('sdk-timeout', params));
+    await waitFor(() => applied.find((e) => e.faultId === 'unreachable'), 10_000, 'the held method call');
+    await hub.clock.advance(30_000);
+    const error = await timedOut;
+    expect(error.constructor.name).toBe('GatewayTimeoutError');
+    expect(error.response?.statusCode).toBe(504);
+    expect(error.responseBody).toContain('504101');
+    expect(calls).toBe(0);
+    hub.faults.clear('unreachable');
+    const { result } = await service.invokeDeviceMethod('sdk-timeout', params);
+    expect(result).toMatchObject({ status: 200, payload: { pong: true } });
+    expect(calls).toBe(1);
+    await service.close();
+    await device.close();
   });
 });
 

@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConnectionString, signSasToken, topics, TWIN_RESPONSE_FILTER } from '@hubemu/shared';
 import { startHub, type Hub, type HubOptionsInput } from '../../src/index.js';
-import { call, errorOf } from '../rest-api/http-helpers.js';
+import { call, errorOf, type RawResponse } from '../rest-api/http-helpers.js';
 
 let hub: Hub | undefined;
 afterEach(async () => {
@@ -10,8 +10,8 @@ afterEach(async () => {
   hub = undefined;
 });
 
-async function tierHub(tier: HubOptionsInput['tier']): Promise<Hub> {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, mqttPlainPort: 0, dashboard: false, tier });
+async function tierHub(tier: HubOptionsInput['tier'], options: HubOptionsInput = {}): Promise<Hub> {
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, mqttPlainPort: 0, dashboard: false, tier, ...options });
   return hub;
 }
 
@@ -84,4 +84,40 @@ describe('throttling like the real tiers', () => {
       await Promise.all(clients.map((c) => c.endAsync(true)));
     }
   }, 30_000);
+
+  // Twin updates have a per-second quota, the smallest on every tier (50/s on F1 and S1, max(50/s, 5/s
+  // per unit) on S2, 250/s on S3), so a burst shows all three outcomes: one second's quota passes at
+  // once, the next second's waits in the shaping queue for its tokens, the rest is refused at once.
+  // The hub runs a test clock, which stands still: no token comes back until the test moves it.
+  it.each([
+    ['F1', 50],
+    ['S1', 50],
+    ['S2', 50],
+    ['S3', 250],
+  ] as const)("%s: a burst of twin updates passes %i at once, queues the next second's, and answers the rest 429 ThrottlingException", async (tier, quota) => {
+    const h = await tierHub(tier, { clock: 'manual' });
+    h.createDevice('burst');
+    const refusedCount = 3;
+    const answered: RawResponse[] = [];
+    const calls = Array.from({ length: 2 * quota + refusedCount }, (_, n) =>
+      call(h, { method: 'PATCH', path: '/twins/burst', body: { properties: { desired: { n } } } }).then((response) => {
+        answered.push(response);
+        return response;
+      }),
+    );
+    await expect.poll(() => answered.length, { timeout: 30_000 }).toBe(quota + refusedCount);
+    const statuses = answered.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(quota);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(refusedCount);
+    for (const refused of answered.filter((r) => r.status === 429)) {
+      expect(errorOf(refused)).toMatchObject({ name: 'ThrottlingException', header: 'ThrottlingException' });
+    }
+
+    // One second on the hub's clock: the queued second's worth is carried out, in full.
+    await h.clock.advance(1_000);
+    const all = await Promise.all(calls);
+    expect(all.filter((r) => r.status === 200)).toHaveLength(2 * quota);
+    expect(all.filter((r) => r.status === 429)).toHaveLength(refusedCount);
+    expect(h.getTwin('burst').properties.desired.$version).toBe(2 * quota + 1);
+  }, 60_000);
 });
