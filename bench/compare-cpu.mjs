@@ -1,91 +1,49 @@
-// The hub's CPU time per twin GET and reported-PATCH round trip, for two checkouts and the bare-aedes
-// floor, interleaved round after round. CPU time in the serving process varies far less than round trips
-// per second on a shared machine; the least of the rounds is the least disturbed.
-//   node bench/compare-cpu.mjs <before-checkout> [after-checkout=.] [rounds=5]
-// Each checkout must be built (npm run build). Not part of npm run bench: it compares versions.
-import { fork } from 'node:child_process';
+// The hub's CPU time per twin GET and reported-PATCH round trip, for another built checkout and this one,
+// with the bare-aedes floor, interleaved round after round; the least of the rounds is the least disturbed.
+//   node bench/compare-cpu.mjs <other-checkout> [rounds=5]
+// Not part of npm run bench: it compares versions (docs/device-plane.md, "What it costs").
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mqtt from 'mqtt';
-import { signSasToken, topics, TWIN_RESPONSE_FILTER } from '../packages/shared/dist/index.js';
+import { topics } from '../packages/shared/dist/index.js';
+import { connectAll } from './device-plane.mjs';
+import { cpuPerTrip } from './lib/cpu-per-trip.mjs';
+import { startServer } from './lib/start-server.mjs';
+import { round } from './lib/stats.mjs';
 
-const SERVER = fileURLToPath(new URL('./lib/cpu-server.mjs', import.meta.url));
-const KEY = Buffer.alloc(32, 3).toString('base64');
-const CLIENTS = 50;
-const PER_WINDOW = 1000;
+const REQUESTS = {
+  get: (rid) => [topics.twinGet(rid), ' '],
+  patch: (rid, n) => [topics.twinPatchReported(rid), JSON.stringify({ counter: n, status: 'ok' })],
+};
 
-async function measure(repo, kind) {
-  const child = fork(SERVER, [repo, kind], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await new Promise((done) => child.once('message', done));
-  const cpu = () =>
-    new Promise((done) => {
-      child.once('message', (m) => done(m.us));
-      child.send({ type: 'cpu' });
-    });
-  const clients = [];
-  for (let i = 0; i < CLIENTS; i++) {
-    const id = `dev-${i}`;
-    clients.push(
-      await mqtt.connectAsync(`mqtts://localhost:${ready.port}`, {
-        ca: ready.ca,
-        clientId: id,
-        username: `localhost/${id}/?api-version=2021-04-12`,
-        password: signSasToken(`localhost/devices/${id}`, KEY, Math.floor(Date.now() / 1000) + 3600),
-        protocolVersion: 4,
-        reconnectPeriod: 0,
-        keepalive: 0,
-      }),
-    );
-  }
-  await Promise.all(clients.map((c) => c.subscribeAsync(TWIN_RESPONSE_FILTER, { qos: 0 })));
-  const trips = (count, make) =>
-    Promise.all(
-      clients.map(
-        (client, index) =>
-          new Promise((done) => {
-            let n = 0;
-            const send = () => {
-              if (n >= count) {
-                client.removeListener('message', send);
-                return done();
-              }
-              n += 1;
-              const [topic, payload] = make(`${index}-${n}`, n);
-              client.publish(topic, payload, { qos: 0 });
-            };
-            client.on('message', send);
-            send();
-          }),
-      ),
-    );
+/** The least CPU per round trip of three 2-second windows for each request kind, 50 devices. */
+async function measure(kind, checkout) {
+  const server = await startServer(kind, checkout ? { checkout } : {});
+  await server.request({ type: 'createDevices', count: 50 }, 'created');
+  const { clients } = await connectAll(server, 50, 25);
   const result = {};
-  const requests = { get: (rid) => [topics.twinGet(rid), ' '], patch: (rid, n) => [topics.twinPatchReported(rid), JSON.stringify({ counter: n, status: 'ok' })] };
-  for (const [name, make] of Object.entries(requests)) {
-    await trips(200, make); // warm-up
+  for (const [name, make] of Object.entries(REQUESTS)) {
+    await cpuPerTrip(server, clients, 0.5, make); // warm-up
     const windows = [];
-    for (let k = 0; k < 3; k++) {
-      const before = await cpu();
-      await trips(PER_WINDOW, make);
-      windows.push(((await cpu()) - before) / (CLIENTS * PER_WINDOW));
-    }
+    for (let k = 0; k < 3; k++) windows.push((await cpuPerTrip(server, clients, 2, make)).micros);
     result[name] = Math.min(...windows);
   }
   await Promise.all(clients.map((c) => c.endAsync(true)));
-  child.kill('SIGKILL');
+  server.stop();
   return result;
 }
 
-const before = resolve(process.argv[2] ?? '');
-const after = resolve(process.argv[3] ?? '.');
-const rounds = Number(process.argv[4] ?? 5);
-if (!process.argv[2]) throw new Error('usage: node bench/compare-cpu.mjs <before-checkout> [after-checkout] [rounds]');
-const runs = { floor: [], before: [], after: [] };
+if (!process.argv[2]) throw new Error('usage: node bench/compare-cpu.mjs <other-checkout> [rounds]');
+const other = resolve(process.argv[2]);
+const rounds = Number(process.argv[3] ?? 5);
+const runs = { floor: [], other: [], this: [] };
 for (let r = 0; r < rounds; r++) {
-  runs.floor.push(await measure(after, 'floor'));
-  runs.before.push(await measure(before, 'hub'));
-  runs.after.push(await measure(after, 'hub'));
+  runs.floor.push(await measure('floor'));
+  runs.other.push(await measure('hub', other));
+  runs.this.push(await measure('hub'));
   process.stderr.write(`round ${r + 1}/${rounds}\n`);
 }
-const least = (list, op) => Math.round(Math.min(...list.map((x) => x[op])) * 10) / 10;
-const summary = Object.fromEntries(['get', 'patch'].map((op) => [op, { floorUs: least(runs.floor, op), beforeUs: least(runs.before, op), afterUs: least(runs.after, op), change: `${Math.round((least(runs.after, op) / least(runs.before, op) - 1) * 1000) / 10} %` }]));
-console.log(JSON.stringify({ before, after, rounds, cpuMicrosecondsPerRoundTrip: summary }, null, 2));
+const least = (list, op) => round(Math.min(...list.map((x) => x[op])), 1);
+const table = Object.fromEntries(
+  Object.keys(REQUESTS).map((op) => [op, { floorUs: least(runs.floor, op), otherUs: least(runs.other, op), thisUs: least(runs.this, op), change: `${round((least(runs.this, op) / least(runs.other, op) - 1) * 100, 1)} %` }]),
+);
+console.log(JSON.stringify({ other, this: fileURLToPath(new URL('..', import.meta.url)), rounds, cpuMicrosecondsPerRoundTrip: table }, null, 2));

@@ -7,10 +7,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Aedes } from 'aedes';
-import { loadOrCreateCertificates, startHub } from '../../packages/hub-emulator/dist/index.js';
+import { pathToFileURL } from 'node:url';
 import { topics } from '../../packages/shared/dist/index.js';
 
 const kind = process.argv[2];
+// The hub of another built checkout when HUBEMU_BENCH_CHECKOUT names one (bench/compare-cpu.mjs), this one's otherwise.
+const checkout = process.env.HUBEMU_BENCH_CHECKOUT;
+const hubDist = (file) => (checkout ? pathToFileURL(join(checkout, 'packages/hub-emulator/dist', file)).href : new URL(`../../packages/hub-emulator/dist/${file}`, import.meta.url).href);
+const { loadOrCreateCertificates, startHub } = await import(hubDist('index.js'));
 const KEY = Buffer.alloc(32, 3).toString('base64');
 
 async function startFloor() {
@@ -61,7 +65,7 @@ async function startFloor() {
  * seam is asked on every operation.
  */
 async function removeAdmissionSeam() {
-  const { Admission } = await import('../../packages/hub-emulator/dist/faults/admission.js');
+  const { Admission } = await import(hubDist('faults/admission.js'));
   Object.defineProperty(Admission.prototype, 'idle', { get: () => true });
 }
 
@@ -88,6 +92,9 @@ process.on('message', (message) => {
     process.send({ type: 'created' });
   } else if (message.type === 'pushDesired') {
     void server.pushDesired(message.patch).then((pushed) => process.send({ type: 'pushed', ...pushed }));
+  } else if (message.type === 'cpu') {
+    const usage = process.cpuUsage();
+    process.send({ type: 'cpu', us: usage.user + usage.system });
   } else if (message.type === 'heap') {
     globalThis.gc?.();
     globalThis.gc?.();
