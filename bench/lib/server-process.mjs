@@ -60,25 +60,33 @@ async function startFloor() {
 }
 
 /**
- * `hub-no-control`: the hub with its admission seam taken out (every plane skips it, as if the hub had
- * no control plane); `hub-fault`: one fault in force that matches nothing the benchmark sends, so the
- * seam is asked on every operation.
+ * The fault benchmark's modes of one hub (message `faultMode`), measured in turns in the same process:
+ * `off`, the admission seam taken out (every plane skips it, as if the hub had no control plane);
+ * `empty`, the seam with an empty fault table; `fault`, one fault in force that matches nothing the
+ * benchmark sends, so the seam asks the table on every operation.
  */
-async function removeAdmissionSeam() {
+let switchSeam = (_off) => {};
+async function makeSeamSwitchable() {
   const { Admission } = await import(hubDist('faults/admission.js'));
-  Object.defineProperty(Admission.prototype, 'idle', { get: () => true });
+  const own = Object.getOwnPropertyDescriptor(Admission.prototype, 'idle');
+  // `off` puts a getter that always says idle in place of the hub's own; `empty` and `fault` run the hub's own, unwrapped.
+  switchSeam = (off) => Object.defineProperty(Admission.prototype, 'idle', off ? { get: () => true, configurable: true } : own);
 }
 
 async function startTheHub(durable) {
-  if (kind === 'hub-no-control') await removeAdmissionSeam();
+  if (kind === 'hub-faults') await makeSeamSwitchable();
   const dataDir = durable ? mkdtempSync(join(tmpdir(), 'hubemu-bench-')) : undefined;
   if (dataDir) process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
-  if (kind === 'hub-fault') hub.faults.add({ operation: 'twin.get', device: 'nobody', action: 'drop' });
   let created = 0;
   return {
     port: hub.ports.mqtt,
     ca: hub.caPem,
+    faultMode(mode) {
+      switchSeam(mode === 'off');
+      hub.faults.clear();
+      if (mode === 'fault') hub.faults.add({ operation: 'twin.get', device: 'nobody', action: 'drop' });
+    },
     createDevices(n) {
       for (; created < n; created++) hub.createDevice(`dev-${created}`, { primaryKey: KEY, secondaryKey: KEY });
     },
@@ -92,6 +100,9 @@ process.on('message', (message) => {
     process.send({ type: 'created' });
   } else if (message.type === 'pushDesired') {
     void server.pushDesired(message.patch).then((pushed) => process.send({ type: 'pushed', ...pushed }));
+  } else if (message.type === 'faultMode') {
+    server.faultMode(message.mode);
+    process.send({ type: 'faultMode' });
   } else if (message.type === 'cpu') {
     const usage = process.cpuUsage();
     process.send({ type: 'cpu', us: usage.user + usage.system });
