@@ -92,12 +92,15 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     admission.idle ? undefined : admission.admit({ operation, deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }) });
 
   // Desired notifications, whatever wrote the change (reference 1.6): only to a connected, subscribed device.
-  const deliverDesired = (key: string, version: number, body: string): void => {
-    const session = sessions.get(key);
-    if (!session || !sessions.isSubscribed(key, 'desiredPatches')) return;
+  const sendDesired = (session: Session, version: number, body: string): void => {
     const topic = topics.desiredPatch(version);
     recordPush(session, 'twin.desiredNotification', topic, body);
     send(session, topic, body);
+  };
+  /** A held or late notification goes to whichever subscribed connection the identity has by then (none: lost, as offline devices miss them). */
+  const deliverLater = (key: string, version: number, body: string) => (): void => {
+    const session = sessions.get(key);
+    if (session && sessions.isSubscribed(key, 'desiredPatches')) sendDesired(session, version, body);
   };
   const notifyDesired = (event: TwinUpdatedEvent): void => {
     if (event.desired === undefined) return;
@@ -106,10 +109,9 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     if (!session || !sessions.isSubscribed(key, 'desiredPatches')) return;
     const body = JSON.stringify({ ...event.desired, $version: event.desiredVersion });
     const verdict = admitPush('twin.desired', session);
-    if (!verdict) return deliverDesired(key, event.desiredVersion, body);
-    // Held or late notifications go to whichever connection the identity has by then (none: lost, as offline devices miss them).
-    if (verdict.act === 'pause') verdict.hold(() => deliverDesired(key, event.desiredVersion, body));
-    else if (verdict.act === 'delay') clock.after(verdict.ms, () => deliverDesired(key, event.desiredVersion, body));
+    if (!verdict) return sendDesired(session, event.desiredVersion, body);
+    if (verdict.act === 'pause') verdict.hold(deliverLater(key, event.desiredVersion, body));
+    else if (verdict.act === 'delay') clock.after(verdict.ms, deliverLater(key, event.desiredVersion, body));
     else if (verdict.act === 'disconnect') session.client.close();
   };
   events.on('twinUpdated', notifyDesired);
