@@ -1,37 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DeviceClient } from '@hubemu/device-agent';
-import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { assertCliBuilt, runCli, type Run } from './run-cli.js';
+import { cliTestHub } from './run-cli.js';
 
-let hub: Hub;
-let dir: string;
-let caPath: string;
+const cli = cliTestHub({ configurationIntervalMs: 50 });
+const { hubemu } = cli;
 const devices: DeviceClient[] = [];
 
-beforeAll(async () => {
-  assertCliBuilt();
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
-  dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-jobs-'));
-  caPath = join(dir, 'ca.pem');
-  writeFileSync(caPath, hub.caPem as string);
-});
 afterAll(async () => {
   await Promise.all(devices.map((d) => d.close()));
-  await hub.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
-
-/** Runs the built `hubemu` binary with `--login` and `--ca` for the test hub. */
-function hubemu(args: string[]): Promise<Run> {
-  return runCli([...args, '--login', hub.connectionString(), '--ca', caPath], { cwd: dir });
-}
 
 /** A device connected with our device client, answering `method` with `answer` (or never, when it is undefined). */
 async function connectedDevice(deviceId: string, method: string, answer?: (payload: unknown) => { status: number; payload: any }): Promise<DeviceClient> {
-  const device = new DeviceClient({ connectionString: hub.deviceConnectionString(deviceId), ca: hub.caPem });
+  const device = new DeviceClient({ connectionString: cli.hub.deviceConnectionString(deviceId), ca: cli.hub.caPem });
   devices.push(device);
   await device.open();
   await device.onMethod(method, (payload) => (answer ? answer(payload) : new Promise(() => {})));
@@ -40,8 +23,8 @@ async function connectedDevice(deviceId: string, method: string, answer?: (paylo
 
 describe('hubemu job', { timeout: 60_000 }, () => {
   it('creates a twin-update job, waits for it and prints it completed with its statistics', async () => {
-    for (const n of [1, 2, 3]) hub.createDevice(`job-twin-${n}`, { tags: { building: '43' } });
-    hub.createDevice('job-twin-elsewhere', { tags: { building: '7' } });
+    for (const n of [1, 2, 3]) cli.hub.createDevice(`job-twin-${n}`, { tags: { building: '43' } });
+    cli.hub.createDevice('job-twin-elsewhere', { tags: { building: '7' } });
     const run = await hubemu([
       'job', 'create', '--job-id', 'cli-set-floor', '--job-type', 'scheduleUpdateTwin',
       '-q', "tags.building = '43'", '--twin-patch', '{"properties": {"desired": {"targetTemperature": 21}}}', '--wait', '--poll-interval', '1',
@@ -56,13 +39,13 @@ describe('hubemu job', { timeout: 60_000 }, () => {
       updateTwin: { properties: { desired: { targetTemperature: 21 } }, etag: '*' },
       deviceJobStatistics: { deviceCount: 3, succeededCount: 3, failedCount: 0, pendingCount: 0, runningCount: 0 },
     });
-    expect(hub.getTwin('job-twin-2').properties.desired.targetTemperature).toBe(21);
-    expect(hub.getTwin('job-twin-elsewhere').properties.desired.targetTemperature).toBeUndefined();
+    expect(cli.hub.getTwin('job-twin-2').properties.desired.targetTemperature).toBe(21);
+    expect(cli.hub.getTwin('job-twin-elsewhere').properties.desired.targetTemperature).toBeUndefined();
   });
 
   it('runs a method job on an online and an offline device; the rows show each outcome', async () => {
-    hub.createDevice('job-m-online');
-    hub.createDevice('job-m-offline');
+    cli.hub.createDevice('job-m-online');
+    cli.hub.createDevice('job-m-offline');
     await connectedDevice('job-m-online', 'reboot', (payload) => ({ status: 200, payload: { rebooting: true, asked: payload } }));
     const run = await hubemu([
       'job', 'create', '--job-id', 'cli-reboot', '--jt', 'scheduleDeviceMethod', '-q', "deviceId IN ['job-m-online', 'job-m-offline']",
@@ -112,7 +95,7 @@ describe('hubemu job', { timeout: 60_000 }, () => {
   });
 
   it('stops waiting after --poll-duration and prints the job as it is, like az', async () => {
-    hub.createDevice('job-silent');
+    cli.hub.createDevice('job-silent');
     await connectedDevice('job-silent', 'hang');
     const run = await hubemu(['job', 'create', '--job-id', 'cli-slow', '--jt', 'scheduleDeviceMethod', '-q', "deviceId = 'job-silent'", '--mn', 'hang', '--mrt', '5', '-w', '--poll-duration', '1', '--poll-interval', '1']);
     expect(run.code, run.stderr).toBe(0);
@@ -157,9 +140,9 @@ describe('hubemu configuration', { timeout: 60_000 }, () => {
   const firmware = "SELECT deviceId FROM devices WHERE tags.environment = 'test'";
 
   it('creates a configuration that reaches the targeted twins and shows its metrics', async () => {
-    for (const n of [1, 2, 3]) hub.createDevice(`cfg-test-${n}`, { tags: { environment: 'test' } });
-    hub.createDevice('cfg-prod-1', { tags: { environment: 'prod' } });
-    const contentFile = join(dir, 'content.json');
+    for (const n of [1, 2, 3]) cli.hub.createDevice(`cfg-test-${n}`, { tags: { environment: 'test' } });
+    cli.hub.createDevice('cfg-prod-1', { tags: { environment: 'prod' } });
+    const contentFile = join(cli.dir, 'content.json');
     writeFileSync(contentFile, JSON.stringify({ content: { deviceContent: { 'properties.desired.firmware': { version: '2.0' } } } }));
     const created = await hubemu([
       'configuration', 'create', '-c', 'cli-fw', '--content', contentFile, '-t', "tags.environment = 'test'", '--priority', '10',
@@ -177,9 +160,9 @@ describe('hubemu configuration', { timeout: 60_000 }, () => {
       etag: expect.any(String),
     });
 
-    await expect.poll(() => hub.getTwin('cfg-test-3').properties.desired.firmware, { timeout: 10_000 }).toEqual({ version: '2.0' });
-    expect(hub.getTwin('cfg-test-1').configurations).toEqual({ 'cli-fw': { status: 'Applied' } });
-    expect(hub.getTwin('cfg-prod-1').properties.desired.firmware).toBeUndefined();
+    await expect.poll(() => cli.hub.getTwin('cfg-test-3').properties.desired.firmware, { timeout: 10_000 }).toEqual({ version: '2.0' });
+    expect(cli.hub.getTwin('cfg-test-1').configurations).toEqual({ 'cli-fw': { status: 'Applied' } });
+    expect(cli.hub.getTwin('cfg-prod-1').properties.desired.firmware).toBeUndefined();
     await expect
       .poll(async () => (await hubemu(['configuration', 'show', '-c', 'cli-fw'])).json, { timeout: 20_000, interval: 200 })
       .toMatchObject({ systemMetrics: { results: { targetedCount: 3, appliedCount: 3 } }, metrics: { results: { tagged: 3 } } });
@@ -199,7 +182,7 @@ describe('hubemu configuration', { timeout: 60_000 }, () => {
     const forced = await hubemu(['configuration', 'update', '-c', 'cli-fw', '--lab', '{"team": "field"}', '-t', "tags.environment = 'prod'", '--etag', '*']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.json).toMatchObject({ priority: 20, labels: { team: 'field' }, targetCondition: "tags.environment = 'prod'" });
-    await expect.poll(() => hub.getTwin('cfg-prod-1').properties.desired.firmware, { timeout: 10_000 }).toEqual({ version: '2.0' });
+    await expect.poll(() => cli.hub.getTwin('cfg-prod-1').properties.desired.firmware, { timeout: 10_000 }).toEqual({ version: '2.0' });
 
     const nothing = await hubemu(['configuration', 'update', '-c', 'cli-fw']);
     expect(nothing.code).toBe(1);

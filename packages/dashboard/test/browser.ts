@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startFleet, type Fleet, type FleetOptions } from '@hubemu/device-agent';
 import type { Hub } from '@hubemu/hub-emulator';
 
 /** Debian's Chromium (`apt-get install chromium`; `.ci/run` installs it). */
@@ -62,4 +63,14 @@ export async function setEditor(page: Page, id: string, text: string): Promise<v
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
   await page.keyboard.insertText(text);
+}
+
+/** Simulated devices (our device agent) on the test hub: keys from its registry, its MQTT port and CA. */
+export function startHubFleet(hub: Hub, options: Pick<FleetOptions, 'devices'> & Partial<FleetOptions>): Fleet {
+  return startFleet({
+    hostName: hub.hostName,
+    deviceKey: (id) => hub.registry.getDevice(id).authentication.symmetricKey.primaryKey ?? undefined,
+    client: { port: hub.ports.mqtt, ...(hub.caPem ? { ca: hub.caPem } : {}) },
+    ...options,
+  });
 }

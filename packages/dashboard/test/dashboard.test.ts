@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startFleet, type Fleet } from '@hubemu/device-agent';
+import type { Fleet } from '@hubemu/device-agent';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { assertDashboardBuilt, launchBrowser, loginUrl, screenshot, setEditor, watchConsole } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, loginUrl, screenshot, setEditor, watchConsole, startHubFleet } from './browser.js';
 
 let hub: Hub;
 let fleet: Fleet;
@@ -16,14 +16,11 @@ beforeAll(async () => {
   for (const id of ['sensor-1', 'sensor-2']) hub.createDevice(id, { tags: { location: { region: 'EU', plant: 'Dublin7' }, model: 'sensor' } });
   hub.createDevice('spare-1');
   hub.registry.putModule('thermostat-2', 'sidecar', {});
-  fleet = startFleet({
-    hostName: hub.hostName,
-    deviceKey: (id) => hub.registry.getDevice(id).authentication.symmetricKey.primaryKey ?? undefined,
+  fleet = startHubFleet(hub, {
     devices: [
       { model: 'thermostat', deviceIds: ['thermostat-1', 'thermostat-2', 'thermostat-3'], modelId: 'dtmi:com:example:Thermostat;1' },
       { model: 'sensor', deviceIds: ['sensor-1', 'sensor-2'] },
     ],
-    client: { port: hub.ports.mqtt, ...(hub.caPem ? { ca: hub.caPem } : {}) },
   });
   await fleet.settled;
   browser = await launchBrowser();

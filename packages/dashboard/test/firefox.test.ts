@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '@hubemu/device-agent';
+import type { Fleet } from '@hubemu/device-agent';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { assertDashboardBuilt, IMAGES, loginUrl } from './browser.js';
+import { assertDashboardBuilt, IMAGES, loginUrl, startHubFleet } from './browser.js';
 import { assertFirefoxInstalled, Firefox } from './firefox.js';
 
 /**
@@ -19,11 +19,8 @@ beforeAll(async () => {
   hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
   for (const id of ['thermostat-1', 'thermostat-2']) hub.createDevice(id, { tags: { model: 'thermostat' }, desired: { telemetryConfig: { sendFrequency: '5m' } } });
   hub.createDevice('spare-1', { tags: { model: 'spare' } });
-  fleet = startFleet({
-    hostName: hub.hostName,
-    deviceKey: (id) => hub.registry.getDevice(id).authentication.symmetricKey.primaryKey ?? undefined,
+  fleet = startHubFleet(hub, {
     devices: [{ model: 'thermostat', deviceIds: ['thermostat-1', 'thermostat-2'] }],
-    client: { port: hub.ports.mqtt, ...(hub.caPem ? { ca: hub.caPem } : {}) },
   });
   await fleet.settled;
   firefox = await Firefox.launch();

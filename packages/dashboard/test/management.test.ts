@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startFleet, telemetryConfig, type Fleet, type SimulatedDevice } from '@hubemu/device-agent';
+import { telemetryConfig, type Fleet, type SimulatedDevice } from '@hubemu/device-agent';
 import { startHub, type Hub } from '@hubemu/hub-emulator';
-import { assertDashboardBuilt, launchBrowser, loginUrl, screenshot, setEditor, watchConsole } from './browser.js';
+import { assertDashboardBuilt, launchBrowser, loginUrl, screenshot, setEditor, watchConsole, startHubFleet } from './browser.js';
 
 /**
  * A known fleet for the management pages. Against desired `telemetryConfig`:
@@ -23,15 +23,12 @@ beforeAll(async () => {
   hub.createDevice('slow-1', { tags: { model: 'sensor' }, desired: desired('5m') });
   hub.createDevice('gone-1', { tags: { model: 'sensor' }, desired: desired('5m') });
   hub.createDevice('spare-1');
-  fleet = startFleet({
-    hostName: hub.hostName,
-    deviceKey: (id) => hub.registry.getDevice(id).authentication.symmetricKey.primaryKey ?? undefined,
+  fleet = startHubFleet(hub, {
     devices: [
       { model: 'ok', deviceIds: ['ok-1', 'ok-2'], behaviours: [telemetryConfig()] },
       { model: 'bad', deviceIds: ['bad-1'], behaviours: [telemetryConfig()] },
       { model: 'slow', deviceIds: ['slow-1'], behaviours: [telemetryConfig({ applyDelayMs: 600_000 })] },
     ],
-    client: { port: hub.ports.mqtt, ...(hub.caPem ? { ca: hub.caPem } : {}) },
     onDeviceReady: (device) => void devices.set(device.deviceId, device),
   });
   await fleet.settled;
