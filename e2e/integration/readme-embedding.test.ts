@@ -1,11 +1,10 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { docSnippet } from './doc-snippet.js';
 
 // The README's "Embedding in tests" snippet is what people paste first: it must run as written.
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const section = README.slice(README.indexOf('## Embedding in tests'));
-const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+const snippet = docSnippet('README.md', '## Embedding in tests');
 const module = fileURLToPath(new URL('./.readme-embedding.generated.ts', import.meta.url));
 
 afterAll(() => rmSync(module, { force: true }));

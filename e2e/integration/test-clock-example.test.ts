@@ -1,12 +1,10 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { docSnippet } from './doc-snippet.js';
 
 // The test clock's example in docs/testing-with-hubemu.md must run as written.
-const DOC = readFileSync(new URL('../../docs/testing-with-hubemu.md', import.meta.url), 'utf8');
-const clockSection = DOC.slice(DOC.indexOf('## Test clock'));
-const section = clockSection.slice(clockSection.indexOf('### Example\n'));
-const snippet = /```ts\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+const snippet = docSnippet('docs/testing-with-hubemu.md', '## Test clock', '### Example');
 const module = fileURLToPath(new URL('./.test-clock-example.generated.ts', import.meta.url));
 
 afterAll(() => rmSync(module, { force: true }));
