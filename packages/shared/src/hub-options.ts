@@ -47,6 +47,10 @@ export const HubOptionsSchema = z.object({
   mqttPlainPort: port.optional(),
   /** Optional plain HTTP with the same routes as HTTPS (including WebSockets). */
   httpPort: port.optional(),
+  /** AMQP over TLS: C2D sends, feedback and the Event Hubs-compatible endpoint (docs/messaging.md). */
+  amqpPort: port.default(5671),
+  /** Optional plain AMQP (no TLS), for Event Hubs clients whose connection string says `UseDevelopmentEmulator=true` (they use 5672). */
+  amqpPlainPort: port.optional(),
   /** Bounds on connections that have not handshaken or authenticated yet, and on idle HTTP connections. */
   timeouts: ConnectionTimeoutsSchema.prefault({}),
   /** Where state and certificates live. Ignored with inMemory. */
@@ -65,10 +69,32 @@ export const HubOptionsSchema = z.object({
   rejectArrays: z.boolean().default(false),
   /** Accept query extensions the real service refuses (ORDER BY). */
   queryLoose: z.boolean().default(false),
-  /** How many telemetry messages the hub keeps for monitoring and tests. */
+  /** How many events the Event Hubs-compatible endpoint keeps (all partitions together); the oldest go first. */
   telemetryBufferSize: z.number().int().min(0).default(10_000),
-  /** How many bytes of telemetry (bodies and properties) the hub keeps; the oldest messages go first. */
+  /** How many bytes of events (bodies and properties) the Event Hubs-compatible endpoint keeps; the oldest go first. */
   telemetryBufferBytes: z.number().int().min(0).default(64 * 1024 * 1024),
+  /** The Event Hubs-compatible endpoint (docs/messaging.md): partitions (a device's events all go to one), consumer groups besides `$Default`, and how long events are kept. */
+  eventHub: z
+    .object({
+      partitions: z.number().int().min(1).max(32).default(4),
+      consumerGroups: z.array(z.string().min(1).max(50).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, periods, hyphens and underscores')).default([]),
+      /** Events older than this are dropped (the service keeps 1 day by default, at most 7). */
+      retentionMs: ms.default(86_400_000),
+    })
+    .prefault({}),
+  /** Cloud-to-device queues and feedback (docs/messaging.md); the service's defaults. */
+  c2d: z
+    .object({
+      /** A message's time to live when the sender sets no expiry (1 minute to 2 days). */
+      defaultTtlMs: z.number().int().min(60_000).max(172_800_000).default(3_600_000),
+      /** Deliveries (abandons) before a message is dead-lettered (1 to 100). */
+      maxDeliveryCount: z.number().int().min(1).max(100).default(10),
+      /** How long feedback waits for a reader before it is dropped (1 minute to 2 days). */
+      feedbackTtlMs: z.number().int().min(60_000).max(172_800_000).default(3_600_000),
+      /** How long a feedback batch sent to a reader stays locked before it is offered again (5 s to 5 min). */
+      feedbackLockMs: z.number().int().min(5_000).max(300_000).default(60_000),
+    })
+    .prefault({}),
   /** How many records the traffic record (`hub.traffic()`, `GET /emulator/traffic`) keeps: requests on every plane and pushes to devices. */
   trafficBufferSize: z.number().int().min(0).default(200),
   /** How many bytes of topics, payloads and messages the traffic record keeps; the oldest records go first. */
