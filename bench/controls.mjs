@@ -9,7 +9,7 @@ export async function run({ smoke }) {
   const count = smoke ? 1_000 : 10_000;
   const rounds = smoke ? 2 : 5;
   const seed = { devices: [{ deviceId: 'dev-{n}', count, tags: { site: 'north' }, desired: { interval: 30 }, modules: [{ moduleId: 'agent' }] }] };
-  const options = { inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, seed };
+  const options = { inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false, seed };
 
   const startMs = [];
   for (let i = 0; i < rounds; i++) {

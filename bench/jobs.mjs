@@ -77,7 +77,7 @@ async function parallel(ids, limit, call) {
 export async function run({ smoke }) {
   const count = smoke ? 500 : 10_000;
   const connected = smoke ? 250 : 5_000;
-  const hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0, configurationIntervalMs: 3_600_000 });
+  const hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0, configurationIntervalMs: 3_600_000 });
   const ids = Array.from({ length: count }, (_, i) => `dev-${String(i).padStart(5, '0')}`);
   for (const id of ids) hub.createDevice(id, { primaryKey: KEY, secondaryKey: KEY, tags: { fleet: 'bench' } });
   const clients = await connectAnswering(hub, ids.filter((_, i) => i % 2 === 0).slice(0, connected));

@@ -17,7 +17,7 @@ function twinShape(i) {
 export async function run({ smoke }) {
   const count = smoke ? 2_000 : 100_000;
   const dataDir = mkdtempSync(join(tmpdir(), 'hubemu-restart-'));
-  const options = { dataDir, mqttPort: 0, httpsPort: 0 };
+  const options = { dataDir, mqttPort: 0, httpsPort: 0, amqpPort: 0 };
   try {
     let hub = await startHub(options);
     const key = Buffer.alloc(32, 1).toString('base64');

@@ -77,7 +77,7 @@ async function startTheHub(durable) {
   if (kind === 'hub-faults') await makeSeamSwitchable();
   const dataDir = durable ? mkdtempSync(join(tmpdir(), 'hubemu-bench-')) : undefined;
   if (dataDir) process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
+  const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, amqpPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
   let created = 0;
   return {
     port: hub.ports.mqtt,

@@ -9,7 +9,7 @@ let hub: Hub;
 let client: ServiceClient;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, httpPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, httpPort: 0 });
   client = ServiceClient.fromConnectionString(hub.connectionString(), { ca: hub.caPem });
 });
 afterAll(async () => {

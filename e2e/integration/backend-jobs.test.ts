@@ -22,7 +22,7 @@ let client: ServiceClient;
 const devices = new Map<string, { client: DeviceClient; desired: DesiredPatch[] }>();
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
   client = ServiceClient.fromConnectionString(hub.connectionString(), { ca: hub.caPem });
   const created = await Promise.all(
     ids.map(async (id, n) => {

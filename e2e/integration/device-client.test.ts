@@ -6,7 +6,7 @@ let hub: Hub;
 const clients: DeviceClient[] = [];
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import { firmwareUpdate, fleetDeviceIds, periodicTelemetry, runFleet, startFleet
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
 });
 
 afterAll(async () => {

@@ -18,7 +18,7 @@ beforeAll(async () => {
   hub = await startHub({
     inMemory: true,
     mqttPort: 0,
-    httpsPort: 0,
+    httpsPort: 0, amqpPort: 0,
     dashboard: false,
     seed: { devices: [{ deviceId: 'north-{n}', count: 3, tags: { site: 'north' } }, { deviceId: 'south-1', tags: { site: 'south' } }] },
   });

@@ -23,7 +23,7 @@ let hub: Hub;
 
 beforeAll(async () => {
   // Port 0: free ports, so test files run in parallel. The seed is what every test starts from.
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, seed: { devices: [{ deviceId: 'thermostat-1', desired: { interval: 30 } }] } });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false, seed: { devices: [{ deviceId: 'thermostat-1', desired: { interval: 30 } }] } });
 });
 afterAll(() => hub.stop());
 beforeEach(() => hub.reset()); // back to the seed: connections closed, state emptied, in milliseconds

@@ -75,7 +75,7 @@ describe('hubemu start --seed', { timeout: 60_000 }, () => {
   it('refuses a seed file naming its line and path, before binding anything', async () => {
     const seed = join(cli.dir, 'bad-seed.yaml');
     writeFileSync(seed, 'devices:\n  - deviceId: a\n    count: -1\n');
-    const run = await runCli(['start', '--in-memory', '--seed', seed, '--mqtt-port', '0', '--https-port', '0', '--data-dir', cli.dir], { cwd: cli.dir });
+    const run = await runCli(['start', '--in-memory', '--seed', seed, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0', '--data-dir', cli.dir], { cwd: cli.dir });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`${seed}:3: devices.0.count: Too small: expected number to be >=1`);
   });

@@ -16,7 +16,7 @@ const children: ChildProcess[] = [];
 beforeAll(async () => {
   assertCliBuilt();
   dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-fleet-'));
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
   caPath = join(dir, 'ca.pem');
   writeFileSync(caPath, hub.caPem as string);
 });

@@ -67,7 +67,7 @@ export function cliTestHub(options: HubOptionsInput = {}, prefix: string[] = [])
   };
   beforeAll(async () => {
     assertCliBuilt();
-    hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, ...options });
+    hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false, ...options });
     dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-'));
     writeFileSync(fixture.caPath, hub.caPem as string);
   });

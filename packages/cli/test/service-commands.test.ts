@@ -15,7 +15,7 @@ let caPath: string;
 
 beforeAll(async () => {
   assertCliBuilt();
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
   dir = mkdtempSync(join(tmpdir(), 'hubemu-cli-'));
   caPath = join(dir, 'ca.pem');
   writeFileSync(caPath, hub.caPem as string);

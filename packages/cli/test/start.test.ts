@@ -23,7 +23,7 @@ afterAll(() => {
 /** Starts `hubemu start` (in memory unless `flags` name a durable `--data-dir`) on free ports and resolves with its banner once it is up. */
 function startProcess(flags: string[]): Promise<{ child: ChildProcess; banner: string }> {
   const where = flags.includes('--data-dir') ? [] : ['--in-memory', '--data-dir', dir];
-  const child = spawn(process.execPath, [BIN, 'start', ...where, '--mqtt-port', '0', '--https-port', '0', '--log-level', 'warn', ...flags], {
+  const child = spawn(process.execPath, [BIN, 'start', ...where, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0', '--log-level', 'warn', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -69,7 +69,7 @@ describe('hubemu start', { timeout: 60_000 }, () => {
     const log = join(dataDir, 'state', 'state.jsonl');
     mkdirSync(join(dataDir, 'state'), { recursive: true });
     writeFileSync(log, `${JSON.stringify({ c: 'meta', k: 'a', v: 'kept' })}\nnull\n`);
-    const refused = await runCli(['start', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0'], { cwd: dir });
+    const refused = await runCli(['start', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0'], { cwd: dir });
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain(`${log}:2: not a log record`);
     expect(refused.stderr).toContain('--repair-state');
@@ -101,7 +101,7 @@ describe('hubemu start', { timeout: 60_000 }, () => {
     expect(units.stderr).toContain('--tier-units must be an integer from 1 to 200');
     const timeout = await runCli(['start', '--mqtt-connect-timeout', '0'], { cwd: dir });
     expect(timeout.stderr).toContain('--mqtt-connect-timeout must be an integer from 1 to 2147483647');
-    const headers = await runCli(['start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--http-headers-timeout', '90000'], { cwd: dir });
+    const headers = await runCli(['start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0', '--http-headers-timeout', '90000'], { cwd: dir });
     expect(headers.code).not.toBe(0);
     expect(headers.stderr).toContain('httpHeadersMs must not exceed httpRequestMs');
     expect(headers.stdout).not.toContain('hubemu is running');
@@ -185,7 +185,7 @@ describe('hubemu start --clock manual and hubemu emulator clock', { timeout: 90_
   });
 
   it('refuses --clock-start without --clock manual', async () => {
-    const run = await runCli(['start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--clock-start', '2024-01-01T00:00:00Z'], { cwd: dir });
+    const run = await runCli(['start', '--in-memory', '--data-dir', dir, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0', '--clock-start', '2024-01-01T00:00:00Z'], { cwd: dir });
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('--clock-start goes with --clock manual.');
   });

@@ -10,7 +10,7 @@ let browser: { context: BrowserContext; close: () => Promise<void> };
 
 beforeAll(async () => {
   assertDashboardBuilt();
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
   const thermostat = { tags: { location: { region: 'US', plant: 'Redmond43' }, model: 'thermostat' }, desired: { telemetryConfig: { sendFrequency: '5m' } } };
   for (const id of ['thermostat-1', 'thermostat-2', 'thermostat-3']) hub.createDevice(id, thermostat);
   for (const id of ['sensor-1', 'sensor-2']) hub.createDevice(id, { tags: { location: { region: 'EU', plant: 'Dublin7' }, model: 'sensor' } });

@@ -16,7 +16,7 @@ let firefox: Firefox;
 beforeAll(async () => {
   assertDashboardBuilt();
   assertFirefoxInstalled();
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
   for (const id of ['thermostat-1', 'thermostat-2']) hub.createDevice(id, { tags: { model: 'thermostat' }, desired: { telemetryConfig: { sendFrequency: '5m' } } });
   hub.createDevice('spare-1', { tags: { model: 'spare' } });
   fleet = startHubFleet(hub, {

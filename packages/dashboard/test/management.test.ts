@@ -16,7 +16,7 @@ const devices = new Map<string, SimulatedDevice>();
 
 beforeAll(async () => {
   assertDashboardBuilt();
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
   const desired = (sendFrequency: string): { telemetryConfig: { sendFrequency: string } } => ({ telemetryConfig: { sendFrequency } });
   for (const id of ['ok-1', 'ok-2']) hub.createDevice(id, { tags: { model: 'thermostat' }, desired: desired('5m') });
   hub.createDevice('bad-1', { tags: { model: 'sensor' }, desired: desired('bogus') });

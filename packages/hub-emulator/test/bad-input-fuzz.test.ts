@@ -18,7 +18,7 @@ const ownNames = (): string[][] => [Object.prototype, Array.prototype, Function.
 const prototypesBefore = ownNames();
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
   for (const id of ['d1', 'd2', 'fuzzer', 'bystander']) hub.createDevice(id, { tags: { fleet: 'fuzz' }, desired: { mode: 'auto' } });
   hub.registry.putModule('d1', 'm1', {});
   bystander = await connectRaw(hub, 'bystander');

@@ -13,7 +13,7 @@ beforeAll(async () => {
   hub = await startHub({
     inMemory: true,
     mqttPort: 0,
-    httpsPort: 0,
+    httpsPort: 0, amqpPort: 0,
     mqttPlainPort: 0,
     httpPort: 0,
     timeouts: { tlsHandshakeMs: 200, mqttConnectMs: 200, httpHeadersMs: 200, httpKeepAliveMs: 200 },

@@ -67,7 +67,7 @@ describe('the core and its planes', () => {
 describe('the MQTT plane over the core', () => {
   let hub: Hub;
   beforeAll(async () => {
-    hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+    hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
   });
   afterAll(async () => {
     await hub.stop();

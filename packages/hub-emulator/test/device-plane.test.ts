@@ -10,7 +10,7 @@ let hub: Hub;
 const open: RawDevice[] = [];
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
 });
 afterAll(async () => {
   await hub.stop();

@@ -18,7 +18,7 @@ let hub: Hub;
 let witness: RawDevice;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, mqttPlainPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, mqttPlainPort: 0 });
   hub.createDevice('witness');
   hub.createDevice('d1');
   witness = await connectRaw(hub, 'witness');

@@ -15,7 +15,7 @@ const errors: Array<{ obj: object; msg: string | undefined }> = [];
 const logger: Logger = { debug() {}, info() {}, warn() {}, error: (obj, msg) => void errors.push({ obj, msg }) };
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, clock: { now: () => T0 }, logger });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, clock: { now: () => T0 }, logger });
 });
 afterAll(async () => {
   await hub.stop();

@@ -22,7 +22,7 @@ let hub: Hub;
 let device: RawDevice;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
   for (const id of ['d1', 'reporter', 'bystander']) hub.createDevice(id, { tags: { fleet: 'proto' }, desired: { mode: 'auto' } });
   device = await connectRaw(hub, 'reporter');
 });
@@ -161,7 +161,7 @@ describe('a seed with a reserved key', () => {
     for (const key of RESERVED_KEYS) {
       for (const section of ['tags', 'desired', 'reported'] as const) {
         const seed = { devices: [{ deviceId: 'seeded', [section]: JSON.parse(`{"nested":{${JSON.stringify(key)}:{"polluted":true}}}`) as unknown }] };
-        const error = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, seed }).then(
+        const error = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, seed }).then(
           async (started) => {
             await started.stop();
             return undefined;
@@ -187,7 +187,7 @@ describe('a configuration stored before the rule', () => {
       stored('good', 1, '{"properties.desired.firmware":"2.0"}') +
         stored('evil', 2, '{"properties.desired.__proto__.polluted":true,"properties.desired.x":{"__proto__":{"status":"disabled"}},"properties.desired.constructor.prototype.moduleId":"m"}'),
     );
-    const durable = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+    const durable = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
     try {
       durable.createDevice('after-load', {});
       await expect.poll(() => durable.getTwin('after-load').properties.desired.firmware, { timeout: 10_000 }).toBe('2.0');

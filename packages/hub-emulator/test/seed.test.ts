@@ -55,13 +55,13 @@ describe('seed files', () => {
   });
 
   it('refuses a seed given as data with the path of the problem', async () => {
-    await expect(startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, seed: { devices: [{ deviceId: 'd1', tags: 'nope' }] } })).rejects.toThrow(
+    await expect(startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false, seed: { devices: [{ deviceId: 'd1', tags: 'nope' }] } })).rejects.toThrow(
       /Invalid seed: .*devices\.0\.tags/,
     );
   });
 
   it('creates devices, modules, twins, configurations and policies from a file, and again after a reset with the same keys', async () => {
-    const hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, seed: file('fleet.yaml', YAML_SEED) });
+    const hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false, seed: file('fleet.yaml', YAML_SEED) });
     try {
       const twin = hub.getTwin('sensor-2');
       expect(twin.tags).toEqual({ site: 'north' });

@@ -8,7 +8,7 @@ const MESSAGE_BYTES = 200 * 1024;
 let hub: Hub;
 let device: RawDevice;
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, telemetryBufferBytes: MAX_BYTES, trafficBufferBytes: MAX_BYTES });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, telemetryBufferBytes: MAX_BYTES, trafficBufferBytes: MAX_BYTES });
   hub.createDevice('big-sender');
   device = await connectRaw(hub, 'big-sender');
 });

@@ -19,7 +19,7 @@ beforeAll(async () => {
   dashboardDir = mkdtempSync(join(tmpdir(), 'hubemu-clock-'));
   mkdirSync(join(dashboardDir, 'assets'));
   writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>dashboard</title>');
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboardDir, clock: { mode: 'manual', startAt: new Date(T0).toISOString() }, configurationIntervalMs: INTERVAL_MS });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboardDir, clock: { mode: 'manual', startAt: new Date(T0).toISOString() }, configurationIntervalMs: INTERVAL_MS });
 });
 afterAll(async () => {
   await hub.stop();
@@ -239,7 +239,7 @@ describe('the test clock across reset()', () => {
 
 describe('a hub on the system clock', () => {
   it('reports it and refuses to move it with 400 saying the hub runs the system clock', async () => {
-    const system = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false });
+    const system = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
     try {
       expect(system.clock.mode).toBe('system');
       const got = await call(system, { method: 'GET', path: '/emulator/clock' });

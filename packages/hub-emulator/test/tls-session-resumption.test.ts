@@ -6,7 +6,7 @@ import { startHub, type Hub } from '../src/index.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
 });
 afterAll(async () => {
   await hub.stop();

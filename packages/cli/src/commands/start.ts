@@ -13,6 +13,8 @@ const DEFAULTS = HubOptionsSchema.parse({});
 const TIMEOUTS = HUB.timeouts.unwrap().shape;
 const JOBS = HUB.jobs.unwrap().shape;
 const TIERS = HUB.tier.unwrap().options;
+const EVENT_HUB = HUB.eventHub.unwrap().shape;
+const C2D = HUB.c2d.unwrap().shape;
 
 /** The `timeouts` option: one flag per bound, in milliseconds. */
 const TIMEOUT_FLAGS = [
@@ -35,6 +37,16 @@ interface StartFlags {
   httpsPort: number;
   mqttPlainPort?: number;
   httpPort?: number;
+  amqpPort: number;
+  amqpPlainPort?: number;
+  partitions: number;
+  consumerGroup: string[];
+  retentionCount: number;
+  retentionTime: number;
+  c2dTtl: number;
+  c2dMaxDeliveryCount: number;
+  feedbackTtl: number;
+  feedbackLock: number;
   dataDir: string;
   inMemory?: boolean;
   fsync?: boolean;
@@ -107,6 +119,16 @@ export function registerStart(program: Command): void {
     .option('--https-port <port>', 'HTTPS port: REST API, MQTT over WebSockets, /health (0 picks a free one)', parsePort, DEFAULTS.httpsPort)
     .option('--mqtt-plain-port <port>', 'also serve plain MQTT (no TLS) on this port', parsePort)
     .option('--http-port <port>', 'also serve plain HTTP (no TLS) on this port', parsePort)
+    .option('--amqp-port <port>', 'AMQP over TLS port: C2D sends, feedback, the Event Hubs-compatible endpoint (0 picks a free one)', parsePort, DEFAULTS.amqpPort)
+    .option('--amqp-plain-port <port>', 'also serve plain AMQP (no TLS), for Event Hubs clients with UseDevelopmentEmulator=true (5672)', parsePort)
+    .option('--partitions <n>', `partitions of the Event Hubs-compatible endpoint (${rangeOf(EVENT_HUB.partitions)})`, schemaFlag('--partitions', EVENT_HUB.partitions), DEFAULTS.eventHub.partitions)
+    .option('--consumer-group <name>', 'a consumer group besides $Default (repeat the flag for more)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--retention-count <n>', `events the Event Hubs-compatible endpoint keeps, all partitions together (${rangeOf(HUB.telemetryBufferSize)})`, schemaFlag('--retention-count', HUB.telemetryBufferSize), DEFAULTS.telemetryBufferSize)
+    .option('--retention-time <ms>', `how long it keeps an event (${rangeOf(EVENT_HUB.retentionMs)})`, schemaFlag('--retention-time', EVENT_HUB.retentionMs), DEFAULTS.eventHub.retentionMs)
+    .option('--c2d-ttl <ms>', `time to live of a C2D message whose sender sets no expiry (${rangeOf(C2D.defaultTtlMs)})`, schemaFlag('--c2d-ttl', C2D.defaultTtlMs), DEFAULTS.c2d.defaultTtlMs)
+    .option('--c2d-max-delivery-count <n>', `deliveries of a C2D message before it is dead-lettered (${rangeOf(C2D.maxDeliveryCount)})`, schemaFlag('--c2d-max-delivery-count', C2D.maxDeliveryCount), DEFAULTS.c2d.maxDeliveryCount)
+    .option('--feedback-ttl <ms>', `how long C2D feedback waits for a reader (${rangeOf(C2D.feedbackTtlMs)})`, schemaFlag('--feedback-ttl', C2D.feedbackTtlMs), DEFAULTS.c2d.feedbackTtlMs)
+    .option('--feedback-lock <ms>', `how long a feedback batch sent to a reader stays locked (${rangeOf(C2D.feedbackLockMs)})`, schemaFlag('--feedback-lock', C2D.feedbackLockMs), DEFAULTS.c2d.feedbackLockMs)
     .option('--data-dir <dir>', 'where state and certificates are kept', DEFAULTS.dataDir)
     .option('--in-memory', 'keep no state on disk (certificates are still kept in <data-dir>/certs)')
     .option('--fsync', 'fsync every write (survives power loss, slower)')
@@ -142,6 +164,10 @@ export function registerStart(program: Command): void {
       bindAddress: flags.bind,
       mqttPort: flags.mqttPort,
       httpsPort: flags.httpsPort,
+      amqpPort: flags.amqpPort,
+      telemetryBufferSize: flags.retentionCount,
+      eventHub: { partitions: flags.partitions, consumerGroups: flags.consumerGroup, retentionMs: flags.retentionTime },
+      c2d: { defaultTtlMs: flags.c2dTtl, maxDeliveryCount: flags.c2dMaxDeliveryCount, feedbackTtlMs: flags.feedbackTtl, feedbackLockMs: flags.feedbackLock },
       dataDir: flags.dataDir,
       inMemory: Boolean(flags.inMemory),
       // Certificates stay in <data-dir>/certs even with --in-memory, so clients have a ca.pem to trust.
@@ -165,6 +191,7 @@ export function registerStart(program: Command): void {
     if (flags.clock === 'manual') options.clock = flags.clockStart === undefined ? 'manual' : { mode: 'manual', startAt: flags.clockStart };
     if (flags.mqttPlainPort !== undefined) options.mqttPlainPort = flags.mqttPlainPort;
     if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
+    if (flags.amqpPlainPort !== undefined) options.amqpPlainPort = flags.amqpPlainPort;
     if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };
     parseHubOptions(options); // refuses what the flags cannot check one by one (httpHeadersMs > httpRequestMs) before loading the hub
     // The hub (and the demo's device agent) load only for `start`, so client commands start fast.

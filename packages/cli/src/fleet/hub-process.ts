@@ -54,7 +54,7 @@ export function removeStaleHubDirs(parent = tmpdir()): number {
 export async function startHubProcess(options: { configurationIntervalMs: number }): Promise<HubProcess> {
   removeStaleHubDirs();
   const dataDir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
-  const args = [BIN, 'start', '--in-memory', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--mqtt-plain-port', '0'];
+  const args = [BIN, 'start', '--in-memory', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0', '--mqtt-plain-port', '0'];
   args.push('--log-level', 'warn', '--configuration-interval', String(options.configurationIntervalMs));
   // Its own process group: Ctrl-C in the terminal reaches the fleet command, which stops the hub last. The IPC
   // channel is how the hub knows the command is gone, even when it was killed outright.

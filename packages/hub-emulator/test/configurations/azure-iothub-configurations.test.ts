@@ -10,7 +10,7 @@ let unroute: () => void;
 let registry: Registry;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
   unroute = routeAzureIotHubSdkTo(hub);
   registry = Registry.fromConnectionString(hub.connectionString());
   hub.createDevice('chiller-1', { tags: { model: '4000x' } });

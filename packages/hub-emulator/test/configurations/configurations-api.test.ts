@@ -6,7 +6,7 @@ import { call, errorOf } from '../rest-api/http-helpers.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
   for (let i = 0; i < 6; i++) hub.createDevice(`cfg-${i}`, { tags: { env: i < 4 ? 'test' : 'prod', ring: i < 2 ? 'early' : 'late' } });
 });
 afterAll(async () => {

@@ -15,7 +15,7 @@ const SEED: SeedInput = {
 
 let hub: Hub;
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, seed: SEED, dashboard: false });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, seed: SEED, dashboard: false });
 });
 afterAll(async () => {
   await hub.stop();
@@ -146,7 +146,7 @@ describe('GET /emulator/traffic', () => {
   });
 
   it('keeps the newest records within its bound and counts the ones it dropped', async () => {
-    const small = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, httpPort: 0, dashboard: false, trafficBufferSize: 3 });
+    const small = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, httpPort: 0, dashboard: false, trafficBufferSize: 3 });
     try {
       small.createDevice('d1');
       for (let i = 0; i < 5; i++) await call(small, { method: 'GET', path: '/twins/d1', headers: { 'x-ms-client-request-id': `r${i}` } });

@@ -26,7 +26,7 @@ const loginOf = (h: Hub): string => {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hubemu-dashboard-'));
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboardDir: fakeBuild() });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboardDir: fakeBuild() });
 });
 afterAll(async () => {
   await hub.stop();
@@ -57,7 +57,7 @@ describe('serving the dashboard', () => {
   });
 
   it('dashboard: false serves nothing at / and reports the dashboard off', async () => {
-    const off = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false, dashboardDir: join(dir, 'dist') });
+    const off = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false, dashboardDir: join(dir, 'dist') });
     try {
       expect(off.dashboard.state).toBe('off');
       const page = await call(off, { method: 'GET', path: '/', policy: null });
@@ -72,7 +72,7 @@ describe('serving the dashboard', () => {
   it('a hub whose dashboard is not built still starts, says so, and answers / with 404 naming the build command', async () => {
     const warnings: string[] = [];
     const logger = { debug() {}, info() {}, error() {}, warn: (_o: object, msg?: string) => void warnings.push(msg ?? '') };
-    const bare = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboardDir: join(dir, 'missing'), logger });
+    const bare = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboardDir: join(dir, 'missing'), logger });
     try {
       expect(bare.dashboard).toEqual({ state: 'not-built', dir: join(dir, 'missing') });
       expect(warnings.some((w) => w.includes('not built'))).toBe(true);

@@ -9,7 +9,7 @@ const requests: RequestEvent[] = [];
 const applied: FaultAppliedEvent[] = [];
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
   hub.events.on('request', (e) => void requests.push(e));
   hub.events.on('faultApplied', (e) => void applied.push(e));
 });

@@ -7,7 +7,7 @@ let hub: Hub;
 const requests: RequestEvent[] = [];
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
   hub.events.on('request', (e) => void requests.push(e));
 });
 afterEach(() => {

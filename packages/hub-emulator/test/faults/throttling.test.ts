@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function tierHub(tier: HubOptionsInput['tier'], options: HubOptionsInput = {}): Promise<Hub> {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, mqttPlainPort: 0, dashboard: false, tier, ...options });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, mqttPlainPort: 0, dashboard: false, tier, ...options });
   return hub;
 }
 
@@ -38,7 +38,7 @@ async function plainDevice(h: Hub, deviceId: string): Promise<MqttClient> {
 
 describe('throttling like the real tiers', () => {
   it('is off without a tier', async () => {
-    const h = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, dashboard: false });
+    const h = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
     hub = h;
     expect(new Set(await statusesOf(h, 30, '/configurations'))).toEqual(new Set([200]));
   });

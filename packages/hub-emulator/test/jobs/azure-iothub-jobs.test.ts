@@ -12,7 +12,7 @@ let registry: Registry;
 const clients: DeviceClient[] = [];
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 });
   unroute = routeAzureIotHubSdkTo(hub);
   jobs = JobClient.fromConnectionString(hub.connectionString());
   registry = Registry.fromConnectionString(hub.connectionString());

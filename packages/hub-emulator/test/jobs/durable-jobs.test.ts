@@ -7,7 +7,7 @@ import { call } from '../rest-api/http-helpers.js';
 import { methodFleet } from './method-fleet.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'hubemu-jobs-'));
-const options = { dataDir, mqttPort: 0, httpsPort: 0, configurationIntervalMs: 50 };
+const options = { dataDir, mqttPort: 0, httpsPort: 0, amqpPort: 0, configurationIntervalMs: 50 };
 let hub: Hub | undefined;
 
 afterAll(async () => {

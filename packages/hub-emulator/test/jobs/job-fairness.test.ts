@@ -6,7 +6,7 @@ import { connectRaw } from '../raw-device.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, trafficBufferSize: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, trafficBufferSize: 0 });
   for (let i = 0; i < 5_000; i++) hub.createDevice(`bulk-${i}`, { tags: { bulk: true } });
   hub.createDevice('bystander');
 });

@@ -6,7 +6,7 @@ import { mostHandedPerTurn } from '../../src/query/handed-per-turn.fixtures.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, trafficBufferSize: 0, configurationIntervalMs: 3_600_000 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, trafficBufferSize: 0, configurationIntervalMs: 3_600_000 });
 });
 afterAll(async () => {
   await hub.stop();

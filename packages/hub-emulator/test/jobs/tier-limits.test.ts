@@ -5,7 +5,7 @@ import { call, errorOf } from '../rest-api/http-helpers.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, tier: 'F1' });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, tier: 'F1' });
 });
 afterAll(async () => {
   await hub.stop();

@@ -6,7 +6,7 @@ import { call, errorOf, policyToken, type RawCall } from './http-helpers.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
   hub.createDevice('target');
 });
 afterAll(async () => {

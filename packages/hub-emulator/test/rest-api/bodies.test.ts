@@ -6,7 +6,7 @@ import { call, errorOf, type RawCall } from './http-helpers.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
   hub.createDevice('body-twin', { tags: { keep: 1 }, desired: { keep: 1 } });
 });
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { call, errorOf } from './http-helpers.js';
 let hub: Hub;
 
 beforeAll(async () => {
-  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+  hub = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
 });
 afterAll(async () => {
   await hub.stop();
@@ -161,7 +161,7 @@ describe('GET /devices and /statistics/devices', () => {
   });
 
   it('counts enabled and disabled devices', async () => {
-    const local = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0 });
+    const local = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0 });
     try {
       local.createDevice('a');
       local.createDevice('b', { status: 'disabled' });

@@ -27,7 +27,7 @@ function recordingLogger(logged: Logged): Logger {
 }
 
 async function hubIn(dataDir: string, extra: { repairState?: boolean; logger?: Logger; configurationIntervalMs?: number } = {}): Promise<Hub> {
-  const hub = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, ...extra });
+  const hub = await startHub({ dataDir, mqttPort: 0, httpsPort: 0, amqpPort: 0, ...extra });
   hubs.push(hub);
   return hub;
 }
