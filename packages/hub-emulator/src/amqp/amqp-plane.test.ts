@@ -1,6 +1,8 @@
 import { connect as netConnect } from 'node:net';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '@hubemu/shared';
+import type { EventContext } from 'rhea';
 import { attachReceiver, attachSender, connect, HOST, putToken, rhea, serviceToken, startKit, type Kit } from './amqp-test-kit.fixtures.js';
 
 let kit: Kit;
@@ -88,5 +90,31 @@ describe('link routing', () => {
     expect((await putToken(plain, HOST, serviceToken(HOST))).status).toBe(200);
     anonymous.close();
     plain.close();
+  });
+});
+
+describe('token expiry', () => {
+  it('closes a link when the token that opened it expires and no newer token covers it', async () => {
+    const clock = new ManualClock(Date.now());
+    const timed = await startKit({ clock });
+    try {
+      const c = await connect(timed.port);
+      const se = Math.floor(clock.now() / 1000) + 60;
+      expect((await putToken(c, HOST, serviceToken(HOST, 'service', { expirySeconds: se }))).status).toBe(200);
+      const renewed = await attachSender(c, { target: { address: '/messages/devicebound' } });
+      const { link, error } = await attachReceiver(c, { source: { address: '/messages/serviceBound/feedback' } });
+      expect(error ?? renewed.error).toBeUndefined();
+      const closed = new Promise<string>((resolve) => link.on('receiver_error', (ctx: EventContext) => resolve((ctx.receiver?.error as { condition: string }).condition)));
+      // A renewal for the C2D audience only: the feedback link has nothing left once the first token runs out.
+      const feedbackOnly = `${HOST}/messages/devicebound`;
+      expect((await putToken(c, feedbackOnly, serviceToken(feedbackOnly, 'service', { expirySeconds: se + 3600 }))).status).toBe(200);
+      await clock.set((se + 1) * 1000);
+      expect(await closed).toBe('amqp:unauthorized-access');
+      expect(renewed.link.is_closed()).toBe(false);
+      expect((await attachReceiver(c, { source: { address: '/messages/serviceBound/feedback' } })).error?.condition).toBe('amqp:unauthorized-access');
+      c.close();
+    } finally {
+      await timed.close();
+    }
   });
 });

@@ -205,9 +205,16 @@ export function attachSender(connection: Connection, options: SenderOptions): Pr
 }
 
 /** Puts a token on `$cbs` and resolves with the answer's status code and description. */
+const cbsLinks = new WeakMap<Connection, Promise<[Receiver, Sender]>>();
+
 export async function putToken(connection: Connection, audience: string, token: string): Promise<{ status: unknown; description: unknown }> {
-  const { link: replies } = await attachReceiver(connection, { source: { address: '$cbs' }, target: { address: 'cbs-client' } });
-  const { link: requests } = await attachSender(connection, { target: { address: '$cbs' } });
+  // One pair of $cbs links per connection, as the SDKs keep.
+  let links = cbsLinks.get(connection);
+  if (!links) {
+    links = Promise.all([attachReceiver(connection, { source: { address: '$cbs' }, target: { address: 'cbs-client' } }), attachSender(connection, { target: { address: '$cbs' } })]).then(([r, s]) => [r.link, s.link]);
+    cbsLinks.set(connection, links);
+  }
+  const [replies, requests] = await links;
   const id = rhea.generate_uuid();
   const answer = new Promise<Message>((resolve) => {
     replies.on('message', (ctx: EventContext) => {
