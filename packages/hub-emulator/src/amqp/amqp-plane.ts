@@ -136,6 +136,7 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
       stopWatch?.();
       dispose?.();
     });
+    requests.emit({ operation: 'link.attach', address, ...(grant ? { principal: grant.principal } : {}) });
   };
 
   const accept = (socket: AmqpTransportSocket): void => {
