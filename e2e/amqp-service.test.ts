@@ -38,7 +38,7 @@ describe.each([
     const received = new Promise<DeviceMessage>((resolve) => device.on('message', (m: DeviceMessage) => void device.complete(m).then(() => resolve(m))));
     const client = ServiceClient.fromConnectionString(hub.connectionString('service'), transport as never);
     await client.open();
-    const { transportObj: feedback } = await client.getFeedbackReceiver();
+    const { result: feedback } = (await client.getFeedbackReceiver()) as unknown as { result: import('node:events').EventEmitter };
     const batches: unknown[] = [];
     feedback.on('message', (m: { data: Buffer }) => batches.push(JSON.parse(m.data.toString())));
     const message = new Message('hello device');
@@ -70,7 +70,10 @@ describe.each([
 it('refuses a service client whose policy has no ServiceConnect (registryRead) at $cbs', async () => {
   const client = ServiceClient.fromConnectionString(hub.connectionString('registryRead'), Amqp as never);
   const error = await rejection(client.open());
-  expect(error.constructor.name).toBe('UnauthorizedError');
+  // The SDK wraps the $cbs answer (401 and its description) in its connect error.
+  const cause = (error as Error & { amqpError?: Error }).amqpError;
+  expect(cause?.constructor.name).toBe('UnauthorizedError');
+  expect(cause?.message).toContain('ServiceConnect');
 });
 
 describe.each([
