@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { identityKey, silentLogger, toHubClock, type Clock, type HubClock, type DeviceJobRecord, type HubOptions, type Logger } from '@hubemu/shared';
 import { SasAuthenticator } from './auth/sas-authenticator.js';
+import { C2dService } from './c2d/c2d-service.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
 import { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
@@ -56,6 +57,8 @@ export interface HubCore {
   readonly query: QueryService;
   readonly jobs: JobService;
   readonly configurations: ConfigurationService;
+  /** Cloud-to-device queues and feedback (docs/messaging.md): what the AMQP plane sends into, what device planes deliver. */
+  readonly c2d: C2dService;
   /** The seam every plane asks before carrying out an operation: injected faults, then the tier's throttles. */
   readonly admission: Admission;
   /** Injected faults: add, list, clear (docs/testing-with-hubemu.md). */
@@ -138,6 +141,8 @@ export function createCore(deps: CoreDeps): HubCore {
   query.setDeviceJobsSource(() => jobs.deviceJobRecords());
   const configurations = configurationService({ store, query, table, twins, clock, logger }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
 
+  const c2d = new C2dService({ table, links, clock, store, events, logger, options: options.c2d });
+
   const faultTable = new FaultTable();
   const admission = new Admission(faultTable, options.tier ? new TierThrottle(tierThrottles(options.tier, options.tierUnits)) : undefined, clock, events);
   const faults = new FaultService(faultTable, clock, links);
@@ -152,6 +157,7 @@ export function createCore(deps: CoreDeps): HubCore {
     jobs.stop();
     configurations.stop();
     methods.cancelAll();
+    c2d.stop();
   };
 
   return {
@@ -169,6 +175,7 @@ export function createCore(deps: CoreDeps): HubCore {
     query,
     jobs,
     configurations,
+    c2d,
     admission,
     faults,
     telemetry,
@@ -189,6 +196,7 @@ export function createCore(deps: CoreDeps): HubCore {
       query.reset();
       jobs.reset();
       configurations.reset();
+      c2d.reset();
       telemetry.clear();
       traffic.clear();
       faults.clear();
