@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { brokerSafeC2dFilter, classifySubscription, formatTimestamp, HubError, isC2dTopicOf, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type HubClock, type Logger } from '@hubemu/shared';
+import { brokerSafeC2dFilter, classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type HubClock, type Logger } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
 import type { AdmissionRequest, Verdict } from '../faults/admission.js';
@@ -184,9 +184,7 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
     },
     authorizeForward(client, packet) {
       // Only the hub's own deliveries reach devices; what one identity publishes is never forwarded to another (or back).
-      // C2D goes straight to its device's session (never by matching), so only that device's own topic passes.
-      const session = sessions.ofClient(client);
-      return session && (isHubTopic(packet.topic) || (session.moduleId === undefined && isC2dTopicOf(packet.topic, session.deviceId))) ? packet : null;
+      return sessions.ofClient(client) && isHubTopic(packet.topic) ? packet : null;
     },
   });
 
@@ -244,8 +242,8 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
 
   broker.on('subscribe', (_subs, client) => sessions.subscribed(client));
   // Subscriptions a CleanSession=0 device had are restored before CONNACK without a 'subscribe' event:
-  // once CONNACK is out, what waits for them (C2D) may go.
-  broker.on('connackSent', (_connack, client) => sessions.subscribed(client));
+  // once the connection is ready, what waits for them (C2D) may go.
+  broker.on('clientReady', (client) => sessions.subscribed(client));
   broker.on('unsubscribe', (filters, client) => sessions.revoked(client, filters));
   broker.on('clientDisconnect', (client) => detach(client));
   broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'));

@@ -1,20 +1,9 @@
-import type { Client, PublishPacket } from 'aedes';
 import { c2dTopic, isHubError, type Logger } from '@hubemu/shared';
 import type { C2dService } from '../c2d/c2d-service.js';
 import type { C2dLockedMessage } from '../c2d/c2d-types.js';
 import type { Session } from './device-sessions.js';
 import { MAX_PENDING_OUTBOUND_BYTES } from './packet-limits.js';
-
-/**
- * aedes' per-client QoS 1 sender. `client.publish` would not do: it gives the packet an id we cannot
- * see (so the PUBACK could not be matched), and for a CleanSession=0 client it also keeps the packet
- * in aedes' own outgoing store and resends it on reconnect, beside the hub's queue doing the same.
- * `deliverQoS` writes a packet with the id we give it, through aedes' writer (drain handling) and
- * `authorizeForward`, and keeps nothing.
- */
-interface QosSender {
-  deliverQoS(packet: PublishPacket, done: (error?: Error) => void): void;
-}
+import { encodePublishQos1 } from './publish-packet.js';
 
 const MAX_TRACKED_IDS = 1024;
 
@@ -29,6 +18,13 @@ interface InFlight {
  * `devices/{id}/messages/devicebound/{bag}`; its PUBACK completes it; when the connection ends, what
  * was not acknowledged goes back to the queue (not counted as a delivery). Several messages may be in
  * flight at once (whether the service pipelines is UNCERTAIN; Node's SDK handles it).
+ *
+ * The PUBLISH is written to the socket here, not through aedes: `client.publish` gives the packet an id
+ * we cannot see (so the PUBACK could not be matched), and for a CleanSession=0 client it keeps the
+ * packet in aedes' outgoing store and resends it on reconnect, beside the hub's queue doing the same;
+ * aedes' `deliverQoS` with our own id refuses a CleanSession=0 client's packet it did not store. The
+ * device's PUBACK reaches us from the broker's parser hook (`onPuback`); aedes finds nothing of its own
+ * to clear for it.
  */
 export class C2dPush {
   private readonly inFlight = new WeakMap<Session, InFlight>();
@@ -43,7 +39,7 @@ export class C2dPush {
   /** Sends a locked message; false when the connection is gone or does not read (the service returns the message). */
   deliver(session: Session, delivery: C2dLockedMessage): boolean {
     const { client } = session;
-    if (client.closed || session.moduleId !== undefined) return false;
+    if (client.closed || !client.connected || session.moduleId !== undefined) return false;
     if (client.conn.writableLength > MAX_PENDING_OUTBOUND_BYTES) {
       this.logger.warn({ deviceId: session.deviceId, pending: client.conn.writableLength }, 'the device does not read what it is sent; closing the connection');
       client.close();
@@ -65,10 +61,7 @@ export class C2dPush {
     const messageId = this.allocate(state);
     state.locks.set(messageId, delivery.lockToken);
     this.record(session, topic, message.body.toString('utf8'), message.messageId);
-    const packet: PublishPacket = { cmd: 'publish', topic, payload: message.body, qos: 1, retain: false, dup: false, messageId };
-    (client as Client & QosSender).deliverQoS(packet, (error) => {
-      if (error) this.logger.debug({ deviceId: session.deviceId, topic, err: error.message }, 'C2D delivery failed');
-    });
+    client.conn.write(encodePublishQos1(topic, messageId, message.body));
     return true;
   }
 
