@@ -26,6 +26,7 @@ import type { HubPorts } from './listeners.js';
 import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
+import { hubNameOf } from './amqp/amqp-plane.js';
 
 /**
  * A running hub, as `startHub()` returns it: the core's event stream and services (`jobs`: jobs v2,
@@ -40,6 +41,11 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   readonly caPath: string | undefined;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
   connectionString(policyName?: string): string;
+  /**
+   * The Event Hubs-compatible endpoint's connection string for a policy with ServiceConnect (`service` by default),
+   * as the portal shows it: `Endpoint=sb://{host}[:amqp port unless 5671]/;SharedAccessKeyName=…;SharedAccessKey=…;EntityPath={hub name}`.
+   */
+  eventHubConnectionString(policyName?: string): string;
   /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */
   deviceConnectionString(deviceId: string, options?: { moduleId?: string; transport?: 'mqtt' | 'ws' }): string;
   /** Creates a device (keys generated unless given) and returns it with its connection string. */
@@ -134,6 +140,12 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
       const policy = findPolicy(options.policies, policyName);
       if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
       return buildConnectionString({ HostName: hostWithPort(ports.https, 443), SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey });
+    },
+    eventHubConnectionString(policyName = 'service') {
+      const policy = findPolicy(options.policies, policyName);
+      if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
+      const endpoint = `sb://${hostWithPort(ports.amqp, 5671)}/`;
+      return buildConnectionString({ Endpoint: endpoint, SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey, EntityPath: hubNameOf(options.hostName) });
     },
     deviceConnectionString(deviceId, opts = {}) {
       const entry = table.get(identityKey(deviceId, opts.moduleId));

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   IotHubUnauthorizedAccess: { status: 401, code: 401002 },
   IotHubUnauthorized: { status: 401, code: 401003 },
   IotHubQuotaExceeded: { status: 403, code: 403002 },
+  DeviceMaximumQueueDepthExceeded: { status: 403, code: 403004 },
   JobQuotaExceeded: { status: 403, code: 403003 },
   DeviceMaximumQueueDepthExceeded: { status: 403, code: 403004 },
   DeviceNotFound: { status: 404, code: 404001 },
