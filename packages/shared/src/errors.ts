@@ -26,7 +26,6 @@ export const ERROR_CODES = {
   IotHubQuotaExceeded: { status: 403, code: 403002 },
   DeviceMaximumQueueDepthExceeded: { status: 403, code: 403004 },
   JobQuotaExceeded: { status: 403, code: 403003 },
-  DeviceMaximumQueueDepthExceeded: { status: 403, code: 403004 },
   DeviceNotFound: { status: 404, code: 404001 },
   JobNotFound: { status: 404, code: 404002 },
   ModuleNotFound: { status: 404, code: 404010 },
