@@ -12,12 +12,16 @@ import {
   type TrafficRecord,
   type Twin,
 } from '@hubemu/shared';
+import { parseC2dSendRequest, type C2dSendRequest } from './c2d/c2d-send-request.js';
+import type { C2dMessage } from './c2d/c2d-types.js';
 import type { TlsMaterial } from './certs.js';
 import type { ClockControl } from './control/clock-control.js';
 import type { HubCore } from './core.js';
 import type { Controls } from './control/controls.js';
 import type { DashboardStatus } from './dashboard/dashboard-status.js';
 import type { TelemetryMessage } from './events.js';
+import { telemetryMessageOf } from './event-hub/telemetry-event.js';
+import type { EventLog } from './event-hub/event-log.js';
 import type { HubPorts } from './listeners.js';
 import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
@@ -51,8 +55,30 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   updateTwin(deviceId: string, patch: { tags?: JsonObject; properties?: { desired?: JsonObject } }, options?: { moduleId?: string; etag?: string }): Twin;
   /** A direct method call, as `POST /twins/{id}/methods` makes it, refused as it refuses a bad body. */
   invokeMethod(deviceId: string, request: { methodName: string; payload?: unknown; responseTimeoutInSeconds?: number; connectTimeoutInSeconds?: number }, moduleId?: string): Promise<MethodResult>;
-  /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
+  /**
+   * Cloud-to-device messages without an AMQP client (docs/messaging.md), as `azure-iothub`'s
+   * `Client.send` enqueues them:
+   * - `send(deviceId, { body, messageId?, correlationId?, userId?, expiryTimeUtc?, contentType?,
+   *   contentEncoding?, ack?, properties? })` enqueues one and returns it with its sequence number;
+   *   a connected MQTT device subscribed to C2D gets it at once, an HTTPS device on its next poll.
+   *   Refused as the service refuses it: 404 DeviceNotFound, 403004 DeviceMaximumQueueDepthExceeded
+   *   (50 pending), 413 MessageTooLarge (64 KB), 400 ArgumentInvalid (a bad message, an expiry in the past).
+   * - `pending(deviceId)`: the device's queue (Enqueued and locked, with `lockedUntilMs`), in sequence order.
+   * - `purge(deviceId)`: empties it, as `DELETE /devices/{id}/commands` does, returning how many were purged.
+   */
+  readonly c2d: {
+    send(deviceId: string, message: C2dSendRequest): C2dMessage;
+    pending(deviceId: string): Array<C2dMessage & { lockedUntilMs?: number }>;
+    purge(deviceId: string): number;
+  };
+  /** Telemetry the Event Hubs-compatible endpoint still holds, oldest first (bounded by `telemetryBufferSize` events, `telemetryBufferBytes` and `eventHub.retentionMs`). */
   telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
+  /**
+   * The Event Hubs-compatible endpoint's log as `@azure/event-hubs` readers see it (docs/messaging.md):
+   * `retained()` lists what it holds, `onAppend()` tells of each new event, `partitionInfo()` and
+   * `read()` are what the AMQP plane serves.
+   */
+  readonly eventHub: EventHubView;
   /** What crossed the planes (bounded by `trafficBufferSize` records and `trafficBufferBytes`), oldest first: as `GET /emulator/traffic` gives it. */
   traffic(filter?: TrafficFilter): TrafficRecord[];
   /** How many records the traffic bound dropped since the hub started or was reset. */
@@ -76,6 +102,9 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   reset(): Promise<ResetResult>;
   stop(): Promise<void>;
 }
+
+/** The read side of the event log the embedded API offers. */
+export type EventHubView = Pick<EventLog, 'name' | 'partitionCount' | 'partitionOf' | 'partitionInfo' | 'startOf' | 'read' | 'onAppend' | 'retained' | 'hasConsumerGroup'>;
 
 export interface HubParts {
   core: HubCore;
@@ -140,7 +169,20 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
     updateTwin: (deviceId, patch, opts = {}) =>
       structuredClone(twins.updateTwin(deviceId, opts.moduleId, parseServiceTwinBody(patch, 'patch'), 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
     invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, parseMethodRequest(request)),
-    telemetry: (filter = {}) => core.telemetry.toArray().filter((m) => filter.deviceId === undefined || m.deviceId === filter.deviceId),
+    c2d: {
+      send: (deviceId, message) => {
+        const sent = core.c2d.send(parseC2dSendRequest(deviceId, message));
+        return { ...sent, properties: { ...sent.properties }, body: Buffer.from(sent.body) };
+      },
+      pending: (deviceId) => core.c2d.pending(deviceId),
+      purge: (deviceId) => core.c2d.purge(deviceId),
+    },
+    telemetry: (filter = {}) =>
+      core.eventHub
+        .retained()
+        .filter((e) => e.messageSource === 'Telemetry' && (filter.deviceId === undefined || e.deviceId === filter.deviceId))
+        .map(telemetryMessageOf),
+    eventHub: core.eventHub,
     traffic: (filter) => controls.traffic(filter).records,
     trafficDropped: () => core.traffic.dropped,
     clock,

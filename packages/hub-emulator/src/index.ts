@@ -2,12 +2,14 @@ export { startHub, type Hub } from './hub.js';
 export type { Controls } from './control/controls.js';
 export { routeAzureIotHubSdkTo } from './azure-iothub-route.js';
 export type { HubPorts } from './listeners.js';
+export type { EventHubView } from './hub-facade.js';
+export type { EventHubLog, EventPosition, HubEvent, MessageSource, PartitionInfo } from './event-hub/event-hub-types.js';
 export type { ClockControl } from './control/clock-control.js';
 export { ManualClock, type ClockMode, type ClockState, type HubClock } from '@hubemu/shared';
 export type { DashboardStatus } from './dashboard/dashboard-status.js';
 export { EVENT_STREAM_MAX_CLIENTS, EVENT_STREAM_MAX_PENDING_BYTES } from './dashboard/event-stream.js';
 export { parseHubOptions, HubOptionsSchema, type HubOptions, type HubOptionsInput } from '@hubemu/shared';
-export { HubEvents, type FaultAppliedEvent, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type WriteSource } from './events.js';
+export { HubEvents, type FaultAppliedEvent, type HubEventMap, type Plane, type RequestEvent, type TwinUpdatedEvent, type TelemetryMessage, type ConnectionAuth, type WriteSource } from './events.js';
 export { type Logger, silentLogger } from '@hubemu/shared';
 export { SeedSchema, parseSeed, type Seed, type SeedInput } from './seed.js';
 export { readSeedFile } from './seed-file.js';
@@ -49,3 +51,6 @@ export type {
   TestQueriesResult,
   Twin,
 } from '@hubemu/shared';
+export { C2dService } from './c2d/c2d-service.js';
+export { C2dSendRequestSchema, parseC2dSendRequest, type C2dSendRequest } from './c2d/c2d-send-request.js';
+export type { C2dAck, C2dLockedMessage, C2dMessage, C2dSendInput, C2dSendSide, FeedbackBatch, FeedbackQueue, FeedbackRecord, FeedbackStatus } from './c2d/c2d-types.js';

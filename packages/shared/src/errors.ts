@@ -39,6 +39,7 @@ export const ERROR_CODES = {
   ModuleAlreadyExistsOnDevice: { status: 409, code: 409301 },
   ConfigurationAlreadyExists: { status: 409, code: 409302 },
   PreconditionFailed: { status: 412, code: 412001 },
+  DeviceMessageLockLost: { status: 412, code: 412002 },
   MessageTooLarge: { status: 413, code: 413001 },
   TooManyDevices: { status: 413, code: 413002 },
   ThrottlingException: { status: 429, code: 429001 },

@@ -52,9 +52,10 @@ export class SasAuthenticator {
 
   /**
    * A device or module token presented on CONNECT. Returns the identity and when the token expires
-   * (the connection ends then), or throws IotHubUnauthorized.
+   * (the connection ends then) and whose key signed it (`hub` for a policy's, for `iothub-connection-auth-method`),
+   * or throws IotHubUnauthorized.
    */
-  authenticateDevice(password: string, deviceId: string, moduleId?: string): { entry: DeviceEntry; expiresAtMs: number } {
+  authenticateDevice(password: string, deviceId: string, moduleId?: string): { entry: DeviceEntry; expiresAtMs: number; scope: 'device' | 'module' | 'hub' } {
     const token = this.parse(password);
     const entry = this.lookup(identityKey(deviceId, moduleId));
     if (!entry) throw unauthorized(`No identity '${identityKey(deviceId, moduleId)}' is registered.`);
@@ -65,7 +66,8 @@ export class SasAuthenticator {
     this.verifySignature(token, keys);
     // A module of a disabled device is refused with it.
     if (this.lookup(deviceId)?.status === 'disabled') throw unauthorized(`Device '${deviceId}' is disabled.`);
-    return { entry, expiresAtMs: token.expiry * 1000 };
+    const scope = token.keyName !== undefined ? 'hub' : moduleId === undefined ? 'device' : 'module';
+    return { entry, expiresAtMs: token.expiry * 1000, scope };
   }
 
   /**

@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type HubClock, type Logger } from '@hubemu/shared';
+import { brokerSafeC2dFilter, classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type HubClock, type Logger } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
 import type { AdmissionRequest, Verdict } from '../faults/admission.js';
-import type { DeviceSessions, Session } from './device-sessions.js';
+import type { DeviceSessions, Session, SessionStamp } from './device-sessions.js';
 import { MAX_PUBLISH_BYTES, packetLimit } from './packet-limits.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 
@@ -25,6 +25,8 @@ export interface BrokerDeps {
   /** The identity is live (before CONNACK); `modelId` is what its username announced. */
   onConnected: (session: Session, modelId: string | undefined) => void;
   onDisconnected: (session: Session) => void;
+  /** The device acknowledged a QoS 1 PUBLISH the hub sent it (a C2D message). */
+  onPuback: (session: Session, messageId: number) => void;
 }
 
 /** CONNACK return codes the hub sends: 3 server unavailable (its store refuses writes), 4 bad credentials, 5 not authorized. */
@@ -35,7 +37,10 @@ function authError(message: string, code: 3 | 4 | 5 = 5): AuthenticateError {
 /** The part of aedes' per-client parser (mqtt-packet) the hub hooks into. */
 interface MqttParser {
   parse(chunk: Buffer): number;
-  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void;
+  prependListener(
+    event: 'packet',
+    listener: (packet: { cmd: string; messageId?: number; subscriptions?: Array<{ topic: string; qos: number }>; unsubscriptions?: string[] }) => void,
+  ): void;
 }
 
 /** Where a connection came from, for events and logs. */
@@ -104,17 +109,22 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       };
       let identity: ReturnType<typeof parseConnectIdentity>;
       let expiresAtMs: number;
+      let stamp: SessionStamp;
       try {
         identity = parseConnectIdentity(client.id, username, deps.hostName);
         if (!password) throw new HubError('IotHubUnauthorized', 'A SharedAccessSignature password is required.');
-        ({ expiresAtMs } = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId));
+        const verified = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId);
+        expiresAtMs = verified.expiresAtMs;
+        // The model id stamped on telemetry is the one this connection announced (dt-dataschema), else the registry's.
+        const modelId = identity.modelId ?? verified.entry.modelId;
+        stamp = { auth: { scope: verified.scope, type: 'sas' }, generationId: verified.entry.generationId, ...(modelId ? { modelId } : {}) };
       } catch (thrown) {
         return refuse(thrown);
       }
       const accept = (fault?: string): void => {
         try {
           // The session is live from here: the device may send requests as soon as it reads CONNACK.
-          sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client));
+          sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client), stamp);
           const session = sessions.activate(client) as Session;
           deps.onConnected(session, identity.modelId);
           client.conn.once('close', () => detach(client));
@@ -218,13 +228,27 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
     };
     // A SUBSCRIBE asking for QoS 2 is granted QoS 1 (reference 1.5). aedes answers SUBACK with the QoS
     // asked for, so the request is lowered as it is parsed, before aedes sees it.
+    // A C2D filter whose device id holds `+` or `#` is one MQTT forbids: the broker keeps it %-escaped
+    // (brokerSafeC2dFilter), in SUBSCRIBE and UNSUBSCRIBE alike; the hub never matches on it.
     parser.prependListener('packet', (packet) => {
+      if (packet.cmd === 'puback' && packet.messageId !== undefined) {
+        const session = sessions.ofClient(client);
+        if (session) deps.onPuback(session, packet.messageId);
+        return;
+      }
+      if (packet.cmd === 'unsubscribe' && packet.unsubscriptions) packet.unsubscriptions = packet.unsubscriptions.map(brokerSafeC2dFilter);
       if (packet.cmd !== 'subscribe' || !packet.subscriptions) return;
-      for (const subscription of packet.subscriptions) if (subscription.qos > 1) subscription.qos = 1;
+      for (const subscription of packet.subscriptions) {
+        if (subscription.qos > 1) subscription.qos = 1;
+        subscription.topic = brokerSafeC2dFilter(subscription.topic);
+      }
     });
   };
 
   broker.on('subscribe', (_subs, client) => sessions.subscribed(client));
+  // Subscriptions a CleanSession=0 device had are restored before CONNACK without a 'subscribe' event:
+  // once the connection is ready, what waits for them (C2D) may go.
+  broker.on('clientReady', (client) => sessions.subscribed(client));
   broker.on('unsubscribe', (filters, client) => sessions.revoked(client, filters));
   broker.on('clientDisconnect', (client) => detach(client));
   broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'));

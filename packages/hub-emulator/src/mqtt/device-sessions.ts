@@ -1,5 +1,13 @@
 import type { Client } from 'aedes';
-import { identityKey, IOTHUB_CHANNEL_FILTERS } from '@hubemu/shared';
+import { classifySubscription, identityKey, IOTHUB_CHANNEL_FILTERS } from '@hubemu/shared';
+import type { ConnectionAuth } from '../events.js';
+
+/** What the hub stamps on a session's telemetry (iothub-messaging.md §8): how it authenticated, its generation and announced model. */
+export interface SessionStamp {
+  auth: ConnectionAuth;
+  generationId: string;
+  modelId?: string;
+}
 
 export interface Session {
   key: string;
@@ -9,9 +17,10 @@ export interface Session {
   transport: string;
   /** The filters granted to this connection, recorded as each SUBSCRIBE (or restored subscription) is authorised. */
   filters: Set<string>;
+  stamp: SessionStamp;
 }
 
-type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS;
+type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS | 'cloudToDevice';
 
 /**
  * The one live connection per identity, and what each has subscribed to. Filters are recorded when
@@ -26,8 +35,8 @@ export class DeviceSessions {
   constructor(private readonly onChange: (key: string) => void = () => {}) {}
 
   /** Binds an authenticated client to its identity (before CONNACK; restored subscriptions need it). */
-  bind(client: Client, deviceId: string, moduleId: string | undefined, transport: string): Session {
-    const session: Session = { key: identityKey(deviceId, moduleId), deviceId, client, transport, filters: new Set(), ...(moduleId === undefined ? {} : { moduleId }) };
+  bind(client: Client, deviceId: string, moduleId: string | undefined, transport: string, stamp: SessionStamp): Session {
+    const session: Session = { key: identityKey(deviceId, moduleId), deviceId, client, transport, filters: new Set(), stamp, ...(moduleId === undefined ? {} : { moduleId }) };
     this.byClient.set(client, session);
     return session;
   }
@@ -85,7 +94,10 @@ export class DeviceSessions {
 
   isSubscribed(key: string, channel: Channel): boolean {
     const session = this.byKey.get(key);
-    return session !== undefined && IOTHUB_CHANNEL_FILTERS[channel].some((f) => session.filters.has(f));
+    if (session === undefined) return false;
+    // The C2D filter names the device (and may be kept %-escaped: brokerSafeC2dFilter).
+    if (channel === 'cloudToDevice') return session.moduleId === undefined && [...session.filters].some((f) => classifySubscription(f, session.deviceId) === 'cloudToDevice');
+    return IOTHUB_CHANNEL_FILTERS[channel].some((f) => session.filters.has(f));
   }
 
   /** Called when a client subscribed, so waiters (method calls with a connect timeout) re-check. */
