@@ -1,5 +1,6 @@
 import {
   buildConnectionString,
+  eventHubConnectionString,
   findPolicy,
   HubError,
   identityKey,
@@ -26,7 +27,6 @@ import type { HubPorts } from './listeners.js';
 import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
-import { hubNameOf } from './amqp/amqp-plane.js';
 
 /**
  * A running hub, as `startHub()` returns it: the core's event stream and services (`jobs`: jobs v2,
@@ -144,8 +144,7 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
     eventHubConnectionString(policyName = 'service') {
       const policy = findPolicy(options.policies, policyName);
       if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
-      const endpoint = `sb://${hostWithPort(ports.amqp, 5671)}/`;
-      return buildConnectionString({ Endpoint: endpoint, SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey, EntityPath: hubNameOf(options.hostName) });
+      return eventHubConnectionString(buildConnectionString({ HostName: options.hostName, SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey }), ports.amqp);
     },
     deviceConnectionString(deviceId, opts = {}) {
       const entry = table.get(identityKey(deviceId, opts.moduleId));

@@ -19,8 +19,6 @@ import { hubFacade, type Hub } from './hub-facade.js';
 import { startListeners, type Listeners } from './listeners.js';
 import { createMqttPlane, type MqttPlane } from './mqtt/device-plane.js';
 import { createAmqpPlane, type AmqpPlane } from './amqp/amqp-plane.js';
-import type { C2dSendSide } from './c2d/c2d-types.js';
-import type { EventHubLog } from './event-hub/event-hub-types.js';
 import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -76,9 +74,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   let controls: Controls;
   try {
     mqtt = await createMqttPlane(core);
-    // The C2D core and the event log, where this build's core has them (the AMQP plane refuses their links otherwise).
-    const messaging = core as typeof core & { c2d?: C2dSendSide; eventHub?: EventHubLog };
-    amqp = createAmqpPlane({ ...core, hostName: options.hostName, c2d: messaging.c2d, eventHub: messaging.eventHub });
+    amqp = createAmqpPlane({ ...core, hostName: options.hostName });
     controls = createControls(core, mqtt);
     const mountRoutes = (a: Express): void => {
       // The test controls at /emulator/: each area adds its router here.

@@ -1,4 +1,4 @@
-import { HubError, toHubError, type HubClock, type Logger } from '@hubemu/shared';
+import { hubNameOf, HubError, toHubError, type HubClock, type Logger } from '@hubemu/shared';
 import rhea, { type Connection, type ConnectionOptions, type EventContext, type Receiver, type Sender } from 'rhea';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
@@ -46,11 +46,6 @@ export interface AmqpPlane {
 interface ConnectionState extends AmqpConnectionContext {
   socket: AmqpTransportSocket;
   links: Map<Sender | Receiver, LinkDispose>;
-}
-
-/** The hub name: the first label of the host name (reference §1). */
-export function hubNameOf(hostName: string): string {
-  return hostName.split('.')[0] ?? hostName;
 }
 
 /**
