@@ -19,10 +19,12 @@ const ms = z.number().int().min(1).max(MAX_TIMER_MS);
  */
 export const ConnectionTimeoutsSchema = z
   .object({
-    /** A TLS handshake (MQTT over TLS, HTTPS) must finish within this, or the socket is closed. */
+    /** A TLS handshake (MQTT and AMQP over TLS, HTTPS) must finish within this, or the socket is closed. */
     tlsHandshakeMs: ms.default(30_000),
     /** An MQTT connection (TLS, plain or WebSocket) must send CONNECT within this once its transport is up. */
     mqttConnectMs: ms.default(30_000),
+    /** An AMQP connection (TLS, plain or WebSocket) must have sent its protocol header, SASL exchange and open within this. */
+    amqpOpenMs: ms.default(30_000),
     /** An HTTP request's headers must have arrived within this; a new connection that sends nothing counts too. */
     httpHeadersMs: ms.default(30_000),
     /** A whole HTTP request, headers and body, must have arrived within this. */

@@ -18,8 +18,9 @@ const C2D = HUB.c2d.unwrap().shape;
 
 /** The `timeouts` option: one flag per bound, in milliseconds. */
 const TIMEOUT_FLAGS = [
-  ['--tls-handshake-timeout', 'tlsHandshakeMs', 'a TLS handshake (MQTT over TLS, HTTPS) must finish within this'],
+  ['--tls-handshake-timeout', 'tlsHandshakeMs', 'a TLS handshake (MQTT and AMQP over TLS, HTTPS) must finish within this'],
   ['--mqtt-connect-timeout', 'mqttConnectMs', 'an MQTT connection must send CONNECT within this once its transport is up'],
+  ['--amqp-open-timeout', 'amqpOpenMs', 'an AMQP connection must have sent its open within this once its transport is up'],
   ['--http-headers-timeout', 'httpHeadersMs', "an HTTP request's headers must have arrived within this"],
   ['--http-request-timeout', 'httpRequestMs', 'a whole HTTP request, headers and body, must have arrived within this'],
   ['--http-keep-alive-timeout', 'httpKeepAliveMs', 'an idle keep-alive HTTP connection is closed after this'],

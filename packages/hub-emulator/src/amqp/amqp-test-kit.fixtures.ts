@@ -130,7 +130,7 @@ export interface Kit {
 }
 
 /** The AMQP plane alone on a plain TCP port 0, over the kit's C2D side and event log. */
-export async function startKit(options: { clock?: ManualClock } = {}): Promise<Kit> {
+export async function startKit(options: { clock?: ManualClock; openTimeoutMs?: number } = {}): Promise<Kit> {
   const clock = options.clock ?? toHubClock(systemClock);
   const events = new HubEvents();
   const requests: RequestEvent[] = [];
@@ -138,7 +138,7 @@ export async function startKit(options: { clock?: ManualClock } = {}): Promise<K
   const c2d = new KitC2d();
   const log = new KitEventLog();
   const auth = new SasAuthenticator(HOST, WELL_KNOWN_POLICIES, () => undefined, clock);
-  const plane = createAmqpPlane({ hostName: HOST, auth, clock, logger: silentLogger, events, admission: { idle: true, admit: () => undefined }, c2d, eventHub: log });
+  const plane = createAmqpPlane({ hostName: HOST, auth, clock, logger: silentLogger, events, admission: { idle: true, admit: () => undefined }, c2d, eventHub: log, ...(options.openTimeoutMs ? { openTimeoutMs: options.openTimeoutMs } : {}) });
   const server: Server = createServer((socket) => plane.handleSocket(socket));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
