@@ -121,21 +121,20 @@ describe('token expiry', () => {
 
 describe('open timeout', () => {
   it('cuts off a connection that sends nothing, or only the protocol header, once the open timeout passes, and keeps opened ones', async () => {
-    const clock = new ManualClock(Date.now());
-    const quick = await startKit({ clock, openTimeoutMs: 30_000 });
+    const quick = await startKit({ openTimeoutMs: 200 });
     try {
       const opened = await connect(quick.port);
       const silent = netConnect(quick.port, '127.0.0.1');
       const headerOnly = netConnect(quick.port, '127.0.0.1');
+      const closed = Promise.all([once(silent, 'close'), once(headerOnly, 'close')]);
       await Promise.all([once(silent, 'connect'), once(headerOnly, 'connect')]);
       headerOnly.write(Buffer.from('AMQP\x00\x01\x00\x00', 'latin1'));
       silent.resume();
       headerOnly.resume();
-      await expect.poll(() => quick.plane.connectionCount()).toBe(3);
-      const closed = Promise.all([once(silent, 'close'), once(headerOnly, 'close')]);
-      await clock.set(clock.now() + 30_001);
       await closed;
+      // Opened before the other two, so its own timeout has passed too.
       expect((await putToken(opened, HOST, serviceToken(HOST))).status).toBe(200);
+      expect(quick.plane.connectionCount()).toBe(1);
       opened.close();
     } finally {
       await quick.close();

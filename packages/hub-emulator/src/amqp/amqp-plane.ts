@@ -1,4 +1,4 @@
-import { hubNameOf, HubError, toHubError, type HubClock, type Logger, type Timer } from '@hubemu/shared';
+import { hubNameOf, HubError, toHubError, type HubClock, type Logger } from '@hubemu/shared';
 import rhea, { type Connection, type ConnectionOptions, type EventContext, type Receiver, type Sender } from 'rhea';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
@@ -27,7 +27,7 @@ export interface AmqpPlaneDeps {
   c2d?: C2dSendSide | undefined;
   /** The event log; without it Event Hubs links are refused (amqp:not-found). */
   eventHub?: EventHubLog | undefined;
-  /** A connection that has not opened (header, SASL, open) within this is cut off. */
+  /** A connection that has not opened (header, SASL, open) within this many real milliseconds is cut off. */
   openTimeoutMs?: number;
   /** More routes (the device side of AMQP, later), tried after the service ones. */
   extraRoutes?: readonly LinkRoute[];
@@ -47,7 +47,7 @@ export interface AmqpPlane {
 
 interface ConnectionState extends AmqpConnectionContext {
   socket: AmqpTransportSocket;
-  openTimer?: Timer;
+  openTimer?: NodeJS.Timeout;
   links: Map<Sender | Receiver, LinkDispose>;
 }
 
@@ -91,7 +91,7 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
   };
 
   const forget = (state: ConnectionState): void => {
-    state.openTimer?.cancel();
+    clearTimeout(state.openTimer);
     if (!open.delete(state.connection)) return;
     for (const link of [...state.links.keys()]) disposeLink(state, link);
     state.grants.dispose();
@@ -150,15 +150,17 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
       setImmediate(() => socket.destroy());
       forget(state);
     };
-    // A socket that never gets as far as an AMQP open holds nothing worth keeping.
-    const openTimer = clock.after(deps.openTimeoutMs ?? 30_000, () => {
+    // A socket that never gets as far as an AMQP open holds nothing worth keeping. Like the other
+    // listeners' bounds this runs on real time, whatever the hub's clock (a test clock stands still).
+    const openTimer = setTimeout(() => {
       if (connection.is_remote_open()) return;
       logger.debug({ connection: state.id }, 'AMQP connection did not open in time: closed');
       socket.destroy();
       forget(state);
-    });
+    }, deps.openTimeoutMs ?? 30_000);
+    openTimer.unref();
     state.openTimer = openTimer;
-    connection.on('connection_open', () => openTimer.cancel());
+    connection.on('connection_open', () => clearTimeout(openTimer));
     connection.on('sender_open', (ctx: EventContext) => ctx.sender && attach(state, ctx.sender, 'sender'));
     connection.on('receiver_open', (ctx: EventContext) => ctx.receiver && attach(state, ctx.receiver, 'receiver'));
     for (const event of ['sender_close', 'receiver_close'] as const) {
