@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConnectionString, signSasToken, WELL_KNOWN_POLICIES } from '@hubemu/shared';
 import { WebSocket } from 'ws';
 import { startHub, type Hub } from '../src/index.js';
-import { connect, putToken, rhea } from '../src/amqp/amqp-test-kit.fixtures.js';
+import { attachSender, connect, putToken, rhea } from '../src/amqp/amqp-test-kit.fixtures.js';
+import type { EventContext, Message, Sender } from 'rhea';
 
 let hub: Hub;
 const service = WELL_KNOWN_POLICIES.find((p) => p.name === 'service');
@@ -53,5 +54,42 @@ describe('AMQP listeners', () => {
     await once(ws, 'open');
     expect(ws.protocol).toBe('mqtt');
     ws.close();
+  });
+});
+
+/** Sends one message and resolves with the hub's disposition and its condition. */
+function settle(link: Sender, message: Message): Promise<{ state: string; condition?: string }> {
+  return new Promise((resolve) => {
+    const delivery = link.send(message);
+    const on = (state: string) => (ctx: EventContext) => {
+      if (ctx.delivery !== delivery) return;
+      const remote = (ctx.delivery as unknown as { remote_state?: { error?: { condition: string } } }).remote_state;
+      resolve({ state, ...(remote?.error ? { condition: remote.error.condition } : {}) });
+    };
+    link.on('accepted', on('accepted'));
+    link.on('rejected', on('rejected'));
+  });
+}
+
+describe('C2D sends through the core and the admission seam', () => {
+  it('enqueues an accepted send for the device, and a c2d.send fault rejects the next one with its condition', async () => {
+    hub.createDevice('amqp-c2d');
+    const c = await connect(hub.ports.amqpPlain ?? 0);
+    await putToken(c, hub.hostName, token());
+    const { link } = await attachSender(c, { target: { address: '/messages/devicebound' } });
+    const body = rhea.message.data_section(Buffer.from('hi'));
+    expect(await settle(link, { to: '/devices/amqp-c2d/messages/devicebound', message_id: 'm-1', body })).toEqual({ state: 'accepted' });
+    expect(hub.c2d.pending('amqp-c2d').map((m) => m.messageId)).toEqual(['m-1']);
+    const fault = hub.faults.add({ operation: 'c2d.send', action: 'fail', errorCode: 'ThrottlingException', count: 1 });
+    expect(await settle(link, { to: '/devices/amqp-c2d/messages/devicebound', body })).toEqual({ state: 'rejected', condition: 'com.microsoft:device-container-throttled' });
+    expect(hub.traffic({ operation: 'c2d.send' }).map((r) => [r.status, r.fault])).toEqual([
+      [200, undefined],
+      [429, fault.id],
+    ]);
+    expect(await settle(link, { to: '/devices/amqp-c2d/messages/devicebound', body: rhea.message.data_section(Buffer.alloc(70 * 1024)) })).toEqual({
+      state: 'rejected',
+      condition: 'amqp:link:message-size-exceeded',
+    });
+    c.close();
   });
 });
