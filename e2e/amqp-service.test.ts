@@ -15,7 +15,7 @@ const { Message } = createRequire(import.meta.url)('azure-iot-common') as { Mess
 let hub: Awaited<ReturnType<typeof startE2eHub>>;
 
 beforeAll(async () => {
-  hub = await startE2eHub();
+  hub = await startE2eHub({ amqpPlainPort: 5672 });
 });
 afterAll(async () => {
   await hub.dispose();
@@ -55,7 +55,7 @@ describe.each([
     await device.close();
   });
 
-  it('raises DeviceNotFoundError for an unknown device and DeviceMaximumQueueDepthExceededError when the queue holds 50', async () => {
+  it('raises DeviceNotFoundError for an unknown device, DeviceMaximumQueueDepthExceededError when the queue holds 50 and MessageTooLargeError over 64 KB', async () => {
     const client = ServiceClient.fromConnectionString(hub.connectionString('service'), transport as never);
     await client.open();
     expect((await rejection(client.send(`nobody-${name}`, 'x'))).constructor.name).toBe('DeviceNotFoundError');
@@ -63,6 +63,8 @@ describe.each([
     hub.createDevice(deviceId);
     for (let i = 0; i < 50; i++) await client.send(deviceId, `m${i}`);
     expect((await rejection(client.send(deviceId, 'one too many'))).constructor.name).toBe('DeviceMaximumQueueDepthExceededError');
+    hub.createDevice(`big-${name}`);
+    expect((await rejection(client.send(`big-${name}`, Buffer.alloc(65 * 1024)))).constructor.name).toBe('MessageTooLargeError');
     await client.close();
   });
 });
@@ -74,6 +76,14 @@ it('refuses a service client whose policy has no ServiceConnect (registryRead) a
   const cause = (error as Error & { amqpError?: Error }).amqpError;
   expect(cause?.constructor.name).toBe('UnauthorizedError');
   expect(cause?.message).toContain('ServiceConnect');
+});
+
+it('serves @azure/event-hubs on plain AMQP 5672 when the connection string says UseDevelopmentEmulator=true', async () => {
+  const client = new EventHubConsumerClient('$Default', `${hub.eventHubConnectionString()};UseDevelopmentEmulator=true`);
+  const props = await client.getEventHubProperties();
+  expect(props).toMatchObject({ name: 'localhost', partitionIds: ['0', '1', '2', '3'] });
+  expect(hub.traffic({ operation: 'cbs.putToken' }).at(-1)).toMatchObject({ plane: 'amqp', status: 200, principal: 'service' });
+  await client.close();
 });
 
 describe.each([
@@ -149,7 +159,11 @@ describe.each([
   it('refuses a connection string whose policy has no ServiceConnect', async () => {
     const client = new EventHubConsumerClient('$Default', hub.eventHubConnectionString('registryRead'), { ...options, retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } });
     const error = await rejection(client.getEventHubProperties());
-    expect(`${error.name} ${(error as { code?: string }).code ?? ''} ${error.message}`).toMatch(/Unauthorized/i);
+    expect({ name: error.name, code: (error as { code?: string }).code, message: error.message }).toEqual({
+      name: 'MessagingError',
+      code: 'UnauthorizedError',
+      message: "The policy 'registryRead' does not have the ServiceConnect permission.",
+    });
     await client.close();
   });
 });
