@@ -9,6 +9,8 @@ import type { LinkRoute } from './link-routes.js';
 import { bodyBytes } from './message-parts.js';
 
 export const FEEDBACK_CONTENT_TYPE = 'application/vnd.microsoft.iothub.feedback.json';
+const FEEDBACK_ADDRESS = '/messages/serviceBound/feedback';
+const DEVICEBOUND_ADDRESS = '/messages/devicebound';
 
 export interface C2dRouteDeps {
   c2d: C2dSendSide | undefined;
@@ -50,7 +52,7 @@ export function c2dRoutes(deps: C2dRouteDeps): LinkRoute[] {
     const settle = (error: HubError | undefined, fault?: string, deviceId?: string): void => {
       if (error) delivery?.reject(amqpErrorOf(error));
       else delivery?.accept();
-      done({ operation: 'c2d.send', address: '/messages/devicebound', ...(deviceId ? { deviceId } : {}), ...(principal ? { principal } : {}), ...(error ? { error } : {}), requestBytes, ...(fault ? { fault } : {}) });
+      done({ operation: 'c2d.send', address: DEVICEBOUND_ADDRESS, ...(deviceId ? { deviceId } : {}), ...(principal ? { principal } : {}), ...(error ? { error } : {}), requestBytes, ...(fault ? { fault } : {}) });
     };
     const c2d = deps.c2d;
     let input: ReturnType<typeof c2dSendInputOf>;
@@ -79,7 +81,7 @@ export function c2dRoutes(deps: C2dRouteDeps): LinkRoute[] {
       return;
     }
     // drop: never settled (the SDK's send() waits, as with a service that never answers).
-    done({ operation: 'c2d.send', address: '/messages/devicebound', deviceId: input.deviceId, ...(principal ? { principal } : {}), status: 0, requestBytes, fault: verdict.faultId });
+    done({ operation: 'c2d.send', address: DEVICEBOUND_ADDRESS, deviceId: input.deviceId, ...(principal ? { principal } : {}), status: 0, requestBytes, fault: verdict.faultId });
   };
 
   return [
@@ -107,9 +109,10 @@ export function c2dRoutes(deps: C2dRouteDeps): LinkRoute[] {
           while (link.sendable()) {
             const batch = queue.take();
             if (!batch) return;
-            const delivery = link.send(feedbackMessage(batch, hubName));
+            const message = feedbackMessage(batch, hubName);
+            const delivery = link.send(message);
             inFlight.set(delivery, batch.lockToken);
-            requests.emit({ operation: 'feedback.send', direction: 'out', address: link.source?.address ?? '/messages/serviceBound/feedback', ...(grant ? { principal: grant.principal } : {}), requestId: batch.messageId, responseBytes: batch.records.length });
+            requests.emit({ operation: 'feedback.send', direction: 'out', address: FEEDBACK_ADDRESS, ...(grant ? { principal: grant.principal } : {}), requestId: batch.messageId, responseBytes: bodyBytes(message.body).length });
           }
         };
         const settled = (how: 'complete' | 'abandon' | 'reject') => (context: { delivery?: Delivery }) => {
@@ -123,7 +126,7 @@ export function c2dRoutes(deps: C2dRouteDeps): LinkRoute[] {
           } catch (thrown) {
             error = toHubError(thrown);
           }
-          requests.emit({ operation: `feedback.${how}`, address: '/messages/serviceBound/feedback', ...(grant ? { principal: grant.principal } : {}), ...(error ? { error } : {}) });
+          requests.emit({ operation: `feedback.${how}`, address: FEEDBACK_ADDRESS, ...(grant ? { principal: grant.principal } : {}), ...(error ? { error } : {}) });
           pump();
         };
         link.on('sendable', pump);
