@@ -83,6 +83,28 @@ describe('link routing', () => {
     other.close();
   });
 
+  it('survives seeded random bytes after an AMQP, a SASL or a bad protocol header, each on its own connection', async () => {
+    let seed = 42;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const headers = [Buffer.from('AMQP\x00\x01\x00\x00', 'latin1'), Buffer.from('AMQP\x03\x01\x00\x00', 'latin1'), Buffer.from('AMQP\x07\x01\x00\x00', 'latin1')];
+    for (let i = 0; i < 24; i++) {
+      const socket = netConnect(kit.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      await once(socket, 'connect');
+      const garbage = Buffer.from(Array.from({ length: 8 + Math.floor(random() * 200) }, () => Math.floor(random() * 256)));
+      // Some frames declare a plausible size, so the garbage reaches the frame decoder.
+      if (i % 2 === 0) garbage.writeUInt32BE(garbage.length, 0);
+      socket.write(Buffer.concat([headers[i % 3] as Buffer, garbage]));
+      socket.resume();
+      socket.end();
+      await once(socket, 'close');
+    }
+    const c = await connect(kit.port);
+    expect((await putToken(c, HOST, serviceToken(HOST))).status).toBe(200);
+    await expect.poll(() => kit.plane.connectionCount()).toBe(1);
+    c.close();
+  });
+
   it('accepts SASL ANONYMOUS and PLAIN as well as no SASL on the same port', async () => {
     const anonymous = await connect(kit.port, { sasl_mechanisms: (() => { const m = rhea.sasl.client_mechanisms(); m.enable_anonymous('service'); return m; })() });
     expect((await putToken(anonymous, HOST, serviceToken(HOST))).status).toBe(200);
