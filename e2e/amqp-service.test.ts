@@ -4,6 +4,8 @@ import { Client as DeviceClient, Message as DeviceMessage } from 'azure-iot-devi
 import { Mqtt } from 'azure-iot-device-mqtt';
 import { Client as ServiceClient } from 'azure-iothub';
 import { WebSocket } from 'ws';
+import { createHmac } from 'node:crypto';
+import { Connection as RheaConnection, ReceiverEvents, isAmqpError, type EventContext } from 'rhea-promise';
 import { rejection, startE2eHub, waitFor } from './hub-fixture.js';
 import { createRequire } from 'node:module';
 
@@ -83,6 +85,46 @@ it('serves @azure/event-hubs on plain AMQP 5672 when the connection string says 
   const props = await client.getEventHubProperties();
   expect(props).toMatchObject({ name: 'localhost', partitionIds: ['0', '1', '2', '3'] });
   expect(hub.traffic({ operation: 'cbs.putToken' }).at(-1)).toMatchObject({ plane: 'amqp', status: 200, principal: 'service' });
+  await client.close();
+});
+
+/**
+ * The @azure/event-hubs sample `iothubConnectionString.ts`, step by step: SASL PLAIN with an IoT Hub SAS,
+ * a receiver on the hub's own `/messages/events/$management`, and the Event Hubs connection string built
+ * from the `amqp:link:redirect` it gets back.
+ */
+async function convertIotHubToEventHubsConnectionString(connectionString: string): Promise<string> {
+  const fields = Object.fromEntries(connectionString.split(';').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const { HostName, SharedAccessKeyName, SharedAccessKey } = fields as Record<string, string>;
+  const [iotHubName] = HostName.split('.');
+  const resourceUri = encodeURIComponent(`${HostName}/messages/events`);
+  const expiry = Math.ceil(Date.now() / 1000 + 300);
+  const sig = encodeURIComponent(createHmac('sha256', Buffer.from(SharedAccessKey, 'base64')).update(`${resourceUri}\n${expiry}`).digest('base64'));
+  const token = `SharedAccessSignature sr=${resourceUri}&sig=${sig}&se=${expiry}&skn=${SharedAccessKeyName}`;
+  const connection = new RheaConnection({ transport: 'tls', host: HostName, hostname: HostName, username: `${SharedAccessKeyName}@sas.root.${iotHubName}`, port: 5671, reconnect: false, password: token });
+  await connection.open();
+  const receiver = await connection.createReceiver({ source: { address: `amqps://${HostName}/messages/events/$management` } });
+  return new Promise((resolve, reject) => {
+    receiver.on(ReceiverEvents.receiverError, (context: EventContext) => {
+      const error = context.receiver && context.receiver.error;
+      if (isAmqpError(error) && error.condition === 'amqp:link:redirect') {
+        const hostname = error.info && error.info.hostname;
+        const parsedAddress = String(error.info?.address).match(/5671\/(.*)\/\$management/i);
+        if (!hostname || !parsedAddress) return reject(error);
+        void connection.close();
+        resolve(`Endpoint=sb://${hostname}/;EntityPath=${parsedAddress[1]};SharedAccessKeyName=${SharedAccessKeyName};SharedAccessKey=${SharedAccessKey}`);
+      } else {
+        reject(error);
+      }
+    });
+  });
+}
+
+it("turns the hub's connection string into the Event Hubs one as Microsoft's sample does (SASL PLAIN, amqp:link:redirect)", async () => {
+  const converted = await convertIotHubToEventHubsConnectionString(hub.connectionString('service'));
+  expect(converted).toBe(`Endpoint=sb://localhost/;EntityPath=localhost;SharedAccessKeyName=service;SharedAccessKey=${hub.connectionString('service').split('SharedAccessKey=')[1]}`);
+  const client = new EventHubConsumerClient('$Default', converted);
+  expect((await client.getEventHubProperties()).name).toBe('localhost');
   await client.close();
 });
 

@@ -74,7 +74,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   let controls: Controls;
   try {
     mqtt = await createMqttPlane(core);
-    amqp = createAmqpPlane({ ...core, hostName: options.hostName, openTimeoutMs: options.timeouts.amqpOpenMs });
+    amqp = createAmqpPlane({ ...core, hostName: options.hostName, openTimeoutMs: options.timeouts.amqpOpenMs, amqpPort: () => listeners?.ports.amqp ?? options.amqpPort });
     controls = createControls(core, mqtt);
     const mountRoutes = (a: Express): void => {
       // The test controls at /emulator/: each area adds its router here.

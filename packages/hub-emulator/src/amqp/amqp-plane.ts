@@ -29,6 +29,8 @@ export interface AmqpPlaneDeps {
   eventHub?: EventHubLog | undefined;
   /** A connection that has not opened (header, SASL, open) within this many real milliseconds is cut off. */
   openTimeoutMs?: number;
+  /** The AMQP/TLS port a redirect names (known once the listeners are bound). */
+  amqpPort?: () => number;
   /** More routes (the device side of AMQP, later), tried after the service ones. */
   extraRoutes?: readonly LinkRoute[];
 }
@@ -63,7 +65,7 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
   const routes: LinkRoute[] = [
     ...cbsRoutes({ auth: deps.auth, requests, logger }),
     ...c2dRoutes({ c2d: deps.c2d, admission: deps.admission, requests, clock, logger, hubName: hubNameOf(hostName) }),
-    ...eventHubRoutes({ eventHub: deps.eventHub, requests, clock }),
+    ...eventHubRoutes({ eventHub: deps.eventHub, requests, clock, hostName, amqpPort: deps.amqpPort ?? (() => 5671) }),
     ...(deps.extraRoutes ?? []),
   ];
   const senderRoutes = routes.filter((r): r is SenderRoute => r.role === 'sender');
@@ -100,9 +102,9 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
   const attach = (state: ConnectionState, link: Sender | Receiver, role: 'sender' | 'receiver'): void => {
     const terminus = role === 'sender' ? link.source : link.target;
     const address = typeof terminus?.address === 'string' ? terminus.address : '';
-    const refuse = (condition: string, error: HubError, principal?: string): void => {
-      link.close({ condition, description: error.message });
-      requests.emit({ operation: 'link.attach', address, error, ...(principal ? { principal } : {}) });
+    const refuse = (condition: string, error: HubError, principal?: string, info?: Record<string, unknown>, status?: number): void => {
+      link.close({ condition, description: error.message, ...(info ? { info } : {}) });
+      requests.emit({ operation: 'link.attach', address, ...(status === undefined ? { error } : { status }), ...(principal ? { principal } : {}) });
     };
     const matched = role === 'sender' ? matchRoute(senderRoutes, address) : matchRoute(receiverRoutes, address);
     if (!matched) return refuse(AMQP_CONDITIONS.notFound, new HubError('NotFound', `The node '${address}' does not exist on this hub.`));
@@ -117,7 +119,7 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
       const opening = { address, params, grant, conn: state };
       dispose = route.role === 'sender' ? route.open({ ...opening, link: link as Sender }) : route.open({ ...opening, link: link as Receiver });
     } catch (thrown) {
-      if (thrown instanceof LinkRefusal) return refuse(thrown.condition, thrown.error, grant?.principal);
+      if (thrown instanceof LinkRefusal) return refuse(thrown.condition, thrown.error, grant?.principal, thrown.info, thrown.status);
       const error = toHubError(thrown);
       return refuse(amqpErrorOf(error).condition, error, grant?.principal);
     }

@@ -173,7 +173,7 @@ export async function connect(port: number, options: Record<string, unknown> = {
   return connection;
 }
 
-export type Attached<L> = { link: L; error?: undefined } | { link: L; error: { condition: string; description?: string } };
+export type Attached<L> = { link: L; error?: undefined } | { link: L; error: { condition: string; description?: string; info?: Record<string, unknown> } };
 
 /** Attaches and waits until the hub accepted the link (remote terminus set) or closed it with an error. */
 function settleAttach<L extends Sender | Receiver>(link: L, kind: 'sender' | 'receiver'): Promise<Attached<L>> {
@@ -187,7 +187,7 @@ function settleAttach<L extends Sender | Receiver>(link: L, kind: 'sender' | 're
       }, 50);
     });
     link.on(`${kind}_error`, (ctx: EventContext) => {
-      const error = (ctx[kind] as L | undefined)?.error as { condition: string; description?: string } | undefined;
+      const error = (ctx[kind] as L | undefined)?.error as { condition: string; description?: string; info?: Record<string, unknown> } | undefined;
       resolve({ link, error: error ?? { condition: 'unknown' } });
     });
     link.on(`${kind}_close`, () => {

@@ -140,3 +140,23 @@ describe('partition receivers', () => {
     c.close();
   });
 });
+
+describe('the IoT Hub address of the built-in endpoint', () => {
+  /** Attaches a receiver and resolves with the error of the detach that follows the attach reply. */
+  function redirected(c: Connection, address: string): Promise<{ condition: string; info?: Record<string, unknown> }> {
+    const link = c.open_receiver({ source: { address } });
+    return new Promise((resolve) => link.on('receiver_error', (ctx: EventContext) => resolve((ctx.receiver as Receiver).error as { condition: string; info?: Record<string, unknown> })));
+  }
+
+  it('redirects a reader of /messages/events to the Event Hub-compatible name with amqp:link:redirect, as the SDK samples expect', async () => {
+    const c = await connect(kit.port, { username: `service@sas.root.${ENTITY}`, password: serviceToken(`${HOST}/messages/events`) });
+    const error = await redirected(c, `amqps://${HOST}/messages/events/$management`);
+    expect(error.condition).toBe('amqp:link:redirect');
+    expect(error.info).toEqual({ hostname: HOST, 'network-host': HOST, port: 5671, address: `amqps://${HOST}:5671/${ENTITY}/$management` });
+    // The TLS sample takes the entity from the address this way.
+    expect(/:\d+\/(.*)\/\$management/.exec(String(error.info?.address))?.[1]).toBe(ENTITY);
+    expect((await redirected(c, '/messages/events/ConsumerGroups/$Default/Partitions/0')).condition).toBe('amqp:link:redirect');
+    expect(kit.requests.filter((r) => r.operation === 'eventhub.redirect').map((r) => r.status)).toEqual([302, 302]);
+    c.close();
+  });
+});

@@ -18,7 +18,15 @@ export interface EventHubRouteDeps {
   eventHub: EventHubLog | undefined;
   requests: AmqpRequests;
   clock: HubClock;
+  hostName: string;
+  /** The AMQP/TLS port, for redirects. */
+  amqpPort: () => number;
 }
+
+/** `amqp:link:redirect`: what IoT Hub answers a reader that attached with the hub's own address (reference §9.6). */
+export const LINK_REDIRECT = 'amqp:link:redirect';
+/** How long after the attach reply the redirect detach goes out. */
+const REDIRECT_AFTER_MS = 20;
 
 function notFound(message: string): HubError {
   return new HubError('NotFound', message);
@@ -95,6 +103,24 @@ export function eventHubRoutes(deps: EventHubRouteDeps): LinkRoute[] {
   };
 
   return [
+    {
+      // The IoT Hub connection-string samples attach here (authenticated by SASL PLAIN, no $cbs) and expect to be sent to the Event Hub-compatible name.
+      name: 'eventhub.redirect',
+      role: 'sender',
+      pattern: /^\/messages\/events(\/\$management|\/ConsumerGroups\/[^/]+\/Partitions\/[^/]+)?$/i,
+      open({ link, address: asked }) {
+        const events = log();
+        const port = deps.amqpPort();
+        const address = `amqps://${deps.hostName}:${port}/${events.name}/$management`;
+        // The attach is answered first and the redirect follows as its own detach, as the service does:
+        // the sample awaits createReceiver() and only then listens for the receiver's error.
+        const timer = setTimeout(() => {
+          link.close({ condition: LINK_REDIRECT, description: `Read the events at ${address}.`, info: { hostname: deps.hostName, 'network-host': deps.hostName, port: types.wrap_int(port), address } });
+          requests.emit({ operation: 'eventhub.redirect', address: asked, status: 302 });
+        }, REDIRECT_AFTER_MS);
+        return () => clearTimeout(timer);
+      },
+    },
     { name: 'eventhub.management.replies', role: 'sender', pattern: /^\$management$/i, open: () => undefined },
     {
       name: 'eventhub.management',
