@@ -58,7 +58,9 @@ export type Plane = 'mqtt' | 'http' | 'amqp';
  * dashboard read. Device-plane operations are `connect`, `twin.get`, `twin.patchReported`,
  * `method.response`, `telemetry` and `invalid`, and what the hub pushes (`direction: 'out'`):
  * `twin.desiredNotification` and `method.request`. REST operations are the method and route pattern
- * (`PATCH /twins/:deviceId`).
+ * (`PATCH /twins/:deviceId`). AMQP operations are `cbs.putToken`, `link.attach` (refused ones carry the
+ * error), `c2d.send`, `feedback.send` (out), `feedback.complete|abandon|reject`, `eventhub.read` and
+ * `eventhub.redirect`, with the link address (or CBS audience) in `topic`.
  */
 export interface RequestEvent extends Partial<IdentityRef> {
   plane: Plane;
