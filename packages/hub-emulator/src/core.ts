@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { identityKey, silentLogger, toHubClock, type Clock, type HubClock, type DeviceJobRecord, type HubOptions, type Logger } from '@hubemu/shared';
+import { hubNameOf, identityKey, silentLogger, toHubClock, type Clock, type HubClock, type DeviceJobRecord, type HubOptions, type Logger } from '@hubemu/shared';
 import { SasAuthenticator } from './auth/sas-authenticator.js';
 import { C2dService } from './c2d/c2d-service.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
@@ -11,7 +11,10 @@ import { Admission } from './faults/admission.js';
 import { FaultService } from './faults/fault-service.js';
 import { FaultTable } from './faults/fault-table.js';
 import { TierThrottle, tierThrottles } from './faults/tier-throttles.js';
-import { HubEvents, type TelemetryMessage } from './events.js';
+import { HubEvents } from './events.js';
+import { EventLog } from './event-hub/event-log.js';
+import { attachMessageSources } from './event-hub/message-sources.js';
+import { telemetryEvent } from './event-hub/telemetry-event.js';
 import { JobRepository } from './jobs/job-repository.js';
 import type { StoredJob } from './jobs/job-schemas.js';
 import { JobService } from './jobs/job-service.js';
@@ -21,8 +24,6 @@ import { QueryService } from './query-service.js';
 import type { DeviceEntry, Presence } from './registry/device-entry.js';
 import { DeviceTable } from './registry/device-table.js';
 import { RegistryService } from './registry/registry-service.js';
-import { RingBuffer } from './ring-buffer.js';
-import { telemetryBytes } from './event-sizes.js';
 import { applySeed, parseSeed, withSeedPolicies, type Seed } from './seed.js';
 import type { Store } from './store/collection.js';
 import { TwinService } from './twin/twin-service.js';
@@ -37,8 +38,8 @@ export interface CoreDeps {
 }
 
 /**
- * The hub without I/O: registry, twins, queries, methods, jobs, configurations, the telemetry buffer
- * and the traffic record, over a store and a clock. Planes (MQTT, REST) are adapters around it; they
+ * The hub without I/O: registry, twins, queries, methods, jobs, configurations, the event log of the
+ * Event Hubs-compatible endpoint and the traffic record, over a store and a clock. Planes (MQTT, REST) are adapters around it; they
  * reach connected identities through `links`, which each device plane registers into.
  */
 export interface HubCore {
@@ -63,8 +64,12 @@ export interface HubCore {
   readonly admission: Admission;
   /** Injected faults: add, list, clear (docs/testing-with-hubemu.md). */
   readonly faults: FaultService;
-  /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
-  readonly telemetry: RingBuffer<TelemetryMessage>;
+  /**
+   * The Event Hubs-compatible endpoint's log: the one record of telemetry (and of the message sources
+   * `eventHub.messageSources` enables), bounded by `telemetryBufferSize` events, `telemetryBufferBytes`
+   * and `eventHub.retentionMs`. The AMQP plane serves it; `hub.telemetry()` reads it.
+   */
+  readonly eventHub: EventLog;
   /** What crossed the planes, fed by the `request` events (bounded by `trafficBufferSize` records and `trafficBufferBytes`). */
   readonly traffic: TrafficRecorder;
   /** Starts the background work (configuration passes). */
@@ -147,8 +152,29 @@ export function createCore(deps: CoreDeps): HubCore {
   const admission = new Admission(faultTable, options.tier ? new TierThrottle(tierThrottles(options.tier, options.tierUnits)) : undefined, clock, events);
   const faults = new FaultService(faultTable, clock, links);
 
-  const telemetry = new RingBuffer<TelemetryMessage>({ capacity: options.telemetryBufferSize, maxBytes: options.telemetryBufferBytes, sizeOf: telemetryBytes });
-  events.on('telemetry', (message) => telemetry.push(message));
+  const eventHub = new EventLog({
+    name: hubNameOf(options.hostName),
+    partitions: options.eventHub.partitions,
+    consumerGroups: options.eventHub.consumerGroups,
+    maxEvents: options.telemetryBufferSize,
+    maxBytes: options.telemetryBufferBytes,
+    retentionMs: options.eventHub.retentionMs,
+    clock,
+    logger,
+  });
+  events.on('telemetry', (message) => {
+    // A plane that knows the sender's generation and model id says so; otherwise the registry does.
+    const entry = message.generationId === undefined ? table.get(identityKey(message.deviceId, message.moduleId)) : undefined;
+    eventHub.append(telemetryEvent(message, entry ? { generationId: entry.generationId, ...(entry.modelId ? { modelId: entry.modelId } : {}) } : {}));
+  });
+  attachMessageSources({
+    log: eventHub,
+    events,
+    hubName: eventHub.name,
+    clock,
+    sources: options.eventHub.messageSources,
+    twin: (ref) => table.twin(identityKey(ref.deviceId, ref.moduleId)),
+  });
   const traffic = new TrafficRecorder(events, { capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes });
 
   if (seed && table.size === 0) applySeed(seed, registry, twins, configurations);
@@ -178,7 +204,7 @@ export function createCore(deps: CoreDeps): HubCore {
     c2d,
     admission,
     faults,
-    telemetry,
+    eventHub,
     traffic,
     start: () => configurations.start(),
     reset() {
@@ -196,8 +222,8 @@ export function createCore(deps: CoreDeps): HubCore {
       query.reset();
       jobs.reset();
       configurations.reset();
+      eventHub.clear();
       c2d.reset();
-      telemetry.clear();
       traffic.clear();
       faults.clear();
       const devices = seed ? applySeed(seed, registry, twins, configurations) : 0;

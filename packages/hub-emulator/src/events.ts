@@ -19,19 +19,39 @@ export interface TwinUpdatedEvent extends IdentityRef {
   reported?: JsonObject;
   reportedVersion: number;
   tagsChanged: boolean;
+  /** The tags as written: a patch's values (null removes one), a replacement, or null when all were cleared. */
+  tags?: JsonObject | null;
+  /** True when the write replaced the twin (`PUT`) rather than patched it. */
+  replaced?: boolean;
+}
+
+/**
+ * How a sender proved who it is, as the hub stamps it in `iothub-connection-auth-method`
+ * (iothub-messaging.md §8): `scope` is whose key signed (the identity's own, or a hub policy's), `type`
+ * `sas` for a SAS token, `x509` for a certificate, `symkey` for a key presented directly.
+ */
+export interface ConnectionAuth {
+  scope: 'device' | 'module' | 'hub';
+  type: 'sas' | 'symkey' | 'x509';
 }
 
 export interface TelemetryMessage extends IdentityRef {
   /** Application properties from the topic's property bag (plus `mqtt-retain` for a retained PUBLISH). */
   properties: Record<string, string | null>;
-  /** System properties from the bag (`$.ct` as `contentType`, `$.mid` as `messageId`, ...). */
+  /** System properties from the bag (`$.ct` as `contentType`, `$.mid` as `messageId`, `$.sub` as `componentName`, ...). */
   systemProperties: Record<string, string | null>;
   body: Buffer;
   receivedAt: string;
+  /** How the sender authenticated (`iothub-connection-auth-method`); a SAS token with the identity's own key when absent. */
+  auth?: ConnectionAuth;
+  /** The sender's `generationId` (`iothub-connection-auth-generation-id`); the registry's when absent. */
+  generationId?: string;
+  /** The model id the sender announced when it connected (`dt-dataschema`); the registry's when absent. */
+  modelId?: string;
 }
 
 /** The planes a request can come in on. */
-export type Plane = 'mqtt' | 'http';
+export type Plane = 'mqtt' | 'http' | 'amqp';
 
 /**
  * One request on one plane, whatever its outcome: the one record that logs, the traffic record and the
@@ -46,7 +66,7 @@ export interface RequestEvent extends Partial<IdentityRef> {
   operation: string;
   /** `out` when the hub pushed it to a device; absent (`in`) when a client asked. */
   direction?: 'out';
-  /** The MQTT topic as published (device planes). */
+  /** The MQTT topic as published (device planes), or the AMQP link address (AMQP plane). */
   topic?: string;
   /** The MQTT payload as UTF-8 (device planes). */
   payload?: string;
@@ -81,7 +101,8 @@ export interface FaultAppliedEvent extends Partial<IdentityRef> {
 export interface HubEventMap {
   identityCreated: [IdentityRef];
   identityUpdated: [IdentityRef];
-  identityDeleted: [IdentityRef];
+  /** `twin` is the identity's twin as it was just before it was deleted. */
+  identityDeleted: [IdentityRef & { twin?: Twin }];
   deviceConnected: [IdentityRef & { transport: string }];
   deviceDisconnected: [IdentityRef & { reason: string }];
   twinUpdated: [TwinUpdatedEvent];

@@ -20,10 +20,13 @@ import type { HubCore } from './core.js';
 import type { Controls } from './control/controls.js';
 import type { DashboardStatus } from './dashboard/dashboard-status.js';
 import type { TelemetryMessage } from './events.js';
+import { telemetryMessageOf } from './event-hub/telemetry-event.js';
+import type { EventLog } from './event-hub/event-log.js';
 import type { HubPorts } from './listeners.js';
 import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
+import { hubNameOf } from './amqp/amqp-plane.js';
 
 /**
  * A running hub, as `startHub()` returns it: the core's event stream and services (`jobs`: jobs v2,
@@ -38,6 +41,11 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   readonly caPath: string | undefined;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
   connectionString(policyName?: string): string;
+  /**
+   * The Event Hubs-compatible endpoint's connection string for a policy with ServiceConnect (`service` by default),
+   * as the portal shows it: `Endpoint=sb://{host}[:amqp port unless 5671]/;SharedAccessKeyName=…;SharedAccessKey=…;EntityPath={hub name}`.
+   */
+  eventHubConnectionString(policyName?: string): string;
   /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */
   deviceConnectionString(deviceId: string, options?: { moduleId?: string; transport?: 'mqtt' | 'ws' }): string;
   /** Creates a device (keys generated unless given) and returns it with its connection string. */
@@ -63,8 +71,14 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
     pending(deviceId: string): Array<C2dMessage & { lockedUntilMs?: number }>;
     purge(deviceId: string): number;
   };
-  /** Telemetry received, oldest first (bounded by `telemetryBufferSize` messages and `telemetryBufferBytes`). */
+  /** Telemetry the Event Hubs-compatible endpoint still holds, oldest first (bounded by `telemetryBufferSize` events, `telemetryBufferBytes` and `eventHub.retentionMs`). */
   telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
+  /**
+   * The Event Hubs-compatible endpoint's log as `@azure/event-hubs` readers see it (docs/messaging.md):
+   * `retained()` lists what it holds, `onAppend()` tells of each new event, `partitionInfo()` and
+   * `read()` are what the AMQP plane serves.
+   */
+  readonly eventHub: EventHubView;
   /** What crossed the planes (bounded by `trafficBufferSize` records and `trafficBufferBytes`), oldest first: as `GET /emulator/traffic` gives it. */
   traffic(filter?: TrafficFilter): TrafficRecord[];
   /** How many records the traffic bound dropped since the hub started or was reset. */
@@ -88,6 +102,9 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   reset(): Promise<ResetResult>;
   stop(): Promise<void>;
 }
+
+/** The read side of the event log the embedded API offers. */
+export type EventHubView = Pick<EventLog, 'name' | 'partitionCount' | 'partitionOf' | 'partitionInfo' | 'startOf' | 'read' | 'onAppend' | 'retained' | 'hasConsumerGroup'>;
 
 export interface HubParts {
   core: HubCore;
@@ -124,6 +141,12 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
       if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
       return buildConnectionString({ HostName: hostWithPort(ports.https, 443), SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey });
     },
+    eventHubConnectionString(policyName = 'service') {
+      const policy = findPolicy(options.policies, policyName);
+      if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
+      const endpoint = `sb://${hostWithPort(ports.amqp, 5671)}/`;
+      return buildConnectionString({ Endpoint: endpoint, SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey, EntityPath: hubNameOf(options.hostName) });
+    },
     deviceConnectionString(deviceId, opts = {}) {
       const entry = table.get(identityKey(deviceId, opts.moduleId));
       if (!entry) throw new HubError(opts.moduleId === undefined ? 'DeviceNotFound' : 'ModuleNotFound', identityKey(deviceId, opts.moduleId));
@@ -154,7 +177,12 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
       pending: (deviceId) => core.c2d.pending(deviceId),
       purge: (deviceId) => core.c2d.purge(deviceId),
     },
-    telemetry: (filter = {}) => core.telemetry.toArray().filter((m) => filter.deviceId === undefined || m.deviceId === filter.deviceId),
+    telemetry: (filter = {}) =>
+      core.eventHub
+        .retained()
+        .filter((e) => e.messageSource === 'Telemetry' && (filter.deviceId === undefined || e.deviceId === filter.deviceId))
+        .map(telemetryMessageOf),
+    eventHub: core.eventHub,
     traffic: (filter) => controls.traffic(filter).records,
     trafficDropped: () => core.traffic.dropped,
     clock,

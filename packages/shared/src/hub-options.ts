@@ -33,6 +33,10 @@ export const ConnectionTimeoutsSchema = z
   .refine((t) => t.httpHeadersMs <= t.httpRequestMs, { message: 'httpHeadersMs must not exceed httpRequestMs', path: ['httpHeadersMs'] });
 export type ConnectionTimeouts = z.output<typeof ConnectionTimeoutsSchema>;
 
+/** The non-telemetry events a hub can send to its Event Hubs-compatible endpoint, named as `iothub-message-source` names them. */
+export const NON_TELEMETRY_MESSAGE_SOURCES = ['twinChangeEvents', 'deviceConnectionStateEvents', 'deviceLifecycleEvents'] as const;
+export type NonTelemetryMessageSource = (typeof NON_TELEMETRY_MESSAGE_SOURCES)[number];
+
 /** Options of `startHub()`, parsed once at the edge. Every port accepts 0 (pick a free one). */
 export const HubOptionsSchema = z.object({
   /** The host name in connection strings; SAS `sr` and MQTT usernames are checked against it. */
@@ -80,6 +84,11 @@ export const HubOptionsSchema = z.object({
       consumerGroups: z.array(z.string().min(1).max(50).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, periods, hyphens and underscores')).default([]),
       /** Events older than this are dropped (the service keeps 1 day by default, at most 7). */
       retentionMs: ms.default(86_400_000),
+      /**
+       * Events besides telemetry the endpoint receives, as if a route sent that data source to the built-in
+       * endpoint (the service sends none unless a route says so); telemetry always arrives, as the fallback route sends it.
+       */
+      messageSources: z.array(z.enum(NON_TELEMETRY_MESSAGE_SOURCES)).default([]),
     })
     .prefault({}),
   /** Cloud-to-device queues and feedback (docs/messaging.md); the service's defaults. */

@@ -19,6 +19,7 @@ export * from './parse.js';
 export * from './connect-fields.js';
 export * from './logger.js';
 export * from './hub-options.js';
+export * from './event-hub-connection.js';
 export * from './method-request.js';
 export * from './fault-definition.js';
 export * from './scheduler.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
-import { HubOptionsSchema, parseHubOptions, type ConnectionTimeouts, type HubOptionsInput } from '@hubemu/shared';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { HubOptionsSchema, NON_TELEMETRY_MESSAGE_SOURCES, parseHubOptions, type ConnectionTimeouts, type HubOptionsInput, type NonTelemetryMessageSource } from '@hubemu/shared';
 import type { Hub } from '@hubemu/hub-emulator';
 import { createLogger, logHubRequests } from '../log.js';
 import { parsePort, rangeOf, schemaFlag } from '../options.js';
@@ -25,6 +25,16 @@ const TIMEOUT_FLAGS = [
   ['--http-keep-alive-timeout', 'httpKeepAliveMs', 'an idle keep-alive HTTP connection is closed after this'],
 ] as const satisfies ReadonlyArray<readonly [string, keyof ConnectionTimeouts, string]>;
 
+/**
+ * `--message-source`: a data source a route could send to the built-in endpoint, named as
+ * `az iot hub route create --source` names it (any case: `TwinChangeEvents`, `twinchangeevents`).
+ */
+export function parseMessageSource(value: string, previous: NonTelemetryMessageSource[] = []): NonTelemetryMessageSource[] {
+  const source = NON_TELEMETRY_MESSAGE_SOURCES.find((s) => s.toLowerCase() === value.toLowerCase());
+  if (!source) throw new InvalidArgumentError(`'${value}' is not a message source (${NON_TELEMETRY_MESSAGE_SOURCES.join(', ')}).`);
+  return previous.includes(source) ? previous : [...previous, source];
+}
+
 /** commander's camel-cased property for a `--kebab-case` flag. */
 function flagKey(flag: string): string {
   return flag.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
@@ -41,6 +51,7 @@ interface StartFlags {
   amqpPlainPort?: number;
   partitions: number;
   consumerGroup: string[];
+  messageSource: NonTelemetryMessageSource[];
   retentionCount: number;
   retentionTime: number;
   c2dTtl: number;
@@ -86,16 +97,24 @@ function dashboardLine(hub: Hub): string {
   return `  dashboard        ${dashboard.loginUrl()}`;
 }
 
+/** The Event Hubs-compatible connection string of the first policy with ServiceConnect (`service` unless the seed replaced it). */
+function eventHubLines(hub: Hub): string[] {
+  const policy = hub.options.policies.find((p) => p.name === 'service') ?? hub.options.policies.find((p) => p.permissions.includes('ServiceConnect'));
+  return policy ? [`  Event Hubs-compatible endpoint (${policy.name} policy):`, `    ${hub.eventHubConnectionString(policy.name)}`] : [];
+}
+
 export function banner(hub: Hub): string {
   const lines = [
     '',
     'hubemu is running',
     `  host name        ${hub.hostName}`,
     `  MQTT/TLS         ${hub.options.bindAddress}:${hub.ports.mqtt}`,
-    `  HTTPS            https://${hub.hostName}:${hub.ports.https}  (REST API, MQTT over WebSockets at /$iothub/websocket, /health)`,
+    `  HTTPS            https://${hub.hostName}:${hub.ports.https}  (REST API, MQTT and AMQP over WebSockets at /$iothub/websocket, /health)`,
+    `  AMQP/TLS         ${hub.options.bindAddress}:${hub.ports.amqp}  (C2D sends, feedback, the Event Hubs-compatible endpoint; AMQP over WebSockets at /$servicebus/websocket)`,
   ];
   if (hub.ports.mqttPlain !== undefined) lines.push(`  MQTT (plain)     ${hub.options.bindAddress}:${hub.ports.mqttPlain}`);
   if (hub.ports.http !== undefined) lines.push(`  HTTP (plain)     http://${hub.hostName}:${hub.ports.http}`);
+  if (hub.ports.amqpPlain !== undefined) lines.push(`  AMQP (plain)     ${hub.options.bindAddress}:${hub.ports.amqpPlain}`);
   lines.push(dashboardLine(hub));
   if (hub.clock.mode === 'manual') lines.push(`  clock            test clock at ${hub.clock.state().now}: move it with POST /emulator/clock or hubemu emulator clock`);
   lines.push(
@@ -104,6 +123,7 @@ export function banner(hub: Hub): string {
     '',
     `  Owner connection string:`,
     `    ${hub.connectionString('iothubowner')}`,
+    ...eventHubLines(hub),
     '',
   );
   return lines.join('\n');
@@ -123,6 +143,12 @@ export function registerStart(program: Command): void {
     .option('--amqp-plain-port <port>', 'also serve plain AMQP (no TLS), for Event Hubs clients with UseDevelopmentEmulator=true (5672)', parsePort)
     .option('--partitions <n>', `partitions of the Event Hubs-compatible endpoint (${rangeOf(EVENT_HUB.partitions)})`, schemaFlag('--partitions', EVENT_HUB.partitions), DEFAULTS.eventHub.partitions)
     .option('--consumer-group <name>', 'a consumer group besides $Default (repeat the flag for more)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      '--message-source <source>',
+      `also send these events to the Event Hubs-compatible endpoint, as a route would (${NON_TELEMETRY_MESSAGE_SOURCES.join(', ')}; repeat the flag for more); telemetry always goes there`,
+      parseMessageSource,
+      [] as NonTelemetryMessageSource[],
+    )
     .option('--retention-count <n>', `events the Event Hubs-compatible endpoint keeps, all partitions together (${rangeOf(HUB.telemetryBufferSize)})`, schemaFlag('--retention-count', HUB.telemetryBufferSize), DEFAULTS.telemetryBufferSize)
     .option('--retention-time <ms>', `how long it keeps an event (${rangeOf(EVENT_HUB.retentionMs)})`, schemaFlag('--retention-time', EVENT_HUB.retentionMs), DEFAULTS.eventHub.retentionMs)
     .option('--c2d-ttl <ms>', `time to live of a C2D message whose sender sets no expiry (${rangeOf(C2D.defaultTtlMs)})`, schemaFlag('--c2d-ttl', C2D.defaultTtlMs), DEFAULTS.c2d.defaultTtlMs)
@@ -166,7 +192,7 @@ export function registerStart(program: Command): void {
       httpsPort: flags.httpsPort,
       amqpPort: flags.amqpPort,
       telemetryBufferSize: flags.retentionCount,
-      eventHub: { partitions: flags.partitions, consumerGroups: flags.consumerGroup, retentionMs: flags.retentionTime },
+      eventHub: { partitions: flags.partitions, consumerGroups: flags.consumerGroup, retentionMs: flags.retentionTime, messageSources: flags.messageSource },
       c2d: { defaultTtlMs: flags.c2dTtl, maxDeliveryCount: flags.c2dMaxDeliveryCount, feedbackTtlMs: flags.feedbackTtl, feedbackLockMs: flags.feedbackLock },
       dataDir: flags.dataDir,
       inMemory: Boolean(flags.inMemory),

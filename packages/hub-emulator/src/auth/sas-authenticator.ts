@@ -15,6 +15,19 @@ import type { DeviceEntry } from '../registry/device-entry.js';
 
 export type IdentityLookup = (key: string) => DeviceEntry | undefined;
 
+/**
+ * What a token put on an AMQP connection's `$cbs` node grants (reference iothub-messaging.md §2): links
+ * whose resource its audience covers, with its permissions, until it expires.
+ */
+export interface AudienceGrant {
+  /** The audience as the client named it, URL-decoded (scheme kept; scope checks ignore it). */
+  audience: string;
+  permissions: readonly Permission[];
+  /** The policy name, or the identity key of a device token. */
+  principal: string;
+  expiresAtMs: number;
+}
+
 /** Who a verified service token speaks for. */
 export interface ServicePrincipal {
   policy: AccessPolicy;
@@ -39,9 +52,10 @@ export class SasAuthenticator {
 
   /**
    * A device or module token presented on CONNECT. Returns the identity and when the token expires
-   * (the connection ends then), or throws IotHubUnauthorized.
+   * (the connection ends then) and whose key signed it (`hub` for a policy's, for `iothub-connection-auth-method`),
+   * or throws IotHubUnauthorized.
    */
-  authenticateDevice(password: string, deviceId: string, moduleId?: string): { entry: DeviceEntry; expiresAtMs: number } {
+  authenticateDevice(password: string, deviceId: string, moduleId?: string): { entry: DeviceEntry; expiresAtMs: number; scope: 'device' | 'module' | 'hub' } {
     const token = this.parse(password);
     const entry = this.lookup(identityKey(deviceId, moduleId));
     if (!entry) throw unauthorized(`No identity '${identityKey(deviceId, moduleId)}' is registered.`);
@@ -52,7 +66,8 @@ export class SasAuthenticator {
     this.verifySignature(token, keys);
     // A module of a disabled device is refused with it.
     if (this.lookup(deviceId)?.status === 'disabled') throw unauthorized(`Device '${deviceId}' is disabled.`);
-    return { entry, expiresAtMs: token.expiry * 1000 };
+    const scope = token.keyName !== undefined ? 'hub' : moduleId === undefined ? 'device' : 'module';
+    return { entry, expiresAtMs: token.expiry * 1000, scope };
   }
 
   /**
@@ -76,6 +91,42 @@ export class SasAuthenticator {
       throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${permission} permission.`);
     }
     return { policy };
+  }
+
+  /**
+   * A token put on an AMQP connection for `audience` (CBS put-token). The token's `sr` must cover the
+   * audience, which must name this hub. A policy token (`skn`) is signed with the policy key either
+   * base64-decoded (azure-iothub) or as UTF-8 text (@azure/event-hubs), and its policy needs
+   * ServiceConnect (DeviceConnect for a device audience); a token without `skn` is a device's own.
+   * Throws IotHubUnauthorized (or IotHubUnauthorizedAccess for a missing permission).
+   */
+  authenticateAudience(text: string, audience: string): AudienceGrant {
+    const token = this.parse(text);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(audience);
+    } catch {
+      throw unauthorized(`The audience '${audience}' is malformed.`);
+    }
+    const segments = decoded.replace(/^[a-z]+:\/\//i, '').split('/').filter((s) => s !== '');
+    if (!segments[0] || !sasScopeCovers(this.hostName, segments[0])) throw unauthorized(`The audience '${decoded}' does not name this hub '${this.hostName}'.`);
+    if (!sasScopeCovers(token.resourceUri, decoded)) throw unauthorized(`The token's scope '${token.resourceUri}' does not cover the audience '${decoded}'.`);
+    const expiresAtMs = token.expiry * 1000;
+    const device = segments[1]?.toLowerCase() === 'devices' && segments[2] ? { deviceId: segments[2], moduleId: segments[3]?.toLowerCase() === 'modules' ? segments[4] : undefined } : undefined;
+    if (token.keyName === undefined) {
+      if (!device) throw unauthorized('A token for a service audience must name its shared access policy (skn).');
+      const { entry } = this.authenticateDevice(text, device.deviceId, device.moduleId);
+      return { audience: decoded, permissions: ['DeviceConnect'], principal: identityKey(entry.deviceId, entry.moduleId), expiresAtMs };
+    }
+    const policy = findPolicy(this.policies, token.keyName);
+    if (!policy) throw unauthorized(`There is no shared access policy named '${token.keyName}'.`);
+    const keys = [policy.primaryKey, policy.secondaryKey];
+    if (!keys.some((key) => key && (sasSignatureMatches(token, key) || sasSignatureMatches(token, key, 'utf8')))) {
+      throw unauthorized('The SharedAccessSignature is not valid for this key.');
+    }
+    const needed: Permission = device ? 'DeviceConnect' : 'ServiceConnect';
+    if (!policy.permissions.includes(needed)) throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${needed} permission.`);
+    return { audience: decoded, permissions: policy.permissions, principal: policy.name, expiresAtMs };
   }
 
   private parse(text: string): SasToken {

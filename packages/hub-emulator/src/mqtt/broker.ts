@@ -5,7 +5,7 @@ import { brokerSafeC2dFilter, classifySubscription, formatTimestamp, HubError, i
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
 import type { AdmissionRequest, Verdict } from '../faults/admission.js';
-import type { DeviceSessions, Session } from './device-sessions.js';
+import type { DeviceSessions, Session, SessionStamp } from './device-sessions.js';
 import { MAX_PUBLISH_BYTES, packetLimit } from './packet-limits.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 
@@ -109,17 +109,22 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       };
       let identity: ReturnType<typeof parseConnectIdentity>;
       let expiresAtMs: number;
+      let stamp: SessionStamp;
       try {
         identity = parseConnectIdentity(client.id, username, deps.hostName);
         if (!password) throw new HubError('IotHubUnauthorized', 'A SharedAccessSignature password is required.');
-        ({ expiresAtMs } = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId));
+        const verified = deps.auth.authenticateDevice(password.toString('utf8'), identity.deviceId, identity.moduleId);
+        expiresAtMs = verified.expiresAtMs;
+        // The model id stamped on telemetry is the one this connection announced (dt-dataschema), else the registry's.
+        const modelId = identity.modelId ?? verified.entry.modelId;
+        stamp = { auth: { scope: verified.scope, type: 'sas' }, generationId: verified.entry.generationId, ...(modelId ? { modelId } : {}) };
       } catch (thrown) {
         return refuse(thrown);
       }
       const accept = (fault?: string): void => {
         try {
           // The session is live from here: the device may send requests as soon as it reads CONNACK.
-          sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client));
+          sessions.bind(client, identity.deviceId, identity.moduleId, transportOf(client), stamp);
           const session = sessions.activate(client) as Session;
           deps.onConnected(session, identity.modelId);
           client.conn.once('close', () => detach(client));

@@ -148,6 +148,9 @@ export class DeviceRouter {
           systemProperties,
           body: packet.payload,
           receivedAt: formatTimestamp(this.clock.now()),
+          auth: session.stamp.auth,
+          generationId: session.stamp.generationId,
+          ...(session.stamp.modelId === undefined ? {} : { modelId: session.stamp.modelId }),
         };
         this.events.emit('telemetry', message);
         return { operation: 'telemetry', status: 200 };

@@ -1,5 +1,13 @@
 import type { Client } from 'aedes';
 import { classifySubscription, identityKey, IOTHUB_CHANNEL_FILTERS } from '@hubemu/shared';
+import type { ConnectionAuth } from '../events.js';
+
+/** What the hub stamps on a session's telemetry (iothub-messaging.md §8): how it authenticated, its generation and announced model. */
+export interface SessionStamp {
+  auth: ConnectionAuth;
+  generationId: string;
+  modelId?: string;
+}
 
 export interface Session {
   key: string;
@@ -9,6 +17,7 @@ export interface Session {
   transport: string;
   /** The filters granted to this connection, recorded as each SUBSCRIBE (or restored subscription) is authorised. */
   filters: Set<string>;
+  stamp: SessionStamp;
 }
 
 type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS | 'cloudToDevice';
@@ -26,8 +35,8 @@ export class DeviceSessions {
   constructor(private readonly onChange: (key: string) => void = () => {}) {}
 
   /** Binds an authenticated client to its identity (before CONNACK; restored subscriptions need it). */
-  bind(client: Client, deviceId: string, moduleId: string | undefined, transport: string): Session {
-    const session: Session = { key: identityKey(deviceId, moduleId), deviceId, client, transport, filters: new Set(), ...(moduleId === undefined ? {} : { moduleId }) };
+  bind(client: Client, deviceId: string, moduleId: string | undefined, transport: string, stamp: SessionStamp): Session {
+    const session: Session = { key: identityKey(deviceId, moduleId), deviceId, client, transport, filters: new Set(), stamp, ...(moduleId === undefined ? {} : { moduleId }) };
     this.byClient.set(client, session);
     return session;
   }

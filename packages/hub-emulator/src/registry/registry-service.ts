@@ -12,6 +12,7 @@ import {
   type DeviceIdentity,
   type DeviceIdentityInput,
   type ModuleIdentityInput,
+  type Twin,
 } from '@hubemu/shared';
 import type { HubEvents } from '../events.js';
 import type { DeviceEntry } from './device-entry.js';
@@ -152,14 +153,24 @@ export class RegistryService {
   deleteDevice(deviceId: string, ifMatch?: string): void {
     this.requireDevice(deviceId);
     const condition = ifMatch === undefined ? undefined : { ifMatch, etagOf: (e: DeviceEntry) => identityEtag(e.identityVersion) };
+    const twin = this.lastTwin(deviceId);
     this.table.delete(deviceId, condition);
     for (const moduleId of this.moduleIds(deviceId)) {
-      this.table.delete(identityKey(deviceId, moduleId));
+      const key = identityKey(deviceId, moduleId);
+      const moduleTwin = this.lastTwin(key);
+      this.table.delete(key);
       this.disconnect(deviceId, moduleId);
-      this.events.emit('identityDeleted', { deviceId, moduleId });
+      this.events.emit('identityDeleted', { deviceId, moduleId, ...moduleTwin });
     }
     this.disconnect(deviceId);
-    this.events.emit('identityDeleted', { deviceId });
+    this.events.emit('identityDeleted', { deviceId, ...twin });
+  }
+
+  /** The twin an identity had, for the `identityDeleted` event; rendered only when someone listens (the deviceLifecycleEvents source). */
+  private lastTwin(key: string): { twin?: Twin } {
+    if (this.events.listenerCount('identityDeleted') === 0) return {};
+    const twin = this.table.twin(key);
+    return twin === undefined ? {} : { twin };
   }
 
   statistics(): DeviceStatistics {
@@ -226,9 +237,10 @@ export class RegistryService {
   deleteModule(deviceId: string, moduleId: string, ifMatch?: string): void {
     this.requireModule(deviceId, moduleId);
     const condition = ifMatch === undefined ? undefined : { ifMatch, etagOf: (e: DeviceEntry) => identityEtag(e.identityVersion) };
+    const twin = this.lastTwin(identityKey(deviceId, moduleId));
     this.table.delete(identityKey(deviceId, moduleId), condition);
     this.disconnect(deviceId, moduleId);
-    this.events.emit('identityDeleted', { deviceId, moduleId });
+    this.events.emit('identityDeleted', { deviceId, moduleId, ...twin });
   }
 
   /**

@@ -80,6 +80,8 @@ export class TwinService {
       ...(write.reported ? { reported: write.reported.patch } : {}),
       reportedVersion: next.twin.reported.version,
       tagsChanged: write.tags !== undefined,
+      ...(write.tags === undefined ? {} : { tags: 'clear' in write.tags ? null : 'patch' in write.tags ? write.tags.patch : write.tags.replace }),
+      ...((write.tags && 'replace' in write.tags) || (write.desired && 'replace' in write.desired) ? { replaced: true } : {}),
     });
     return next;
   }

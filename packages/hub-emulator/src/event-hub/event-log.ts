@@ -1,0 +1,260 @@
+import { HubError, silentLogger, type Clock, type Logger } from '@hubemu/shared';
+import type { EventHubLog, EventPosition, HubEvent, PartitionInfo } from './event-hub-types.js';
+import { partitionOf } from './partition-hash.js';
+import { PartitionQueue, type Retained } from './partition-queue.js';
+
+/** What a plane or a message source hands the log; the log numbers, times and places it. */
+export type NewHubEvent = Omit<HubEvent, 'partition' | 'sequenceNumber' | 'offset' | 'enqueuedTimeMs'>;
+
+export interface EventLogOptions {
+  /** The Event Hub-compatible name: the hub name. */
+  name: string;
+  partitions: number;
+  /** `$Default` always exists besides these. */
+  consumerGroups: readonly string[];
+  /** Most events kept, all partitions together; 0 keeps none. */
+  maxEvents: number;
+  /** Most bytes kept (bodies, properties, annotations), all partitions together. */
+  maxBytes: number;
+  /** Events enqueued longer ago than this are dropped. */
+  retentionMs: number;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/** What a kept event costs beyond its strings and body: numbers, object headers (an estimate). */
+const EVENT_OVERHEAD_BYTES = 128;
+
+function recordBytes(record: Record<string, string>): number {
+  let bytes = 0;
+  for (const key in record) bytes += Buffer.byteLength(key) + Buffer.byteLength(record[key] as string);
+  return bytes;
+}
+
+/** The bytes an event holds: body, application properties, annotations and the properties section. */
+export function eventBytes(event: NewHubEvent): number {
+  const text = (value: string | undefined): number => (value === undefined ? 0 : Buffer.byteLength(value));
+  return (
+    EVENT_OVERHEAD_BYTES +
+    event.body.length +
+    recordBytes(event.properties) +
+    recordBytes(event.annotations) +
+    text(event.deviceId) +
+    text(event.moduleId) +
+    text(event.messageId) +
+    text(event.correlationId) +
+    text(event.userId) +
+    text(event.contentType) +
+    text(event.contentEncoding)
+  );
+}
+
+const NUMERIC = /^-?\d+$/;
+
+/**
+ * The Event Hubs-compatible endpoint's log (iothub-messaging.md §9): events per partition, numbered
+ * from 0, with byte offsets as numeric strings, kept within a count, a byte and a time bound over all
+ * partitions together, the oldest dropped first. Readers pull (`read`) and are woken by `onAppend`, so
+ * a slow reader never holds a device up and costs no memory of its own. Pure: no I/O, no timers (time
+ * retention is applied whenever the log is touched).
+ */
+export class EventLog implements EventHubLog {
+  readonly name: string;
+  readonly partitionCount: number;
+  readonly createdAtMs: number;
+  private readonly partitions: PartitionQueue[];
+  private readonly consumerGroups: Set<string>;
+  /** The partition of every retained event, in append order: the order eviction follows. */
+  private order: Array<number | undefined> = [];
+  private orderHead = 0;
+  private heldBytes = 0;
+  private lastEnqueuedMs = 0;
+  private readonly listeners = new Set<(event: HubEvent) => void>();
+  private readonly clearListeners = new Set<() => void>();
+
+  constructor(private readonly options: EventLogOptions) {
+    this.name = options.name;
+    this.partitionCount = options.partitions;
+    this.createdAtMs = options.clock.now();
+    this.partitions = Array.from({ length: options.partitions }, () => new PartitionQueue());
+    this.consumerGroups = new Set(['$default', ...options.consumerGroups.map((g) => g.toLowerCase())]);
+  }
+
+  /** Consumer group names are case-insensitive, as the SDK's `$default` and the portal's `$Default` show. */
+  hasConsumerGroup(name: string): boolean {
+    return this.consumerGroups.has(name.toLowerCase());
+  }
+
+  /** The partition a device's events go to. */
+  partitionOf(deviceId: string): number {
+    return partitionOf(deviceId, this.partitionCount);
+  }
+
+  /** Numbers, times and keeps an event (unless it alone exceeds the byte bound); returns it as stored. */
+  append(input: NewHubEvent): HubEvent {
+    const partition = this.partitionOf(input.deviceId);
+    const queue = this.partitions[partition] as PartitionQueue;
+    // Enqueued times never go back within the log, even when a test clock is set back: positions by time stay well defined.
+    const enqueuedTimeMs = Math.max(this.options.clock.now(), this.lastEnqueuedMs);
+    this.lastEnqueuedMs = enqueuedTimeMs;
+    const bytes = eventBytes(input);
+    const event: HubEvent = { ...input, partition, sequenceNumber: queue.nextSequenceNumber, offset: String(queue.nextOffset), enqueuedTimeMs };
+    const offset = queue.nextOffset;
+    queue.nextSequenceNumber += 1;
+    queue.nextOffset += bytes;
+    queue.last = event;
+    if (this.options.maxEvents > 0 && bytes <= this.options.maxBytes) {
+      queue.push({ event, bytes, offset });
+      this.order.push(partition);
+      this.heldBytes += bytes;
+      while (this.retainedCount > this.options.maxEvents || this.heldBytes > this.options.maxBytes) this.evictOldest();
+    }
+    this.expire();
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A reader's bug must not fail the device that sent the event.
+        (this.options.logger ?? silentLogger).error({ deviceId: event.deviceId, err: error }, 'event log listener failed');
+      }
+    }
+    return event;
+  }
+
+  partitionInfo(partition: number): PartitionInfo {
+    const queue = this.queue(partition);
+    this.expire();
+    const last = queue.last;
+    if (last === undefined) {
+      // Nothing was ever enqueued: the values reference §9.3 suggests (the service's own are not documented).
+      return { partition, beginSequenceNumber: -1, lastEnqueuedSequenceNumber: -1, lastEnqueuedOffset: '-1', lastEnqueuedTimeMs: 0, isEmpty: true };
+    }
+    return {
+      partition,
+      beginSequenceNumber: queue.begin,
+      lastEnqueuedSequenceNumber: last.sequenceNumber,
+      lastEnqueuedOffset: last.offset,
+      lastEnqueuedTimeMs: last.enqueuedTimeMs,
+      isEmpty: queue.size === 0,
+    };
+  }
+
+  startOf(partition: number, position: EventPosition): number {
+    const queue = this.queue(partition);
+    this.expire();
+    switch (position.kind) {
+      case 'earliest':
+        return queue.begin;
+      case 'latest':
+        return queue.nextSequenceNumber;
+      case 'sequenceNumber': {
+        const start = position.inclusive ? position.value : position.value + 1;
+        if (!Number.isSafeInteger(start) || start > queue.nextSequenceNumber) {
+          const lastText = queue.last === undefined ? 'none' : `'${queue.last.sequenceNumber}'`;
+          throw new HubError('ArgumentInvalid', `The supplied sequence number '${position.value}' is invalid. The last sequence number in partition ${partition} is ${lastText}.`);
+        }
+        return Math.max(start, queue.begin);
+      }
+      case 'offset': {
+        if (position.value === '-1') return queue.begin;
+        if (position.value === '@latest') return queue.nextSequenceNumber;
+        if (!NUMERIC.test(position.value)) throw new HubError('ArgumentInvalid', `The supplied offset '${position.value}' is not a number.`);
+        const value = Number(position.value);
+        return queue.begin + queue.firstWhere((item) => (position.inclusive ? item.offset >= value : item.offset > value));
+      }
+      case 'enqueuedTime': {
+        const value = position.valueMs;
+        return queue.begin + queue.firstWhere((item) => (position.inclusive ? item.event.enqueuedTimeMs >= value : item.event.enqueuedTimeMs > value));
+      }
+    }
+  }
+
+  read(partition: number, from: number, max: number): HubEvent[] {
+    const queue = this.queue(partition);
+    this.expire();
+    const events: HubEvent[] = [];
+    for (let index = Math.max(from, queue.begin) - queue.begin; events.length < max; index++) {
+      const item = queue.at(index);
+      if (item === undefined) break;
+      events.push(item.event);
+    }
+    return events;
+  }
+
+  onAppend(listener: (event: HubEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Calls `listener` when the log is emptied (a hub reset): readers at an old position start over at the next event. */
+  onClear(listener: () => void): () => void {
+    this.clearListeners.add(listener);
+    return () => this.clearListeners.delete(listener);
+  }
+
+  /** Every retained event, all partitions, in the order they were appended (the embedded API's `telemetry()`). */
+  retained(): HubEvent[] {
+    this.expire();
+    const cursors = this.partitions.map(() => 0);
+    const events: HubEvent[] = [];
+    for (let i = this.orderHead; i < this.order.length; i++) {
+      const partition = this.order[i] as number;
+      const item = this.partitions[partition]?.at(cursors[partition]!++);
+      if (item) events.push(item.event);
+    }
+    return events;
+  }
+
+  /** Events retained, all partitions together. */
+  get retainedCount(): number {
+    return this.order.length - this.orderHead;
+  }
+
+  /** Bytes retained, as `eventBytes` counts them. */
+  get bytes(): number {
+    return this.heldBytes;
+  }
+
+  /**
+   * Drops every event (a hub reset). Sequence numbers and offsets go on from where they were, so a
+   * reader that reconnects with "after the last one I saw" is still asking for a valid position.
+   */
+  clear(): void {
+    for (const queue of this.partitions) queue.clear();
+    this.order = [];
+    this.orderHead = 0;
+    this.heldBytes = 0;
+    for (const listener of this.clearListeners) listener();
+  }
+
+  private queue(partition: number): PartitionQueue {
+    const queue = Number.isInteger(partition) ? this.partitions[partition] : undefined;
+    if (!queue) throw new HubError('NotFound', `The partition '${partition}' does not exist: the partitions are 0 to ${this.partitionCount - 1}.`);
+    return queue;
+  }
+
+  private evictOldest(): Retained | undefined {
+    const partition = this.order[this.orderHead];
+    if (partition === undefined) return undefined;
+    this.order[this.orderHead++] = undefined;
+    if (this.orderHead > 64 && this.orderHead * 2 >= this.order.length) {
+      this.order = this.order.slice(this.orderHead);
+      this.orderHead = 0;
+    }
+    const item = this.partitions[partition]?.shift();
+    if (item) this.heldBytes -= item.bytes;
+    return item;
+  }
+
+  /** Drops events older than the retention time, oldest first. */
+  private expire(): void {
+    const cutoff = this.options.clock.now() - this.options.retentionMs;
+    for (;;) {
+      const partition = this.order[this.orderHead];
+      if (partition === undefined) return;
+      const oldest = this.partitions[partition]?.oldest();
+      if (oldest === undefined || oldest.event.enqueuedTimeMs > cutoff) return;
+      this.evictOldest();
+    }
+  }
+}
