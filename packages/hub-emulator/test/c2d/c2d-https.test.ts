@@ -50,6 +50,13 @@ describe('device telemetry over HTTPS', () => {
     expect(message?.body.toString()).toBe('{"t":21}');
     expect(message?.properties).toEqual({ color: 'red' });
     expect(message?.systemProperties).toEqual({ messageId: 'm-1', correlationId: 'c-1', contentType: 'application/json', contentEncoding: 'utf-8', componentName: 'thermostat1' });
+    // In the Event Hubs-compatible log, stamped with how the device authenticated.
+    const [event] = hub.eventHub.retained().filter((e) => e.deviceId === 'h-tel');
+    expect(event?.annotations).toMatchObject({
+      'iothub-connection-auth-method': '{"scope":"device","type":"sas","issuer":"iothub","acceptingIpFilterRule":null}',
+      'iothub-connection-auth-generation-id': hub.registry.getDevice('h-tel').generationId,
+      'dt-subject': 'thermostat1',
+    });
   });
 
   it('splits a batch into one telemetry message per item, decoding base64 bodies, and refuses a batch that is not JSON with 400', async () => {
