@@ -91,8 +91,13 @@ export class KitEventLog implements EventHubLog {
       }
     }
   }
+  /** The highest sequence number the plane has read, per partition: how far a reader got out of the log. */
+  readonly readUpTo = new Map<number, number>();
   read(partition: number, from: number, max: number): HubEvent[] {
-    return (this.parts[partition] ?? []).slice(from, from + max);
+    const events = (this.parts[partition] ?? []).slice(from, from + max);
+    const last = events[events.length - 1];
+    if (last) this.readUpTo.set(partition, Math.max(this.readUpTo.get(partition) ?? -1, last.sequenceNumber));
+    return events;
   }
   onAppend(listener: (event: HubEvent) => void): () => void {
     this.listeners.add(listener);

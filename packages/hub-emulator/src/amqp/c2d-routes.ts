@@ -5,6 +5,7 @@ import type { Admission } from '../faults/admission.js';
 import { amqpErrorOf } from './amqp-errors.js';
 import type { AmqpRequests } from './amqp-request.js';
 import { c2dSendInputOf } from './c2d-message.js';
+import { CreditGate } from './credit-gate.js';
 import type { LinkRoute } from './link-routes.js';
 import { bodyBytes } from './message-parts.js';
 
@@ -105,12 +106,14 @@ export function c2dRoutes(deps: C2dRouteDeps): LinkRoute[] {
         const queue = c2d.feedback;
         // Batches sent on this link and not settled yet: given back to the queue when the link goes.
         const inFlight = new Map<Delivery, string>();
+        const gate = new CreditGate(link);
         const pump = (): void => {
-          while (link.sendable()) {
+          while (gate.available() > 0) {
             const batch = queue.take();
             if (!batch) return;
             const message = feedbackMessage(batch, hubName);
             const delivery = link.send(message);
+            gate.sent(delivery);
             inFlight.set(delivery, batch.lockToken);
             requests.emit({ operation: 'feedback.send', direction: 'out', address: FEEDBACK_ADDRESS, ...(grant ? { principal: grant.principal } : {}), requestId: batch.messageId, responseBytes: bodyBytes(message.body).length });
           }

@@ -88,6 +88,24 @@ describe('partition receivers', () => {
     c.close();
   });
 
+  it('takes no more out of the log than the reader has credit for, even when many events arrive at once', async () => {
+    kit.log.append(0, 'd1', 'old-0');
+    kit.log.append(0, 'd1', 'old-1');
+    kit.log.append(0, 'd1', 'old-2');
+    const c = await ehConnection();
+    const r = await reader(c, partitionAddress(0), "amqp.annotation.x-opt-offset > '-1'", 2);
+    await expect.poll(() => r.messages.length).toBe(2);
+    expect(kit.log.readUpTo.get(0)).toBe(1);
+    for (let i = 0; i < 50; i++) kit.log.append(0, 'd1', `burst-${i}`);
+    // The burst is appended in one turn: the reader, out of credit, takes none of it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(kit.log.readUpTo.get(0)).toBe(1);
+    r.link.add_credit(3);
+    await expect.poll(() => r.messages.length).toBe(5);
+    expect(kit.log.readUpTo.get(0)).toBe(4);
+    c.close();
+  });
+
   it('starts after a sequence number, at an enqueued time, or at the latest and follows new appends', async () => {
     for (const body of ['a', 'b', 'c']) kit.log.append(1, 'd2', body);
     const c = await ehConnection();

@@ -1,5 +1,6 @@
 import { HubError, toHubError, type HubClock } from '@hubemu/shared';
-import rhea, { type Message, type Sender } from 'rhea';
+import rhea, { type Message } from 'rhea';
+import { CreditGate } from './credit-gate.js';
 import type { EventHubLog } from '../event-hub/event-hub-types.js';
 import { AMQP_CONDITIONS } from './amqp-errors.js';
 import type { AmqpRequests } from './amqp-request.js';
@@ -172,14 +173,14 @@ export function eventHubRoutes(deps: EventHubRouteDeps): LinkRoute[] {
         const epoch = typeof epochValue === 'number' ? epochValue : typeof epochValue === 'bigint' ? Number(epochValue) : undefined;
         const key = `${group.toLowerCase()}/${partition}`;
         const reader = claim(key, epoch, () => link.close({ condition: AMQP_CONDITIONS.linkStolen, description: `A receiver with a higher epoch (${epoch ?? 0}+) took partition ${partition} of consumer group '${group}'.` }));
+        const gate = new CreditGate(link);
         const pump = (): void => {
-          while (link.sendable()) {
-            const credit = (link as Sender & { credit?: number }).credit ?? 1;
-            const batch = events.read(partition, next, Math.max(1, Math.min(READ_CHUNK, credit)));
+          for (let budget = gate.available(); budget > 0; budget = gate.available()) {
+            const batch = events.read(partition, next, Math.min(READ_CHUNK, budget));
             if (batch.length === 0) return;
             const info = runtime ? events.partitionInfo(partition) : undefined;
             for (const event of batch) {
-              link.send(hubEventMessage(event, info, info ? clock.now() : undefined));
+              gate.sent(link.send(hubEventMessage(event, info, info ? clock.now() : undefined)));
               next = event.sequenceNumber + 1;
             }
           }
