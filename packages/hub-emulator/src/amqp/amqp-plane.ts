@@ -102,9 +102,9 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
   const attach = (state: ConnectionState, link: Sender | Receiver, role: 'sender' | 'receiver'): void => {
     const terminus = role === 'sender' ? link.source : link.target;
     const address = typeof terminus?.address === 'string' ? terminus.address : '';
-    const refuse = (condition: string, error: HubError, principal?: string, info?: Record<string, unknown>, status?: number): void => {
-      link.close({ condition, description: error.message, ...(info ? { info } : {}) });
-      requests.emit({ operation: 'link.attach', address, ...(status === undefined ? { error } : { status }), ...(principal ? { principal } : {}) });
+    const refuse = (condition: string, error: HubError, principal?: string): void => {
+      link.close({ condition, description: error.message });
+      requests.emit({ operation: 'link.attach', address, error, ...(principal ? { principal } : {}) });
     };
     const matched = role === 'sender' ? matchRoute(senderRoutes, address) : matchRoute(receiverRoutes, address);
     if (!matched) return refuse(AMQP_CONDITIONS.notFound, new HubError('NotFound', `The node '${address}' does not exist on this hub.`));
@@ -119,7 +119,7 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
       const opening = { address, params, grant, conn: state };
       dispose = route.role === 'sender' ? route.open({ ...opening, link: link as Sender }) : route.open({ ...opening, link: link as Receiver });
     } catch (thrown) {
-      if (thrown instanceof LinkRefusal) return refuse(thrown.condition, thrown.error, grant?.principal, thrown.info, thrown.status);
+      if (thrown instanceof LinkRefusal) return refuse(thrown.condition, thrown.error, grant?.principal);
       const error = toHubError(thrown);
       return refuse(amqpErrorOf(error).condition, error, grant?.principal);
     }

@@ -64,17 +64,11 @@ export function matchRoute<R extends LinkRoute>(routes: readonly R[], address: s
   return undefined;
 }
 
-/**
- * A refusal with its own AMQP condition (`amqp:link:stolen`, `amqp:link:redirect`), where the HubError's
- * condition is not the one to send; `info` goes into the detach's error (a redirect's where-to).
- */
+/** A refusal with its own AMQP condition (`amqp:link:stolen`), where the HubError's condition is not the one to send. */
 export class LinkRefusal extends Error {
   constructor(
     readonly condition: string,
     readonly error: import('@hubemu/shared').HubError,
-    readonly info?: Record<string, unknown>,
-    /** What the request event records (the error's status by default; a redirect is 302). */
-    readonly status?: number,
   ) {
     super(error.message);
   }
