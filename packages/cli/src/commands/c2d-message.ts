@@ -1,114 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
-import { Client } from 'azure-iothub';
-import { Message, NoRetry } from 'azure-iot-common';
 import { parsePort } from '../options.js';
 import { trustHubCaForAmqp } from './amqp-trust.js';
-import { parseAck, parseAppProperties, parseEpochOrIso, parseLogin, parseSeconds, serviceConnectionString, type Ack } from './messaging-args.js';
+import type { SendFlags } from './c2d-send.js';
+import { parseAck, parseAppProperties, parseEpochOrIso, parseSeconds } from './messaging-args.js';
 import { printResult } from './output-format.js';
-import { EXIT, report, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
-
-interface SendFlags extends ServiceFlags {
-  deviceId: string;
-  data: string;
-  messageId?: string;
-  correlationId?: string;
-  contentType?: string;
-  contentEncoding?: string;
-  ack?: Ack;
-  props: Record<string, string>;
-  expiry?: number;
-  waitOnFeedback?: boolean;
-  timeout: number;
-  amqpPort: number;
-}
-
-/** One feedback record, as the hub's feedback batches carry it (iothub-messaging.md §5). */
-interface FeedbackRecord {
-  originalMessageId: string;
-  statusCode: string;
-  description?: string;
-  deviceId: string;
-  enqueuedTimeUtc?: string;
-}
-
-type FeedbackReceiver = Awaited<ReturnType<Client['getFeedbackReceiver']>>['result'];
-
-/** An error from azure-iothub, as its translateError makes them. */
-class AmqpCommandError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
-function amqpFailure(error: unknown): AmqpCommandError {
-  const failure = error as Error & { name?: string; amqpError?: Error & { code?: string }; code?: string };
-  const inner = failure.amqpError;
-  const text = `${failure.name ?? 'Error'}: ${failure.message}${inner && inner.message !== failure.message ? ` (${inner.message})` : ''}`;
-  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|certificate|self.signed/i.test(`${inner?.code ?? ''} ${failure.code ?? ''} ${text}`);
-  return new AmqpCommandError(text, unreachable ? EXIT.unreachable : EXIT.hubError);
-}
-
-/** The message `c2d-message send` sends, from its flags. */
-export function c2dMessageOf(flags: Pick<SendFlags, 'data' | 'messageId' | 'correlationId' | 'contentType' | 'contentEncoding' | 'ack' | 'props' | 'expiry'>): Message {
-  const message = new Message(flags.data);
-  // az gives every message an id, so its feedback can be matched to it.
-  message.messageId = flags.messageId ?? randomUUID();
-  if (flags.correlationId !== undefined) message.correlationId = flags.correlationId;
-  if (flags.contentType !== undefined) message.contentType = flags.contentType as 'application/json';
-  if (flags.contentEncoding !== undefined) message.contentEncoding = flags.contentEncoding as 'utf-8';
-  if (flags.ack !== undefined) message.ack = flags.ack;
-  if (flags.expiry !== undefined) message.expiryTimeUtc = new Date(flags.expiry);
-  for (const [key, value] of Object.entries(flags.props)) message.properties.add(key, value);
-  return message;
-}
-
-/** Waits for the feedback record of `messageId` (completing every batch it reads), or gives up after `timeoutSeconds` (0: never). */
-function feedbackFor(receiver: FeedbackReceiver, messageId: string, timeoutSeconds: number): Promise<FeedbackRecord> {
-  return new Promise((resolve, reject) => {
-    const timer = timeoutSeconds > 0 ? setTimeout(() => reject(new AmqpCommandError(`No feedback for message ${messageId} within ${timeoutSeconds} s.`, EXIT.hubError)), timeoutSeconds * 1000) : undefined;
-    receiver.on('errorReceived', (error: Error) => reject(amqpFailure(error)));
-    receiver.on('message', (batch: Message) => {
-      receiver.complete(batch, () => {});
-      let records: FeedbackRecord[] = [];
-      try {
-        records = JSON.parse(batch.getData().toString()) as FeedbackRecord[];
-      } catch {
-        return;
-      }
-      const record = Array.isArray(records) ? records.find((r) => r.originalMessageId === messageId) : undefined;
-      if (!record) return;
-      if (timer) clearTimeout(timer);
-      resolve(record);
-    });
-  });
-}
-
-/** Sends one message over AMQP with azure-iothub, to the hub's AMQP port (the port goes in HostName, which the SDK's URI takes as it is). */
-async function send(flags: SendFlags): Promise<unknown> {
-  const login = parseLogin(flags.login);
-  const connectionString = serviceConnectionString(login.host, login.policyName, login.key, flags.amqpPort === 5671 ? undefined : flags.amqpPort);
-  const client = Client.fromConnectionString(connectionString);
-  // A command answers at once: an unreachable hub is an error now, not after the SDK's minutes of retries.
-  client.setRetryPolicy(new NoRetry());
-  try {
-    await client.open();
-    const message = c2dMessageOf(flags);
-    // The feedback receiver is attached before the message goes, so a quick answer is not missed.
-    const receiver = flags.waitOnFeedback ? (await client.getFeedbackReceiver()).result : undefined;
-    const feedback = receiver ? feedbackFor(receiver, message.messageId, flags.timeout) : undefined;
-    await client.send(flags.deviceId, message);
-    const sent = { deviceId: flags.deviceId, messageId: message.messageId, ...(flags.ack ? { ack: flags.ack } : {}) };
-    return feedback ? { ...sent, feedback: await feedback } : sent;
-  } catch (error) {
-    throw error instanceof AmqpCommandError || error instanceof UsageError ? error : amqpFailure(error);
-  } finally {
-    await client.close().catch(() => undefined);
-  }
-}
+import { report, runServiceCommand, UsageError, withServiceOptions, type ServiceFlags } from './service-command.js';
 
 /**
  * `hubemu c2d-message send|purge`, named after `az iot device c2d-message`: send a cloud-to-device
@@ -137,12 +33,17 @@ export function registerC2dMessage(program: Command): void {
     try {
       if (flags.waitOnFeedback && (flags.ack === undefined || flags.ack === 'none')) throw new UsageError('--wait-on-feedback needs --ack positive, negative or full.');
       if (!(await trustHubCaForAmqp(flags))) return;
-      printResult(await send(flags), flags.output);
-    } catch (error) {
-      if (error instanceof AmqpCommandError) {
+      // The service SDK loads only for this command, so the others start fast.
+      const { AmqpCommandError, send } = await import('./c2d-send.js');
+      try {
+        printResult(await send(flags), flags.output);
+      } catch (error) {
+        if (!(error instanceof AmqpCommandError)) throw error;
         process.stderr.write(`hubemu: ${error.message}\n`);
         process.exitCode = error.exitCode;
-      } else process.exitCode = report(error);
+      }
+    } catch (error) {
+      process.exitCode = report(error);
     }
   });
 
