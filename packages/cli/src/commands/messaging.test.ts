@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { eventHubConnectionString, hubNameOf, WELL_KNOWN_POLICIES } from '@hubemu/shared';
-import { c2dMessageOf } from './c2d-message.js';
+import { c2dMessageOf } from './c2d-send.js';
 import { hubConnectionString } from './hub-connection-string.js';
 import { eventHubConnectionStringFor, parseAck, parseAppProperties, parseEpochOrIso } from './messaging-args.js';
 import { formatMonitorEvent, globMatcher, parsePropertyKinds, renderMonitorEvent, type RawEvent } from './monitor-event-format.js';
