@@ -48,7 +48,8 @@ function amqpFailure(error: unknown): AmqpCommandError {
   const failure = error as Error & { name?: string; amqpError?: Error & { code?: string }; code?: string };
   const inner = failure.amqpError;
   const text = `${failure.name ?? 'Error'}: ${failure.message}${inner && inner.message !== failure.message ? ` (${inner.message})` : ''}`;
-  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|certificate|self.signed/i.test(`${inner?.code ?? ''} ${failure.code ?? ''} ${text}`);
+  // azure-iothub reports a refused or dropped transport as NotConnectedError ("rhea: connection disconnected").
+  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|NotConnectedError|certificate|self.signed/i.test(`${inner?.code ?? ''} ${failure.code ?? ''} ${text}`);
   return new AmqpCommandError(text, unreachable ? EXIT.unreachable : EXIT.hubError);
 }
 

@@ -15,9 +15,17 @@ function rawOf(event: ReceivedEventData): RawEvent {
   };
 }
 
+/** An error as one line: a connection to `localhost` tries ::1 and 127.0.0.1, and fails with an AggregateError of both. */
+function describe(error: unknown): { text: string; code: string } {
+  const failure = error as Error & { code?: string; errors?: Array<Error & { code?: string }> };
+  const parts = failure.errors?.length ? failure.errors : [failure];
+  return { text: [...new Set(parts.map((e) => e.message || e.name))].join('; '), code: parts.map((e) => e.code ?? '').join(' ') };
+}
+
 /** Exit code for an error the reader reported: the hub refused (2) or could not be reached (3). */
-function exitCodeOf(error: Error & { code?: string }): number {
-  return /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|certificate|self.signed/i.test(`${error.code ?? ''} ${error.message}`) ? EXIT.unreachable : EXIT.hubError;
+function exitCodeOf(error: unknown): number {
+  const { text, code } = describe(error);
+  return /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|certificate|self.signed/i.test(`${code} ${text}`) ? EXIT.unreachable : EXIT.hubError;
 }
 
 /** Reads events until the timeout, Ctrl-C or an error the SDK does not retry. */
@@ -28,9 +36,20 @@ export async function monitor(flags: MonitorFlags): Promise<void> {
   const startPosition: EventPosition = flags.enqueuedTime === undefined ? latestEventPosition : { enqueuedOn: flags.enqueuedTime };
   let client: EventHubConsumerClient;
   try {
-    client = new EventHubConsumerClient(flags.consumerGroup, connectionString);
+    // Few, quick retries: a command should say soon that the hub is not there; the subscription restarts its readers anyway.
+    client = new EventHubConsumerClient(flags.consumerGroup, connectionString, { retryOptions: { maxRetries: 2, retryDelayInMs: 300, timeoutInMs: 15_000 } });
   } catch (error) {
     throw new UsageError(`The Event Hub connection string is not valid: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  // One question first, so a hub that is not there (or refuses the login) is an error now rather than silence.
+  try {
+    await client.getPartitionIds();
+  } catch (error) {
+    await client.close();
+    process.stderr.write(`hubemu: cannot read the hub's events: ${describe(error).text}\n`);
+    if (exitCodeOf(error) === EXIT.unreachable) process.stderr.write(`hubemu: is the hub running with its AMQP port at ${flags.amqpPort} (--amqp-port)?\n`);
+    process.exitCode = exitCodeOf(error);
+    return;
   }
   let subscription: Subscription | undefined;
   const reported = new Set<string>();
@@ -57,11 +76,11 @@ export async function monitor(flags: MonitorFlags): Promise<void> {
           }
         },
         processError: async (error) => {
-          const failure = error as Error & { code?: string; retryable?: boolean };
+          const { text } = describe(error);
           // The SDK retries what can be retried and calls this each time: say it once; stop on what it will not retry.
-          if (!reported.has(failure.message)) process.stderr.write(`hubemu: ${failure.message}\n`);
-          reported.add(failure.message);
-          if (failure.retryable !== true) finish(exitCodeOf(failure));
+          if (!reported.has(text)) process.stderr.write(`hubemu: ${text}\n`);
+          reported.add(text);
+          if ((error as { retryable?: boolean }).retryable !== true) finish(exitCodeOf(error));
         },
       },
       { startPosition, maxBatchSize: 100, maxWaitTimeInSeconds: 1, skipParsingBodyAsJson: true },
