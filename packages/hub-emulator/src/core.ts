@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hubNameOf, identityKey, silentLogger, toHubClock, type Clock, type HubClock, type DeviceJobRecord, type HubOptions, type Logger } from '@hubemu/shared';
 import { SasAuthenticator } from './auth/sas-authenticator.js';
+import { C2dService } from './c2d/c2d-service.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
 import { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
@@ -57,6 +58,8 @@ export interface HubCore {
   readonly query: QueryService;
   readonly jobs: JobService;
   readonly configurations: ConfigurationService;
+  /** Cloud-to-device queues and feedback (docs/messaging.md): what the AMQP plane sends into, what device planes deliver. */
+  readonly c2d: C2dService;
   /** The seam every plane asks before carrying out an operation: injected faults, then the tier's throttles. */
   readonly admission: Admission;
   /** Injected faults: add, list, clear (docs/testing-with-hubemu.md). */
@@ -143,6 +146,8 @@ export function createCore(deps: CoreDeps): HubCore {
   query.setDeviceJobsSource(() => jobs.deviceJobRecords());
   const configurations = configurationService({ store, query, table, twins, clock, logger }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
 
+  const c2d = new C2dService({ table, links, clock, store, events, logger, options: options.c2d });
+
   const faultTable = new FaultTable();
   const admission = new Admission(faultTable, options.tier ? new TierThrottle(tierThrottles(options.tier, options.tierUnits)) : undefined, clock, events);
   const faults = new FaultService(faultTable, clock, links);
@@ -178,6 +183,7 @@ export function createCore(deps: CoreDeps): HubCore {
     jobs.stop();
     configurations.stop();
     methods.cancelAll();
+    c2d.stop();
   };
 
   return {
@@ -195,6 +201,7 @@ export function createCore(deps: CoreDeps): HubCore {
     query,
     jobs,
     configurations,
+    c2d,
     admission,
     faults,
     eventHub,
@@ -216,6 +223,7 @@ export function createCore(deps: CoreDeps): HubCore {
       jobs.reset();
       configurations.reset();
       eventHub.clear();
+      c2d.reset();
       traffic.clear();
       faults.clear();
       const devices = seed ? applySeed(seed, registry, twins, configurations) : 0;

@@ -1,7 +1,8 @@
 import type { Scheduler } from '@hubemu/shared';
+import type { C2dLockedMessage } from './c2d/c2d-types.js';
 
 /** What a connected identity can be reached for: the channel it must have subscribed to (or opened). */
-export type LinkChannel = 'methodRequests' | 'desiredPatches';
+export type LinkChannel = 'methodRequests' | 'desiredPatches' | 'cloudToDevice';
 
 /** A direct-method call on its way to a device. */
 export interface MethodDelivery {
@@ -23,6 +24,13 @@ export interface DeviceLink {
   canReceive(key: string, channel: LinkChannel): boolean;
   /** Sends a method request; the device's answer comes back through `MethodService.onResponse`. */
   deliverMethod(key: string, request: MethodDelivery): void;
+  /**
+   * Pushes a locked C2D message to a device that can receive `cloudToDevice`; the plane settles it
+   * (`C2dService.complete` on the device's acknowledgement, `release` when the device goes away).
+   * False when it could not be sent (the service then returns it to the queue). Planes whose devices
+   * poll (HTTPS) leave it out.
+   */
+  deliverC2d?(key: string, delivery: C2dLockedMessage): boolean;
   /** Drops the identity's connection; false when it was not connected here. */
   disconnect(key: string): boolean;
   /** The identities connected on this plane. */
@@ -37,6 +45,7 @@ export interface DeviceLink {
 export class DeviceLinks {
   private readonly links: DeviceLink[] = [];
   private readonly waiters = new Map<string, Set<() => void>>();
+  private readonly listeners = new Set<(key: string) => void>();
 
   /** `scheduler` times the waits (the hub's clock). */
   constructor(private readonly scheduler: Scheduler) {}
@@ -66,10 +75,17 @@ export class DeviceLinks {
     return dropped;
   }
 
-  /** Tells waiters that `key` connected or subscribed. */
+  /** Tells waiters and listeners that `key` connected or subscribed. */
   changed(key: string): void {
     const set = this.waiters.get(key);
     if (set) for (const check of [...set]) check();
+    for (const listener of [...this.listeners]) listener(key);
+  }
+
+  /** Calls `listener(key)` whenever an identity connects or subscribes (C2D delivers what waits); returns the unsubscribe. */
+  onChange(listener: (key: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
   }
 
   /** Resolves with the link once `key` can receive `channel`, or undefined after `timeoutMs`. */

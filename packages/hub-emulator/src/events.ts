@@ -51,7 +51,7 @@ export interface TelemetryMessage extends IdentityRef {
 }
 
 /** The planes a request can come in on. */
-export type Plane = 'mqtt' | 'http';
+export type Plane = 'mqtt' | 'http' | 'amqp';
 
 /**
  * One request on one plane, whatever its outcome: the one record that logs, the traffic record and the
@@ -65,7 +65,7 @@ export interface RequestEvent extends Partial<IdentityRef> {
   operation: string;
   /** `out` when the hub pushed it to a device; absent (`in`) when a client asked. */
   direction?: 'out';
-  /** The MQTT topic as published (device planes). */
+  /** The MQTT topic as published (device planes), or the AMQP link address (AMQP plane). */
   topic?: string;
   /** The MQTT payload as UTF-8 (device planes). */
   payload?: string;

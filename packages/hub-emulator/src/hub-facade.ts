@@ -12,6 +12,8 @@ import {
   type TrafficRecord,
   type Twin,
 } from '@hubemu/shared';
+import { parseC2dSendRequest, type C2dSendRequest } from './c2d/c2d-send-request.js';
+import type { C2dMessage } from './c2d/c2d-types.js';
 import type { TlsMaterial } from './certs.js';
 import type { ClockControl } from './control/clock-control.js';
 import type { HubCore } from './core.js';
@@ -24,6 +26,7 @@ import type { HubPorts } from './listeners.js';
 import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
+import { hubNameOf } from './amqp/amqp-plane.js';
 
 /**
  * A running hub, as `startHub()` returns it: the core's event stream and services (`jobs`: jobs v2,
@@ -38,6 +41,11 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   readonly caPath: string | undefined;
   /** `HostName=...;SharedAccessKeyName=...;SharedAccessKey=...` for a policy (iothubowner by default). */
   connectionString(policyName?: string): string;
+  /**
+   * The Event Hubs-compatible endpoint's connection string for a policy with ServiceConnect (`service` by default),
+   * as the portal shows it: `Endpoint=sb://{host}[:amqp port unless 5671]/;SharedAccessKeyName=…;SharedAccessKey=…;EntityPath={hub name}`.
+   */
+  eventHubConnectionString(policyName?: string): string;
   /** A device or module connection string with its primary key; `transport: 'ws'` names the HTTPS port. */
   deviceConnectionString(deviceId: string, options?: { moduleId?: string; transport?: 'mqtt' | 'ws' }): string;
   /** Creates a device (keys generated unless given) and returns it with its connection string. */
@@ -47,6 +55,22 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   updateTwin(deviceId: string, patch: { tags?: JsonObject; properties?: { desired?: JsonObject } }, options?: { moduleId?: string; etag?: string }): Twin;
   /** A direct method call, as `POST /twins/{id}/methods` makes it, refused as it refuses a bad body. */
   invokeMethod(deviceId: string, request: { methodName: string; payload?: unknown; responseTimeoutInSeconds?: number; connectTimeoutInSeconds?: number }, moduleId?: string): Promise<MethodResult>;
+  /**
+   * Cloud-to-device messages without an AMQP client (docs/messaging.md), as `azure-iothub`'s
+   * `Client.send` enqueues them:
+   * - `send(deviceId, { body, messageId?, correlationId?, userId?, expiryTimeUtc?, contentType?,
+   *   contentEncoding?, ack?, properties? })` enqueues one and returns it with its sequence number;
+   *   a connected MQTT device subscribed to C2D gets it at once, an HTTPS device on its next poll.
+   *   Refused as the service refuses it: 404 DeviceNotFound, 403004 DeviceMaximumQueueDepthExceeded
+   *   (50 pending), 413 MessageTooLarge (64 KB), 400 ArgumentInvalid (a bad message, an expiry in the past).
+   * - `pending(deviceId)`: the device's queue (Enqueued and locked, with `lockedUntilMs`), in sequence order.
+   * - `purge(deviceId)`: empties it, as `DELETE /devices/{id}/commands` does, returning how many were purged.
+   */
+  readonly c2d: {
+    send(deviceId: string, message: C2dSendRequest): C2dMessage;
+    pending(deviceId: string): Array<C2dMessage & { lockedUntilMs?: number }>;
+    purge(deviceId: string): number;
+  };
   /** Telemetry the Event Hubs-compatible endpoint still holds, oldest first (bounded by `telemetryBufferSize` events, `telemetryBufferBytes` and `eventHub.retentionMs`). */
   telemetry(filter?: { deviceId?: string }): TelemetryMessage[];
   /**
@@ -117,6 +141,12 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
       if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
       return buildConnectionString({ HostName: hostWithPort(ports.https, 443), SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey });
     },
+    eventHubConnectionString(policyName = 'service') {
+      const policy = findPolicy(options.policies, policyName);
+      if (!policy) throw new HubError('ArgumentInvalid', `No shared access policy named '${policyName}'.`);
+      const endpoint = `sb://${hostWithPort(ports.amqp, 5671)}/`;
+      return buildConnectionString({ Endpoint: endpoint, SharedAccessKeyName: policy.name, SharedAccessKey: policy.primaryKey, EntityPath: hubNameOf(options.hostName) });
+    },
     deviceConnectionString(deviceId, opts = {}) {
       const entry = table.get(identityKey(deviceId, opts.moduleId));
       if (!entry) throw new HubError(opts.moduleId === undefined ? 'DeviceNotFound' : 'ModuleNotFound', identityKey(deviceId, opts.moduleId));
@@ -139,6 +169,14 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
     updateTwin: (deviceId, patch, opts = {}) =>
       structuredClone(twins.updateTwin(deviceId, opts.moduleId, parseServiceTwinBody(patch, 'patch'), 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
     invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, parseMethodRequest(request)),
+    c2d: {
+      send: (deviceId, message) => {
+        const sent = core.c2d.send(parseC2dSendRequest(deviceId, message));
+        return { ...sent, properties: { ...sent.properties }, body: Buffer.from(sent.body) };
+      },
+      pending: (deviceId) => core.c2d.pending(deviceId),
+      purge: (deviceId) => core.c2d.purge(deviceId),
+    },
     telemetry: (filter = {}) =>
       core.eventHub
         .retained()

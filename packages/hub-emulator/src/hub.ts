@@ -18,6 +18,9 @@ import { mountServiceApi } from './http/rest-api.js';
 import { hubFacade, type Hub } from './hub-facade.js';
 import { startListeners, type Listeners } from './listeners.js';
 import { createMqttPlane, type MqttPlane } from './mqtt/device-plane.js';
+import { createAmqpPlane, type AmqpPlane } from './amqp/amqp-plane.js';
+import type { C2dSendSide } from './c2d/c2d-types.js';
+import type { EventHubLog } from './event-hub/event-hub-types.js';
 import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -60,17 +63,22 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const files = locateDashboardFiles(options.dashboardDir);
   if (options.dashboard && !files.built) logger.warn({ dir: files.dir }, 'the dashboard is not built: the hub runs without it (npm run build)');
   let mqtt: MqttPlane | undefined;
+  let amqp: AmqpPlane | undefined;
   let listeners: Listeners | undefined;
   const stop = async (): Promise<void> => {
     ready = false;
     core.stop();
     await mqtt?.close();
+    await amqp?.close();
     await listeners?.close();
     store.close();
   };
   let controls: Controls;
   try {
     mqtt = await createMqttPlane(core);
+    // The C2D core and the event log, where this build's core has them (the AMQP plane refuses their links otherwise).
+    const messaging = core as typeof core & { c2d?: C2dSendSide; eventHub?: EventHubLog };
+    amqp = createAmqpPlane({ ...core, hostName: options.hostName, c2d: messaging.c2d, eventHub: messaging.eventHub });
     controls = createControls(core, mqtt);
     const mountRoutes = (a: Express): void => {
       // The test controls at /emulator/: each area adds its router here.
@@ -81,7 +89,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
       mountServiceApi(a, core);
     };
     const app = createApp({ ready: () => ready, mountRoutes, clock: core.clock, events: core.events, logger: core.logger });
-    listeners = await startListeners(options, tls, app, mqtt.handle);
+    const amqpPlane = amqp;
+    listeners = await startListeners(options, tls, app, { mqtt: mqtt.handle, amqp: (socket) => amqpPlane.handleSocket(socket), amqpWebSocket: (ws) => amqpPlane.handleWebSocket(ws) });
   } catch (error) {
     await stop();
     throw error;

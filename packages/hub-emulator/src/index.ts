@@ -51,3 +51,6 @@ export type {
   TestQueriesResult,
   Twin,
 } from '@hubemu/shared';
+export { C2dService } from './c2d/c2d-service.js';
+export { C2dSendRequestSchema, parseC2dSendRequest, type C2dSendRequest } from './c2d/c2d-send-request.js';
+export type { C2dAck, C2dLockedMessage, C2dMessage, C2dSendInput, C2dSendSide, FeedbackBatch, FeedbackQueue, FeedbackRecord, FeedbackStatus } from './c2d/c2d-types.js';

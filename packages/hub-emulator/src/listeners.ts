@@ -6,12 +6,24 @@ import { createServer as createTlsServer } from 'node:tls';
 import type { Express } from 'express';
 import { createHubServer } from './http/server.js';
 import type { HubOptions } from '@hubemu/shared';
+import type { WebSocket } from 'ws';
 
 export interface HubPorts {
   mqtt: number;
   https: number;
+  /** AMQP over TLS (C2D sends, feedback, the Event Hubs-compatible endpoint). */
+  amqp: number;
   mqttPlain?: number;
   http?: number;
+  /** Plain AMQP, when `amqpPlainPort` is set. */
+  amqpPlain?: number;
+}
+
+/** Where the listeners hand connections: the MQTT broker, the AMQP plane (sockets and WebSockets). */
+export interface ConnectionHandlers {
+  mqtt: (stream: Duplex, req?: IncomingMessage) => void;
+  amqp: (socket: Duplex) => void;
+  amqpWebSocket: (ws: WebSocket) => void;
 }
 
 export interface Listeners {
@@ -53,15 +65,12 @@ function describeListenError(error: unknown): Error {
 }
 
 /**
- * Binds the hub's listeners: MQTT over TLS, HTTPS (REST API, WebSockets, health), and the optional
- * plain MQTT and plain HTTP ports. On a failure, whatever was already bound is closed again.
+ * Binds the hub's listeners: MQTT over TLS, HTTPS (REST API, WebSockets, health), AMQP over TLS, and
+ * the optional plain MQTT, plain HTTP and plain AMQP ports. On a failure, whatever was already bound is closed again.
  */
-export async function startListeners(
-  options: HubOptions,
-  tls: { key: string; cert: string },
-  app: Express,
-  handleMqtt: (stream: Duplex, req?: IncomingMessage) => void,
-): Promise<Listeners> {
+export async function startListeners(options: HubOptions, tls: { key: string; cert: string }, app: Express, handlers: ConnectionHandlers): Promise<Listeners> {
+  const handleMqtt = handlers.mqtt;
+  const tlsOptions = { key: tls.key, cert: tls.cert, handshakeTimeout: options.timeouts.tlsHandshakeMs };
   const bound: Array<{ server: Server; destroySockets: () => void }> = [];
   const close = async (): Promise<void> => {
     await Promise.all(
@@ -82,14 +91,13 @@ export async function startListeners(
   };
   try {
     const ports: HubPorts = {
-      mqtt: await bind(
-        createTlsServer({ key: tls.key, cert: tls.cert, handshakeTimeout: options.timeouts.tlsHandshakeMs }, (socket) => handleMqtt(socket)),
-        options.mqttPort,
-      ),
-      https: await bind(createHubServer(app, handleMqtt, options.timeouts, tls), options.httpsPort),
+      mqtt: await bind(createTlsServer(tlsOptions, (socket) => handleMqtt(socket)), options.mqttPort),
+      https: await bind(createHubServer(app, handleMqtt, options.timeouts, tls, handlers.amqpWebSocket), options.httpsPort),
+      amqp: await bind(createTlsServer(tlsOptions, (socket) => handlers.amqp(socket)), options.amqpPort),
     };
     if (options.mqttPlainPort !== undefined) ports.mqttPlain = await bind(createNetServer((socket) => handleMqtt(socket)), options.mqttPlainPort);
-    if (options.httpPort !== undefined) ports.http = await bind(createHubServer(app, handleMqtt, options.timeouts), options.httpPort);
+    if (options.httpPort !== undefined) ports.http = await bind(createHubServer(app, handleMqtt, options.timeouts, undefined, handlers.amqpWebSocket), options.httpPort);
+    if (options.amqpPlainPort !== undefined) ports.amqpPlain = await bind(createNetServer((socket) => handlers.amqp(socket)), options.amqpPlainPort);
     return { ports, close };
   } catch (error) {
     await close();

@@ -1,4 +1,4 @@
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { parseConnectionString, signSasToken, TWIN_RESPONSE_FILTER } from '@hubemu/shared';
 import type { Hub } from '../src/index.js';
 
@@ -14,7 +14,7 @@ export interface RawDevice {
 export async function connectRaw(
   hub: Hub,
   deviceId: string,
-  options: { moduleId?: string; subscribe?: string[]; tokenSeconds?: number } = {},
+  options: { moduleId?: string; subscribe?: string[]; tokenSeconds?: number; qos?: 0 | 1; mqtt?: Partial<IClientOptions> } = {},
 ): Promise<RawDevice> {
   const cs = parseConnectionString(hub.deviceConnectionString(deviceId, options.moduleId ? { moduleId: options.moduleId } : {}));
   const clientId = options.moduleId ? `${deviceId}/${options.moduleId}` : deviceId;
@@ -27,6 +27,7 @@ export async function connectRaw(
     protocolVersion: 4,
     reconnectPeriod: 0,
     clean: true,
+    ...options.mqtt,
   });
   const messages: Array<{ topic: string; body: string }> = [];
   const waiters = new Map<string, (m: { topic: string; body: string }) => void>();
@@ -37,7 +38,7 @@ export async function connectRaw(
     if (rid !== undefined) waiters.get(decodeURIComponent(rid))?.(message);
   });
   const filters = options.subscribe ?? [TWIN_RESPONSE_FILTER];
-  if (filters.length > 0) await client.subscribeAsync(filters, { qos: 0 });
+  if (filters.length > 0) await client.subscribeAsync(filters, { qos: options.qos ?? 0 });
   return {
     client,
     messages,

@@ -20,7 +20,7 @@ export const TrafficRecordSchema = z.object({
   principal: z.string().optional(),
   /** `twin.get`, `twin.patchReported`, `twin.desiredNotification`, `method.request`, ... or `PATCH /twins/:deviceId`. */
   operation: z.string(),
-  /** The MQTT topic as published (device planes). */
+  /** The MQTT topic as published (device planes), or the AMQP link address (AMQP plane). */
   topic: z.string().optional(),
   status: z.number().int(),
   errorCode: z.string().optional(),

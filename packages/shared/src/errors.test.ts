@@ -32,6 +32,7 @@ describe('the error table', () => {
     ['IotHubUnauthorizedAccess', 401, 401002],
     ['IotHubUnauthorized', 401, 401003],
     ['IotHubQuotaExceeded', 403, 403002],
+    ['DeviceMaximumQueueDepthExceeded', 403, 403004],
     ['DeviceNotFound', 404, 404001],
     ['JobNotFound', 404, 404002],
     ['ModuleNotFound', 404, 404010],
@@ -39,6 +40,7 @@ describe('the error table', () => {
     ['DeviceAlreadyExists', 409, 409001],
     ['ModuleAlreadyExistsOnDevice', 409, 409301],
     ['PreconditionFailed', 412, 412001],
+    ['DeviceMessageLockLost', 412, 412002],
     ['MessageTooLarge', 413, 413001],
     ['TooManyDevices', 413, 413002],
     ['ThrottlingException', 429, 429001],
@@ -65,9 +67,9 @@ describe('the error table', () => {
     }
   });
 
-  it('does not use 412002 (DeviceMessageLockLost) for etag failures', () => {
+  it('keeps 412002 for a lost C2D message lock, never for etag failures', () => {
     expect(ERROR_CODES.PreconditionFailed.code).toBe(412001);
-    expect(NAMES.some((name) => (ERROR_CODES[name].code as number) === 412002)).toBe(false);
+    expect(NAMES.filter((name) => (ERROR_CODES[name].code as number) === 412002)).toEqual(['DeviceMessageLockLost']);
   });
 });
 

@@ -8,8 +8,8 @@ import { MAX_TIMER_MS } from './time.js';
  * what happens. The REST control route, the CLI and `hub.faults.add()` all parse with this schema.
  */
 
-/** The operations a fault can hit: device-plane requests and pushes, and any REST route (`http`). */
-export const FAULT_OPERATIONS = ['connect', 'twin.get', 'twin.patchReported', 'twin.desired', 'method.invoke', 'http'] as const;
+/** The operations a fault can hit: device-plane requests and pushes, any REST route (`http`), and a C2D send on AMQP (`c2d.send`). */
+export const FAULT_OPERATIONS = ['connect', 'twin.get', 'twin.patchReported', 'twin.desired', 'method.invoke', 'http', 'c2d.send'] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
 export const FAULT_ACTIONS = ['fail', 'delay', 'drop', 'disconnect', 'refuse', 'pause', 'timeout'] as const;
@@ -23,6 +23,8 @@ export const FAULT_ACTIONS_BY_OPERATION: Record<FaultOperation, readonly FaultAc
   'twin.desired': ['delay', 'drop', 'disconnect', 'pause'],
   'method.invoke': ['fail', 'delay', 'timeout', 'disconnect'],
   http: ['fail', 'delay', 'drop'],
+  // A dropped send is never settled (the SDK's send() waits); a failed one is rejected with the error's AMQP condition.
+  'c2d.send': ['fail', 'delay', 'drop'],
 };
 
 /** The error a `fail` fault answers with when only a status is given: the service's usual code for it. */

@@ -31,8 +31,14 @@ function encodeUriComponentStrict(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
 }
 
-function hmac(base64Key: string, text: string): string {
-  return createHmac('sha256', Buffer.from(base64Key, 'base64')).update(text, 'utf8').digest('base64');
+/**
+ * How a key's text becomes the HMAC key: the IoT Hub SDKs base64-decode it; `@azure/event-hubs` (core-amqp)
+ * signs with the UTF-8 bytes of the text as it stands (reference iothub-messaging.md §2).
+ */
+export type SasKeyBytes = 'base64' | 'utf8';
+
+function hmac(key: string, text: string, keyBytes: SasKeyBytes = 'base64'): string {
+  return createHmac('sha256', Buffer.from(key, keyBytes)).update(text, 'utf8').digest('base64');
 }
 
 /** Parses `SharedAccessSignature k=v&...` with the fields in any order. Undefined when malformed. */
@@ -65,9 +71,9 @@ export function parseSasToken(text: string): SasToken | undefined {
   }
 }
 
-/** True when the token's signature was made with `key` (either of a primary/secondary pair). */
-export function sasSignatureMatches(token: SasToken, key: string): boolean {
-  const expected = Buffer.from(hmac(key, `${token.resourceUriRaw}\n${token.expiry}`));
+/** True when the token's signature was made with `key` (either of a primary/secondary pair), read as `keyBytes` says. */
+export function sasSignatureMatches(token: SasToken, key: string, keyBytes: SasKeyBytes = 'base64'): boolean {
+  const expected = Buffer.from(hmac(key, `${token.resourceUriRaw}\n${token.expiry}`, keyBytes));
   const actual = Buffer.from(token.signature);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }

@@ -2,7 +2,11 @@ import { parse as parseQueryString } from 'node:querystring';
 import { parse as parseUrl } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
+  brokerSafeC2dFilter,
+  c2dTopic,
   classifySubscription,
+  isC2dTopicOf,
+  parseC2dTopic,
   DESIRED_PATCH_FILTER,
   encodePropertyBag,
   mayDevicePublish,
@@ -318,5 +322,27 @@ describe('mayDevicePublish', () => {
     expect(mayDevicePublish(`${topics.telemetry('d1')}\u0000`, 'd1')).toBe(false);
     expect(mayDevicePublish('$iothub/twin/GET/?$rid=\u0000', 'd1')).toBe(false);
     expect(mayDevicePublish('$iothub/methods/res/200/?$rid=1\u0000', 'd1')).toBe(false);
+  });
+});
+
+describe('C2D topics', () => {
+  it('builds the devicebound topic with system keys first, iothub-ack, then app properties, percent-encoded', () => {
+    const topic = c2dTopic('pubsub', { messageId: 'm/1', to: '/devices/pubsub/messages/devicebound', contentEncoding: 'utf-8', ack: 'none', properties: { 'a b': 'x=y&z' } });
+    expect(topic).toBe('devices/pubsub/messages/devicebound/%24.mid=m%2F1&%24.to=%2Fdevices%2Fpubsub%2Fmessages%2Fdevicebound&%24.ce=utf-8&iothub-ack=none&a%20b=x%3Dy%26z');
+    expect(parseC2dTopic(topic)).toEqual({ deviceId: 'pubsub', messageId: 'm/1', to: '/devices/pubsub/messages/devicebound', contentEncoding: 'utf-8', ack: 'none', properties: { 'a b': 'x=y&z' } });
+  });
+
+  it('keeps the slash after devicebound when the bag is empty', () => {
+    expect(c2dTopic('d1', { properties: {} })).toBe('devices/d1/messages/devicebound/');
+  });
+
+  it('escapes + and # of a device id in its C2D filter only, and classifies the escaped filter as that device\'s', () => {
+    expect(brokerSafeC2dFilter('devices/a+b/messages/devicebound/#')).toBe('devices/a%2Bb/messages/devicebound/#');
+    expect(brokerSafeC2dFilter('devices/a#/messages/devicebound/#')).toBe('devices/a%23/messages/devicebound/#');
+    expect(brokerSafeC2dFilter('devices/plain/messages/devicebound/#')).toBe('devices/plain/messages/devicebound/#');
+    expect(classifySubscription('devices/a%2Bb/messages/devicebound/#', 'a+b')).toBe('cloudToDevice');
+    expect(classifySubscription('devices/a%2Bb/messages/devicebound/#', 'a#')).toBeUndefined();
+    expect(isC2dTopicOf('devices/a+b/messages/devicebound/', 'a+b')).toBe(true);
+    expect(isC2dTopicOf('devices/a+b/messages/devicebound/', 'a#')).toBe(false);
   });
 });

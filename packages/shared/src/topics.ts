@@ -204,6 +204,89 @@ export const topics = {
   c2dFilter: (deviceId: string): string => `devices/${deviceId}/messages/devicebound/#`,
 } as const;
 
+/** What a C2D message carries in its topic's property bag (reference messaging §6), by the device SDKs' names. */
+export interface C2dTopicProperties {
+  messageId?: string;
+  correlationId?: string;
+  /** `/devices/{id}/messages/devicebound`. */
+  to?: string;
+  /** ISO 8601 UTC, only when the sender set an expiry. */
+  expiryTimeUtc?: string;
+  userId?: string;
+  contentType?: string;
+  contentEncoding?: string;
+  /** `iothub-ack`: none, positive, negative, full. */
+  ack?: string;
+  /** Application properties. */
+  properties: Record<string, string>;
+}
+
+/** The bag's system keys in the order real traces show them (`$.mid`, `$.to`, ..., `$.ce`), then `iothub-ack`, then app properties. */
+const C2D_SYSTEM_KEYS = [
+  ['$.mid', 'messageId'],
+  ['$.to', 'to'],
+  ['$.cid', 'correlationId'],
+  ['$.exp', 'expiryTimeUtc'],
+  ['$.uid', 'userId'],
+  ['$.ct', 'contentType'],
+  ['$.ce', 'contentEncoding'],
+] as const satisfies ReadonlyArray<readonly [string, keyof C2dTopicProperties]>;
+
+const C2D_TOPIC_RE = /^devices\/([^/]+)\/messages\/devicebound\/(.*)$/;
+
+/**
+ * The topic a C2D message is published on: `devices/{id}/messages/devicebound/{bag}`, the `/` kept even
+ * with an empty bag (Node's SDK drops a topic without it). Keys and values are percent-encoded
+ * (`$` as `%24`, `/` as `%2F`), because Node splits the bag on every `/`, `&` and `=`.
+ */
+export function c2dTopic(deviceId: string, message: C2dTopicProperties): string {
+  const bag: Record<string, string> = {};
+  for (const [key, field] of C2D_SYSTEM_KEYS) {
+    const value = message[field];
+    if (typeof value === 'string') bag[key] = value;
+  }
+  if (message.ack !== undefined) bag['iothub-ack'] = message.ack;
+  for (const [key, value] of Object.entries(message.properties)) if (!(key in bag)) setOwn(bag, key, value);
+  return `devices/${deviceId}/messages/devicebound/${encodePropertyBag(bag)}`;
+}
+
+/** Parses a C2D topic back (the device agent, tests); undefined when it is not one or its bag is not URL-encoded. */
+export function parseC2dTopic(topic: string): ({ deviceId: string } & C2dTopicProperties) | undefined {
+  const m = C2D_TOPIC_RE.exec(topic);
+  if (!m) return undefined;
+  const bag = parsePropertyBag(m[2] as string);
+  if (!bag) return undefined;
+  const parsed: { deviceId: string } & C2dTopicProperties = { deviceId: m[1] as string, properties: {} };
+  const system = new Map<string, keyof C2dTopicProperties>(C2D_SYSTEM_KEYS);
+  for (const [key, value] of Object.entries(bag)) {
+    const field = system.get(key);
+    if (field !== undefined && field !== 'properties') parsed[field] = value ?? '';
+    else if (key === 'iothub-ack') parsed.ack = value ?? '';
+    else setOwn(parsed.properties, key, value ?? '');
+  }
+  return parsed;
+}
+
+/** True when `topic` is a C2D topic of exactly `deviceId` (compared as text: ids may hold `+` or `#`). */
+export function isC2dTopicOf(topic: string, deviceId: string): boolean {
+  return topic.startsWith(`devices/${deviceId}/messages/devicebound/`);
+}
+
+/**
+ * MQTT forbids `+` and `#` inside a topic level, so a broker refuses `devices/a+b/messages/devicebound/#`.
+ * The hub delivers C2D straight to the device's session, never by matching filters, so the broker only
+ * needs to keep the filter: the device id's `+`, `#` and `%` are percent-encoded in it. Other filters pass as they are.
+ */
+export function brokerSafeC2dFilter(filter: string): string {
+  const m = /^devices\/(.+)\/messages\/devicebound\/(#?)$/.exec(filter);
+  if (!m || !/[+#]/.test(m[1] as string)) return filter;
+  return `devices/${escapeWildcards(m[1] as string)}/messages/devicebound/${m[2] as string}`;
+}
+
+function escapeWildcards(id: string): string {
+  return id.replace(/[%+#]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
 /** The subscription filters a device or module may use, with the name of what each receives. */
 export type DeviceSubscription = 'twinResponses' | 'desiredPatches' | 'methodRequests' | 'cloudToDevice' | 'moduleInputs';
 
@@ -226,8 +309,8 @@ export function classifySubscription(filter: string, deviceId: string, moduleId?
   const channel = IOTHUB_CHANNEL_OF_FILTER.get(filter);
   if (channel) return channel;
   if (moduleId === undefined) {
-    if (filter === `devices/${deviceId}/messages/devicebound/#` || filter === `devices/${deviceId}/messages/devicebound/`) {
-      return 'cloudToDevice';
+    for (const id of /[+#]/.test(deviceId) ? [escapeWildcards(deviceId)] : [deviceId]) {
+      if (filter === `devices/${id}/messages/devicebound/#` || filter === `devices/${id}/messages/devicebound/`) return 'cloudToDevice';
     }
     return undefined;
   }

@@ -97,16 +97,24 @@ function dashboardLine(hub: Hub): string {
   return `  dashboard        ${dashboard.loginUrl()}`;
 }
 
+/** The Event Hubs-compatible connection string of the first policy with ServiceConnect (`service` unless the seed replaced it). */
+function eventHubLines(hub: Hub): string[] {
+  const policy = hub.options.policies.find((p) => p.name === 'service') ?? hub.options.policies.find((p) => p.permissions.includes('ServiceConnect'));
+  return policy ? [`  Event Hubs-compatible endpoint (${policy.name} policy):`, `    ${hub.eventHubConnectionString(policy.name)}`] : [];
+}
+
 export function banner(hub: Hub): string {
   const lines = [
     '',
     'hubemu is running',
     `  host name        ${hub.hostName}`,
     `  MQTT/TLS         ${hub.options.bindAddress}:${hub.ports.mqtt}`,
-    `  HTTPS            https://${hub.hostName}:${hub.ports.https}  (REST API, MQTT over WebSockets at /$iothub/websocket, /health)`,
+    `  HTTPS            https://${hub.hostName}:${hub.ports.https}  (REST API, MQTT and AMQP over WebSockets at /$iothub/websocket, /health)`,
+    `  AMQP/TLS         ${hub.options.bindAddress}:${hub.ports.amqp}  (C2D sends, feedback, the Event Hubs-compatible endpoint; AMQP over WebSockets at /$servicebus/websocket)`,
   ];
   if (hub.ports.mqttPlain !== undefined) lines.push(`  MQTT (plain)     ${hub.options.bindAddress}:${hub.ports.mqttPlain}`);
   if (hub.ports.http !== undefined) lines.push(`  HTTP (plain)     http://${hub.hostName}:${hub.ports.http}`);
+  if (hub.ports.amqpPlain !== undefined) lines.push(`  AMQP (plain)     ${hub.options.bindAddress}:${hub.ports.amqpPlain}`);
   lines.push(dashboardLine(hub));
   if (hub.clock.mode === 'manual') lines.push(`  clock            test clock at ${hub.clock.state().now}: move it with POST /emulator/clock or hubemu emulator clock`);
   lines.push(
@@ -115,6 +123,7 @@ export function banner(hub: Hub): string {
     '',
     `  Owner connection string:`,
     `    ${hub.connectionString('iothubowner')}`,
+    ...eventHubLines(hub),
     '',
   );
   return lines.join('\n');

@@ -15,6 +15,19 @@ import type { DeviceEntry } from '../registry/device-entry.js';
 
 export type IdentityLookup = (key: string) => DeviceEntry | undefined;
 
+/**
+ * What a token put on an AMQP connection's `$cbs` node grants (reference iothub-messaging.md §2): links
+ * whose resource its audience covers, with its permissions, until it expires.
+ */
+export interface AudienceGrant {
+  /** The audience as the client named it, URL-decoded (scheme kept; scope checks ignore it). */
+  audience: string;
+  permissions: readonly Permission[];
+  /** The policy name, or the identity key of a device token. */
+  principal: string;
+  expiresAtMs: number;
+}
+
 /** Who a verified service token speaks for. */
 export interface ServicePrincipal {
   policy: AccessPolicy;
@@ -78,6 +91,42 @@ export class SasAuthenticator {
       throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${permission} permission.`);
     }
     return { policy };
+  }
+
+  /**
+   * A token put on an AMQP connection for `audience` (CBS put-token). The token's `sr` must cover the
+   * audience, which must name this hub. A policy token (`skn`) is signed with the policy key either
+   * base64-decoded (azure-iothub) or as UTF-8 text (@azure/event-hubs), and its policy needs
+   * ServiceConnect (DeviceConnect for a device audience); a token without `skn` is a device's own.
+   * Throws IotHubUnauthorized (or IotHubUnauthorizedAccess for a missing permission).
+   */
+  authenticateAudience(text: string, audience: string): AudienceGrant {
+    const token = this.parse(text);
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(audience);
+    } catch {
+      throw unauthorized(`The audience '${audience}' is malformed.`);
+    }
+    const segments = decoded.replace(/^[a-z]+:\/\//i, '').split('/').filter((s) => s !== '');
+    if (!segments[0] || !sasScopeCovers(this.hostName, segments[0])) throw unauthorized(`The audience '${decoded}' does not name this hub '${this.hostName}'.`);
+    if (!sasScopeCovers(token.resourceUri, decoded)) throw unauthorized(`The token's scope '${token.resourceUri}' does not cover the audience '${decoded}'.`);
+    const expiresAtMs = token.expiry * 1000;
+    const device = segments[1]?.toLowerCase() === 'devices' && segments[2] ? { deviceId: segments[2], moduleId: segments[3]?.toLowerCase() === 'modules' ? segments[4] : undefined } : undefined;
+    if (token.keyName === undefined) {
+      if (!device) throw unauthorized('A token for a service audience must name its shared access policy (skn).');
+      const { entry } = this.authenticateDevice(text, device.deviceId, device.moduleId);
+      return { audience: decoded, permissions: ['DeviceConnect'], principal: identityKey(entry.deviceId, entry.moduleId), expiresAtMs };
+    }
+    const policy = findPolicy(this.policies, token.keyName);
+    if (!policy) throw unauthorized(`There is no shared access policy named '${token.keyName}'.`);
+    const keys = [policy.primaryKey, policy.secondaryKey];
+    if (!keys.some((key) => key && (sasSignatureMatches(token, key) || sasSignatureMatches(token, key, 'utf8')))) {
+      throw unauthorized('The SharedAccessSignature is not valid for this key.');
+    }
+    const needed: Permission = device ? 'DeviceConnect' : 'ServiceConnect';
+    if (!policy.permissions.includes(needed)) throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${needed} permission.`);
+    return { audience: decoded, permissions: policy.permissions, principal: policy.name, expiresAtMs };
   }
 
   private parse(text: string): SasToken {

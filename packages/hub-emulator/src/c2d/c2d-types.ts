@@ -32,6 +32,8 @@ export interface C2dMessage extends C2dSendInput {
   deliveryCount: number;
   /** The device's generation id when it was enqueued (feedback names it). */
   deviceGenerationId: string;
+  /** Whether `expiresAtMs` came from the sender (then devices see it: MQTT `$.exp`, HTTPS `iothub-expiry`) or from the hub's default TTL. */
+  senderSetExpiry: boolean;
 }
 
 /** A message handed to a device and locked until it is settled or its lock expires. */

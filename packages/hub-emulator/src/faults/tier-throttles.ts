@@ -3,7 +3,7 @@ import { reserveTokens, type BucketState } from '../jobs/rate-limiter.js';
 import type { HubTier } from '../jobs/service-limits.js';
 
 /** The operation groups the service throttles separately (reference 3.2); jobs' device operations keep their own limiter (service-limits.ts). */
-export type ThrottleClass = 'registry' | 'connections' | 'queries' | 'methods' | 'twinReads' | 'twinUpdates' | 'jobs' | 'configurations';
+export type ThrottleClass = 'registry' | 'connections' | 'queries' | 'methods' | 'twinReads' | 'twinUpdates' | 'jobs' | 'configurations' | 'c2dSends';
 
 /** A token bucket: refilled at `perSecond`, holding at most `burst` (the quota's own window: a minute for per-minute quotas, a second otherwise). */
 export interface ThrottleRate {
@@ -37,6 +37,8 @@ export function tierThrottles(tier: HubTier, units = 1): Record<ThrottleClass, T
     twinUpdates: perSecond(s3 ? 250 * units : s2 ? Math.max(50, 5 * units) : 50),
     jobs: perMinute((s3 ? 5000 : 100) * units),
     configurations: perMinute(20 * units),
+    // Cloud-to-device sends: 1.67/s/unit (100 a minute) on F1, S1 and S2, 83.33/s/unit on S3.
+    c2dSends: perMinute((s3 ? 5000 : 100) * units),
   };
 }
 
@@ -62,6 +64,8 @@ export function throttleClassOf(operation: FaultOperation, route?: string): Thro
       return 'twinUpdates';
     case 'http':
       return route === undefined ? undefined : routeThrottleClass(route);
+    case 'c2d.send':
+      return 'c2dSends';
     default:
       return undefined;
   }

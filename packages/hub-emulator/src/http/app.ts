@@ -30,7 +30,7 @@ function observeRequests(hooks: AppHooks) {
         plane: 'http',
         ...(identity?.deviceId === undefined ? {} : { deviceId: identity.deviceId }),
         ...(identity?.moduleId === undefined ? {} : { moduleId: identity.moduleId }),
-        ...(principal ? { principal: principal.policy.name } : {}),
+        ...(principal ? { principal: principal.policy.name } : typeof res.locals.deviceKey === 'string' ? { principal: res.locals.deviceKey } : {}),
         operation: `${req.method} ${typeof res.locals.route === 'string' ? res.locals.route : req.path}`,
         status: res.writableFinished ? res.statusCode : 0,
         ...(error ? { errorCode: error.errorCode, message: error.message } : {}),

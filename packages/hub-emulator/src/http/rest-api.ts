@@ -1,6 +1,8 @@
 import type { Express } from 'express';
 import type { HubCore } from '../core.js';
+import { commandsRouter } from './commands-router.js';
 import { configurationsRouter } from './configurations-router.js';
+import { deviceMessagesRouter } from './device-messages-router.js';
 import { jobsRouter } from './jobs-router.js';
 import { queryRouter } from './query-router.js';
 import { installAdmission } from './route-admission.js';
@@ -11,10 +13,10 @@ import { statisticsRouter } from './statistics-router.js';
 import { twinsRouter } from './twins-router.js';
 
 /** What the REST service API routes call: the core's services. Routes never touch a store. */
-export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'clock' | 'admission'>;
+export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'c2d' | 'events' | 'clock' | 'admission'>;
 
 /**
- * Mounts the IoT Hub service REST API (reference section 4). Any `api-version` is accepted. Each area
+ * Mounts the IoT Hub service REST API (reference section 4) and the device HTTPS API (messaging §7). Any `api-version` is accepted. Each area
  * lives in its own router file; errors are rendered by the app's error handler with the shared table.
  */
 export function mountServiceApi(app: Express, deps: ServiceApiDeps): void {
@@ -23,6 +25,9 @@ export function mountServiceApi(app: Express, deps: ServiceApiDeps): void {
   app.use(jobsRouter(deps));
   app.use(configurationsRouter(deps));
   app.use(queryRouter(deps));
+  app.use(commandsRouter(deps));
+  // The device HTTPS API (telemetry, C2D) shares the port and the `/devices/` paths with the service API.
+  app.use(deviceMessagesRouter(deps));
   app.use(devicesRouter(deps));
   app.use(modulesRouter(deps));
   app.use(twinsRouter(deps));

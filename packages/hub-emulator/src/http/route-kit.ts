@@ -28,6 +28,7 @@ export const ROUTE_PERMISSIONS = {
   query: ['ServiceConnect', 'RegistryRead'],
   jobs: ['ServiceConnect'],
   configurations: ['ServiceConnect'],
+  c2d: ['ServiceConnect'],
 } as const satisfies Record<string, readonly Permission[]>;
 
 /** Which resource a call touches, below the host (see `identityResource`); `[]` is the whole hub. */
@@ -81,7 +82,7 @@ export function requireAuth(auth: SasAuthenticator, anyOf: readonly Permission[]
 }
 
 /** Reads any request body (whatever its Content-Type) as bytes, up to BODY_LIMIT_BYTES; JSON parsing is ours. */
-const readBody: RequestHandler = express.raw({ limit: BODY_LIMIT_BYTES, type: () => true });
+export const readBody: RequestHandler = express.raw({ limit: BODY_LIMIT_BYTES, type: () => true });
 
 /** The request body as JSON: undefined when there is none (or only whitespace); 400 when it is not JSON. */
 function jsonOf(body: unknown): unknown {

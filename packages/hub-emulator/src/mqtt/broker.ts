@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
-import { classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type HubClock, type Logger } from '@hubemu/shared';
+import { brokerSafeC2dFilter, classifySubscription, formatTimestamp, HubError, isHubError, isHubTopic, mayDevicePublish, parseConnectIdentity, type HubClock, type Logger } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { HubEvents } from '../events.js';
 import type { AdmissionRequest, Verdict } from '../faults/admission.js';
@@ -25,6 +25,8 @@ export interface BrokerDeps {
   /** The identity is live (before CONNACK); `modelId` is what its username announced. */
   onConnected: (session: Session, modelId: string | undefined) => void;
   onDisconnected: (session: Session) => void;
+  /** The device acknowledged a QoS 1 PUBLISH the hub sent it (a C2D message). */
+  onPuback: (session: Session, messageId: number) => void;
 }
 
 /** CONNACK return codes the hub sends: 3 server unavailable (its store refuses writes), 4 bad credentials, 5 not authorized. */
@@ -35,7 +37,10 @@ function authError(message: string, code: 3 | 4 | 5 = 5): AuthenticateError {
 /** The part of aedes' per-client parser (mqtt-packet) the hub hooks into. */
 interface MqttParser {
   parse(chunk: Buffer): number;
-  prependListener(event: 'packet', listener: (packet: { cmd: string; subscriptions?: Array<{ qos: number }> }) => void): void;
+  prependListener(
+    event: 'packet',
+    listener: (packet: { cmd: string; messageId?: number; subscriptions?: Array<{ topic: string; qos: number }>; unsubscriptions?: string[] }) => void,
+  ): void;
 }
 
 /** Where a connection came from, for events and logs. */
@@ -223,13 +228,27 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
     };
     // A SUBSCRIBE asking for QoS 2 is granted QoS 1 (reference 1.5). aedes answers SUBACK with the QoS
     // asked for, so the request is lowered as it is parsed, before aedes sees it.
+    // A C2D filter whose device id holds `+` or `#` is one MQTT forbids: the broker keeps it %-escaped
+    // (brokerSafeC2dFilter), in SUBSCRIBE and UNSUBSCRIBE alike; the hub never matches on it.
     parser.prependListener('packet', (packet) => {
+      if (packet.cmd === 'puback' && packet.messageId !== undefined) {
+        const session = sessions.ofClient(client);
+        if (session) deps.onPuback(session, packet.messageId);
+        return;
+      }
+      if (packet.cmd === 'unsubscribe' && packet.unsubscriptions) packet.unsubscriptions = packet.unsubscriptions.map(brokerSafeC2dFilter);
       if (packet.cmd !== 'subscribe' || !packet.subscriptions) return;
-      for (const subscription of packet.subscriptions) if (subscription.qos > 1) subscription.qos = 1;
+      for (const subscription of packet.subscriptions) {
+        if (subscription.qos > 1) subscription.qos = 1;
+        subscription.topic = brokerSafeC2dFilter(subscription.topic);
+      }
     });
   };
 
   broker.on('subscribe', (_subs, client) => sessions.subscribed(client));
+  // Subscriptions a CleanSession=0 device had are restored before CONNACK without a 'subscribe' event:
+  // once the connection is ready, what waits for them (C2D) may go.
+  broker.on('clientReady', (client) => sessions.subscribed(client));
   broker.on('unsubscribe', (filters, client) => sessions.revoked(client, filters));
   broker.on('clientDisconnect', (client) => detach(client));
   broker.on('clientError', (client, error) => logger.debug({ clientId: client.id, err: error.message }, 'client error'));

@@ -7,6 +7,7 @@ import type { DeviceLink } from '../device-link.js';
 import type { TwinUpdatedEvent } from '../events.js';
 import type { Verdict } from '../faults/admission.js';
 import { createBroker } from './broker.js';
+import { C2dPush } from './c2d-push.js';
 import { DeviceRouter } from './device-router.js';
 import { DeviceSessions, type Session } from './device-sessions.js';
 import { MAX_PENDING_OUTBOUND_BYTES } from './packet-limits.js';
@@ -76,6 +77,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   const sendTwinResponse = (session: Session, topic: string, payload: string | Buffer): void => {
     if (sessions.isSubscribed(session.key, 'twinResponses')) send(session, topic, payload);
   };
+  const c2d = new C2dPush(core.c2d, logger, (session, topic, payload, requestId) => recordPush(session, 'c2d.deliver', topic, payload, requestId));
   const { admission } = core;
   const router = new DeviceRouter(
     core.twins,
@@ -148,6 +150,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
       logger.info({ deviceId: session.deviceId, moduleId: session.moduleId }, 'device disconnected');
       events.emit('deviceDisconnected', { deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }), reason: 'closed' });
     },
+    onPuback: (session, messageId) => c2d.acked(session, messageId),
   });
 
   const link: DeviceLink = {
@@ -168,6 +171,10 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
       if (verdict.act === 'delay') clock.after(verdict.ms, deliver);
       else if (verdict.act === 'disconnect') session.client.close();
       // timeout: never delivered; the caller gets 504 GatewayTimeout when its response timeout ends.
+    },
+    deliverC2d(key, delivery) {
+      const session = sessions.get(key);
+      return session !== undefined && c2d.deliver(session, delivery);
     },
     disconnect(key) {
       const session = sessions.get(key);

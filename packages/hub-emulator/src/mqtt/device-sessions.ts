@@ -1,5 +1,5 @@
 import type { Client } from 'aedes';
-import { identityKey, IOTHUB_CHANNEL_FILTERS } from '@hubemu/shared';
+import { classifySubscription, identityKey, IOTHUB_CHANNEL_FILTERS } from '@hubemu/shared';
 import type { ConnectionAuth } from '../events.js';
 
 /** What the hub stamps on a session's telemetry (iothub-messaging.md §8): how it authenticated, its generation and announced model. */
@@ -20,7 +20,7 @@ export interface Session {
   stamp: SessionStamp;
 }
 
-type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS;
+type Channel = keyof typeof IOTHUB_CHANNEL_FILTERS | 'cloudToDevice';
 
 /**
  * The one live connection per identity, and what each has subscribed to. Filters are recorded when
@@ -94,7 +94,10 @@ export class DeviceSessions {
 
   isSubscribed(key: string, channel: Channel): boolean {
     const session = this.byKey.get(key);
-    return session !== undefined && IOTHUB_CHANNEL_FILTERS[channel].some((f) => session.filters.has(f));
+    if (session === undefined) return false;
+    // The C2D filter names the device (and may be kept %-escaped: brokerSafeC2dFilter).
+    if (channel === 'cloudToDevice') return session.moduleId === undefined && [...session.filters].some((f) => classifySubscription(f, session.deviceId) === 'cloudToDevice');
+    return IOTHUB_CHANNEL_FILTERS[channel].some((f) => session.filters.has(f));
   }
 
   /** Called when a client subscribed, so waiters (method calls with a connect timeout) re-check. */

@@ -79,6 +79,25 @@ export const StoredTwinLedgerSchema = z.looseObject({
   sig: text.optional(),
 });
 
+/** A queued cloud-to-device message (its body in base64); locks are not kept: after a restart every message is Enqueued. */
+export const StoredC2dMessageSchema = z.looseObject({
+  deviceId: text.min(1),
+  sequenceNumber: count,
+  messageId: text.optional(),
+  correlationId: text.optional(),
+  userId: text.optional(),
+  contentType: text.optional(),
+  contentEncoding: text.optional(),
+  ack: z.enum(['none', 'positive', 'negative', 'full']),
+  properties: z.record(z.string(), z.string()),
+  body: text,
+  enqueuedAtMs: z.number(),
+  expiresAtMs: z.number(),
+  senderSetExpiry: z.boolean().optional(),
+  deliveryCount: count,
+  deviceGenerationId: text,
+});
+
 /** The schemas the hub hands its durable store. */
 export const HUB_RECORD_SCHEMAS: RecordSchemas = {
   identities: StoredIdentitySchema,
@@ -88,4 +107,6 @@ export const HUB_RECORD_SCHEMAS: RecordSchemas = {
   configurations: StoredConfigurationSchema,
   configurationLedger: StoredTwinLedgerSchema,
   meta: text,
+  c2dMessages: StoredC2dMessageSchema,
+  c2dSequences: count,
 };

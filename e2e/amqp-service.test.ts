@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventHubConsumerClient, earliestEventPosition, latestEventPosition, type EventPosition, type ReceivedEventData } from '@azure/event-hubs';
+import { Client as DeviceClient, Message as DeviceMessage } from 'azure-iot-device';
+import { Mqtt } from 'azure-iot-device-mqtt';
+import { Client as ServiceClient } from 'azure-iothub';
+import { WebSocket } from 'ws';
+import { rejection, startE2eHub, waitFor } from './hub-fixture.js';
+import { createRequire } from 'node:module';
+
+// azure-iothub's transports, as its own package index exports them.
+const { Amqp, AmqpWs } = createRequire(import.meta.url)('azure-iothub') as { Amqp: unknown; AmqpWs: unknown };
+const { Message } = createRequire(import.meta.url)('azure-iot-common') as { Message: typeof DeviceMessage };
+
+// Microsoft's service SDK and Event Hubs SDK on the real AMQP port 5671 and on 443 (WebSockets), in the test's own network namespace.
+let hub: Awaited<ReturnType<typeof startE2eHub>>;
+
+beforeAll(async () => {
+  hub = await startE2eHub();
+});
+afterAll(async () => {
+  await hub.dispose();
+});
+
+async function openDevice(deviceId: string): Promise<DeviceClient> {
+  const { connectionString } = hub.createDevice(deviceId);
+  const client = DeviceClient.fromConnectionString(connectionString, Mqtt);
+  await client.open();
+  return client;
+}
+
+describe.each([
+  ['Amqp', Amqp],
+  ['AmqpWs', AmqpWs],
+])("azure-iothub Client over %s against hubemu's AMQP endpoint", (name, transport) => {
+  it('sends a C2D message the device receives, and reads its feedback', async () => {
+    const deviceId = `c2d-${name}`;
+    const device = await openDevice(deviceId);
+    const received = new Promise<DeviceMessage>((resolve) => device.on('message', (m: DeviceMessage) => void device.complete(m).then(() => resolve(m))));
+    const client = ServiceClient.fromConnectionString(hub.connectionString('service'), transport as never);
+    await client.open();
+    const { transportObj: feedback } = await client.getFeedbackReceiver();
+    const batches: unknown[] = [];
+    feedback.on('message', (m: { data: Buffer }) => batches.push(JSON.parse(m.data.toString())));
+    const message = new Message('hello device');
+    message.messageId = '0a4e6d6c-7c3b-4c1e-9c1b-3f1d2c3b4a5e';
+    message.ack = 'full';
+    message.properties.add('colour', 'blue');
+    await client.send(deviceId, message);
+    const got = await received;
+    expect(got.data.toString()).toBe('hello device');
+    expect(got.messageId).toBe('0a4e6d6c-7c3b-4c1e-9c1b-3f1d2c3b4a5e');
+    const records = await waitFor(() => (batches.flat() as Array<{ originalMessageId: string; statusCode: string; deviceId: string }>).find((r) => r.deviceId === deviceId), 30_000, 'feedback');
+    expect(records).toMatchObject({ originalMessageId: '0a4e6d6c-7c3b-4c1e-9c1b-3f1d2c3b4a5e', statusCode: 'Success' });
+    await client.close();
+    await device.close();
+  });
+
+  it('raises DeviceNotFoundError for an unknown device and DeviceMaximumQueueDepthExceededError when the queue holds 50', async () => {
+    const client = ServiceClient.fromConnectionString(hub.connectionString('service'), transport as never);
+    await client.open();
+    expect((await rejection(client.send(`nobody-${name}`, 'x'))).constructor.name).toBe('DeviceNotFoundError');
+    const deviceId = `full-${name}`;
+    hub.createDevice(deviceId);
+    for (let i = 0; i < 50; i++) await client.send(deviceId, `m${i}`);
+    expect((await rejection(client.send(deviceId, 'one too many'))).constructor.name).toBe('DeviceMaximumQueueDepthExceededError');
+    await client.close();
+  });
+});
+
+it('refuses a service client whose policy has no ServiceConnect (registryRead) at $cbs', async () => {
+  const client = ServiceClient.fromConnectionString(hub.connectionString('registryRead'), Amqp as never);
+  const error = await rejection(client.open());
+  expect(error.constructor.name).toBe('UnauthorizedError');
+});
+
+describe.each([
+  ['TLS', {}],
+  ['WebSockets', { webSocketOptions: { webSocket: WebSocket } }],
+])('@azure/event-hubs EventHubConsumerClient over %s reads what devices sent', (_name, options) => {
+  /** Reads until `count` events of `deviceId` arrived (or the deadline), from `position`, on every partition or one. */
+  async function read(client: EventHubConsumerClient, deviceId: string, count: number, position: EventPosition, partitionId?: string): Promise<Array<ReceivedEventData & { partitionId: string }>> {
+    const events: Array<ReceivedEventData & { partitionId: string }> = [];
+    const handlers = {
+      processEvents: async (batch: ReceivedEventData[], context: { partitionId: string }) => {
+        for (const e of batch) if (e.systemProperties?.['iothub-connection-device-id'] === deviceId) events.push({ ...e, partitionId: context.partitionId });
+      },
+      processError: async () => undefined,
+    };
+    const subscription = partitionId === undefined ? client.subscribe(handlers, { startPosition: position, maxWaitTimeInSeconds: 1 }) : client.subscribe(partitionId, handlers, { startPosition: position, maxWaitTimeInSeconds: 1 });
+    try {
+      await waitFor(() => (events.length >= count ? true : undefined), 30_000, `${count} events of ${deviceId}`);
+    } finally {
+      await subscription.close();
+    }
+    return events;
+  }
+
+  it('from the earliest, the latest, a sequence number and an enqueued time, with system and application properties', async () => {
+    const deviceId = `tele-${_name}`;
+    const device = await openDevice(deviceId);
+    for (let i = 0; i < 3; i++) {
+      const m = new Message(JSON.stringify({ n: i }));
+      m.messageId = `mid-${i}`;
+      m.contentType = 'application/json';
+      m.contentEncoding = 'utf-8';
+      m.properties.add('level', `L${i}`);
+      await device.sendEvent(m);
+    }
+    const client = new EventHubConsumerClient('$Default', hub.eventHubConnectionString(), options);
+    const props = await client.getEventHubProperties();
+    expect(props.name).toBe('localhost');
+    expect(props.partitionIds.length).toBeGreaterThan(0);
+
+    const earliest = await read(client, deviceId, 3, earliestEventPosition);
+    expect(earliest.map((e) => e.body)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    const [first] = earliest as [ReceivedEventData & { partitionId: string }];
+    expect(first.properties).toEqual({ level: 'L0' });
+    expect(first.messageId).toBe('mid-0');
+    expect(first.contentType).toBe('application/json');
+    expect(first.systemProperties).toMatchObject({ 'iothub-connection-device-id': deviceId, 'iothub-message-source': 'Telemetry', 'iothub-connection-auth-method': expect.any(String) });
+    expect(typeof first.sequenceNumber).toBe('number');
+    expect(first.enqueuedTimeUtc).toBeInstanceOf(Date);
+
+    const pid = first.partitionId;
+    const partition = await client.getPartitionProperties(pid);
+    expect(partition).toMatchObject({ partitionId: pid, isEmpty: false, lastEnqueuedSequenceNumber: first.sequenceNumber + 2 });
+
+    const afterFirst = await read(client, deviceId, 2, { sequenceNumber: first.sequenceNumber }, pid);
+    expect(afterFirst.map((e) => e.body)).toEqual([{ n: 1 }, { n: 2 }]);
+    const fromTime = await read(client, deviceId, 3, { enqueuedOn: first.enqueuedTimeUtc.getTime() - 1 }, pid);
+    expect(fromTime.map((e) => e.body)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+
+    const before = hub.traffic().at(-1)?.seq ?? 0;
+    const live: ReceivedEventData[] = [];
+    const subscription = client.subscribe(pid, { processEvents: async (b) => void live.push(...b), processError: async () => undefined }, { startPosition: latestEventPosition, maxWaitTimeInSeconds: 1 });
+    // Sent once the reader's link is attached (at the latest), as the hub records it.
+    await waitFor(() => hub.traffic({ operation: 'link.attach' }).find((r) => r.status === 200 && r.topic?.endsWith(`/Partitions/${pid}`) && r.seq > before), 30_000, 'the live reader');
+    await device.sendEvent(new Message(JSON.stringify({ n: 'live' })));
+    await waitFor(() => (live.some((e) => (e.body as { n: unknown }).n === 'live') ? true : undefined), 30_000, 'the live event');
+    expect(live.map((e) => e.body)).toEqual([{ n: 'live' }]);
+    await subscription.close();
+    await client.close();
+    await device.close();
+  });
+
+  it('refuses a connection string whose policy has no ServiceConnect', async () => {
+    const client = new EventHubConsumerClient('$Default', hub.eventHubConnectionString('registryRead'), { ...options, retryOptions: { maxRetries: 0, timeoutInMs: 10_000 } });
+    const error = await rejection(client.getEventHubProperties());
+    expect(`${error.name} ${(error as { code?: string }).code ?? ''} ${error.message}`).toMatch(/Unauthorized/i);
+    await client.close();
+  });
+});

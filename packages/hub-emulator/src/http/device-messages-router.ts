@@ -1,0 +1,107 @@
+import { Router, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { formatTimestamp, identityKey, type HubClock } from '@hubemu/shared';
+import type { SasAuthenticator } from '../auth/sas-authenticator.js';
+import type { C2dService } from '../c2d/c2d-service.js';
+import type { C2dLockedMessage } from '../c2d/c2d-types.js';
+import type { HubEvents, TelemetryMessage } from '../events.js';
+import { isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
+import { param, readBody } from './route-kit.js';
+import { admitRoute } from './route-admission.js';
+
+export interface DeviceMessagesRouterDeps {
+  auth: SasAuthenticator;
+  c2d: C2dService;
+  events: HubEvents;
+  clock: HubClock;
+}
+
+/**
+ * A device token in `Authorization` (reference messaging §7): the identity in the path must be the
+ * token's (a device may touch only its own messages: 401 otherwise). The identity's key is left in
+ * `res.locals.deviceKey` for the request event; then the admission seam has its say.
+ */
+function requireDevice(auth: SasAuthenticator): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction) => {
+    res.locals.route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}` || req.path;
+    const deviceId = param(req, 'deviceId');
+    res.locals.identity = { deviceId };
+    auth.authenticateDevice(req.get('authorization') ?? '', deviceId);
+    res.locals.deviceKey = identityKey(deviceId);
+    admitRoute(req, res, next);
+  };
+}
+
+/** Header values must be visible ASCII: anything else is percent-encoded (an application property may hold any text). */
+function headerValue(value: string): string {
+  return /^[\t\x20-\x7e]*$/.test(value) ? value : encodeURIComponent(value);
+}
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** The 200 answer of a receive (§7.2): the body, the lock as a quoted ETag and the message's properties as headers. */
+function sendC2d(res: Response, { message, lockToken }: C2dLockedMessage): void {
+  res.status(200);
+  res.setHeader('ETag', `"${lockToken}"`);
+  const headers: Record<string, string | undefined> = {
+    'iothub-messageid': message.messageId,
+    'iothub-correlationid': message.correlationId,
+    'iothub-userid': message.userId,
+    'iothub-to': `/devices/${encodeURIComponent(message.deviceId)}/messages/devicebound`,
+    'iothub-expiry': message.senderSetExpiry ? new Date(message.expiresAtMs).toISOString() : undefined,
+    'iothub-contenttype': message.contentType,
+    'iothub-contentencoding': message.contentEncoding,
+    'iothub-ack': message.ack,
+    'iothub-sequencenumber': String(message.sequenceNumber),
+    'iothub-enqueuedtime': new Date(message.enqueuedAtMs).toISOString(),
+    'iothub-deliverycount': String(message.deliveryCount),
+  };
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, headerValue(value));
+  // Node's SDK keeps these with their prefix (`iothub-app-color`); names a header cannot carry are left out.
+  for (const [name, value] of Object.entries(message.properties)) if (TOKEN.test(name)) res.setHeader(`iothub-app-${name}`, headerValue(value));
+  res.setHeader('Content-Type', message.contentType && /^[\x20-\x7e]+$/.test(message.contentType) ? message.contentType : 'application/octet-stream');
+  res.send(message.body);
+}
+
+/**
+ * The device HTTPS API (reference messaging §7): telemetry, single or batched, and C2D by polling
+ * (receive, complete, reject, abandon). Paths match case-insensitively (Express' default; the REST
+ * docs write `deviceBound`); errors are rendered by the app (envelope 1 and `iothub-errorcode`).
+ */
+export function deviceMessagesRouter({ auth, c2d, events, clock }: DeviceMessagesRouterDeps): Router {
+  const router = Router();
+  const device = requireDevice(auth);
+
+  router.post('/devices/:deviceId/messages/events', device, readBody, (req, res) => {
+    const deviceId = param(req, 'deviceId');
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const receivedAt = formatTimestamp(clock.now());
+    const messages: Array<TelemetryParts & { body: Buffer }> = isBatch(req.headers) ? parseBatch(body) : [{ ...telemetryProperties(req.headers), body }];
+    for (const message of messages) {
+      const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt };
+      events.emit('telemetry', telemetry);
+    }
+    res.status(204).end();
+  });
+
+  router.get('/devices/:deviceId/messages/devicebound', device, (req, res) => {
+    const locked = c2d.receive(param(req, 'deviceId'));
+    if (!locked) return void res.status(204).end();
+    sendC2d(res, locked);
+  });
+
+  // Complete, or reject with `?reject` (a bare key, as Node's SDK appends it).
+  router.delete('/devices/:deviceId/messages/devicebound/:lockToken', device, (req, res) => {
+    const deviceId = param(req, 'deviceId');
+    const lockToken = param(req, 'lockToken');
+    if (req.query.reject !== undefined) c2d.reject(deviceId, lockToken);
+    else c2d.complete(deviceId, lockToken);
+    res.status(204).end();
+  });
+
+  router.post('/devices/:deviceId/messages/devicebound/:lockToken/abandon', device, (req, res) => {
+    c2d.abandon(param(req, 'deviceId'), param(req, 'lockToken'));
+    res.status(204).end();
+  });
+
+  return router;
+}
