@@ -45,11 +45,12 @@ export class AmqpCommandError extends Error {
 }
 
 function amqpFailure(error: unknown): AmqpCommandError {
-  const failure = error as Error & { name?: string; amqpError?: Error & { code?: string }; code?: string };
+  const failure = error as Error & { amqpError?: Error & { code?: string; condition?: string; description?: string }; code?: string };
   const inner = failure.amqpError;
-  const text = `${failure.name ?? 'Error'}: ${failure.message}${inner && inner.message !== failure.message ? ` (${inner.message})` : ''}`;
+  const detail = inner?.description ?? inner?.message;
+  const text = `${failure.name}: ${failure.message}${detail && detail !== failure.message ? ` (${detail})` : ''}`;
   // azure-iothub reports a refused or dropped transport as NotConnectedError ("rhea: connection disconnected").
-  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|NotConnectedError|certificate|self.signed/i.test(`${inner?.code ?? ''} ${failure.code ?? ''} ${text}`);
+  const unreachable = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH)\b|NotConnectedError|certificate|self[- ]signed/.test(`${inner?.code ?? ''} ${failure.code ?? ''} ${text}`);
   return new AmqpCommandError(text, unreachable ? EXIT.unreachable : EXIT.hubError);
 }
 

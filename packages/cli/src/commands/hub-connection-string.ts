@@ -2,8 +2,8 @@ import { Option, type Command } from 'commander';
 import { eventHubConnectionString } from '@hubemu/shared';
 import { parsePort } from '../options.js';
 import { parseLogin, policyKey, serviceConnectionString } from './messaging-args.js';
-import { parseOutputFormat, printResult, type OutputFormat } from './output-format.js';
-import { report } from './service-command.js';
+import { printResult, type OutputFormat } from './output-format.js';
+import { report, withServiceOptions } from './service-command.js';
 
 interface ShowFlags {
   login?: string;
@@ -32,20 +32,19 @@ export function hubConnectionString(flags: Omit<ShowFlags, 'output'>): { connect
 export function registerHub(program: Command): void {
   const hub = program.command('hub').description('The hub itself.');
   const connectionString = hub.command('connection-string').description("The hub's connection strings.");
-  connectionString
-    .command('show')
-    .description("Show the hub's connection string for a shared access policy, or of its Event Hub-compatible endpoint (--default-eventhub).")
-    .addOption(new Option('-l, --login <connection-string>', "the hub's service connection string (HostName=...;SharedAccessKeyName=...;SharedAccessKey=...)").env('HUBEMU_CONNECTION_STRING'))
-    .option('--pn, --policy-name <name>', "the shared access policy (default: --login's); another policy's key is hubemu's well-known dev key")
-    .addOption(new Option('--kt, --key-type <type>', 'primary or secondary').choices(['primary', 'secondary']).default('primary'))
-    .option('--eh, --default-eventhub', 'the Event Hub-compatible endpoint\'s connection string (Endpoint=sb://...;EntityPath=...)')
-    .option('--amqp-port <port>', "the hub's AMQP port, for --default-eventhub (hubemu start --amqp-port)", parsePort, 5671)
-    .addOption(new Option('-o, --output <format>', 'json or table').default('json').argParser(parseOutputFormat))
-    .action((flags: ShowFlags) => {
-      try {
-        printResult(hubConnectionString(flags), flags.output);
-      } catch (error) {
-        process.exitCode = report(error);
-      }
-    });
+  withServiceOptions(
+    connectionString
+      .command('show')
+      .description("Show the hub's connection string for a shared access policy, or of its Event Hub-compatible endpoint (--default-eventhub).")
+      .option('--pn, --policy-name <name>', "the shared access policy (default: --login's); another policy's key is hubemu's well-known dev key")
+      .addOption(new Option('--kt, --key-type <type>', 'primary or secondary').choices(['primary', 'secondary']).default('primary'))
+      .option('--eh, --default-eventhub', 'the Event Hub-compatible endpoint\'s connection string (Endpoint=sb://...;EntityPath=...)')
+      .option('--amqp-port <port>', "the hub's AMQP port, for --default-eventhub (hubemu start --amqp-port)", parsePort, 5671),
+  ).action((flags: ShowFlags) => {
+    try {
+      printResult(hubConnectionString(flags), flags.output);
+    } catch (error) {
+      process.exitCode = report(error);
+    }
+  });
 }

@@ -8,7 +8,8 @@ import { EXIT, UsageError } from './service-command.js';
 function rawOf(event: ReceivedEventData): RawEvent {
   const raw = event.getRawAmqpMessage();
   return {
-    body: raw.body,
+    // The SDK's body (bytes, with skipParsingBodyAsJson); the raw one is rhea's section object.
+    body: event.body,
     properties: raw.properties as Record<string, unknown> | undefined,
     messageAnnotations: raw.messageAnnotations,
     applicationProperties: raw.applicationProperties,
@@ -25,7 +26,7 @@ function describe(error: unknown): { text: string; code: string } {
 /** Exit code for an error the reader reported: the hub refused (2) or could not be reached (3). */
 function exitCodeOf(error: unknown): number {
   const { text, code } = describe(error);
-  return /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|certificate|self.signed/i.test(`${code} ${text}`) ? EXIT.unreachable : EXIT.hubError;
+  return /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH)\b|certificate|self[- ]signed/.test(`${code} ${text}`) ? EXIT.unreachable : EXIT.hubError;
 }
 
 /** Reads events until the timeout, Ctrl-C or an error the SDK does not retry. */
