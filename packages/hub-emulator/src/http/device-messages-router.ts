@@ -25,8 +25,14 @@ function requireDevice(auth: SasAuthenticator): RequestHandler {
     res.locals.route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}` || req.path;
     const deviceId = param(req, 'deviceId');
     res.locals.identity = { deviceId };
-    auth.authenticateDevice(req.get('authorization') ?? '', deviceId);
+    const verified = auth.authenticateDevice(req.get('authorization') ?? '', deviceId);
     res.locals.deviceKey = identityKey(deviceId);
+    // What the hub stamps on this request's telemetry (iothub-connection-auth-method, -generation-id, dt-dataschema).
+    res.locals.stamp = {
+      auth: { scope: verified.scope, type: 'sas' },
+      generationId: verified.entry.generationId,
+      ...(verified.entry.modelId ? { modelId: verified.entry.modelId } : {}),
+    } satisfies Pick<TelemetryMessage, 'auth' | 'generationId' | 'modelId'>;
     admitRoute(req, res, next);
   };
 }
@@ -77,7 +83,8 @@ export function deviceMessagesRouter({ auth, c2d, events, clock }: DeviceMessage
     const receivedAt = formatTimestamp(clock.now());
     const messages: Array<TelemetryParts & { body: Buffer }> = isBatch(req.headers) ? parseBatch(body) : [{ ...telemetryProperties(req.headers), body }];
     for (const message of messages) {
-      const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt };
+      const stamp = res.locals.stamp as Pick<TelemetryMessage, 'auth' | 'generationId' | 'modelId'>;
+      const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...stamp };
       events.emit('telemetry', telemetry);
     }
     res.status(204).end();
