@@ -62,6 +62,7 @@ describe('hubemu monitor-events', { timeout: 90_000 }, () => {
     const [lifecycle, telemetry] = events;
     expect(lifecycle.event.annotations).toMatchObject({ 'iothub-message-source': 'deviceLifecycleEvents' });
     expect(lifecycle.event.properties.application).toMatchObject({ opType: 'createDeviceIdentity', deviceId: 'mon-1', hubName: 'localhost' });
+    expect(lifecycle.event.properties.system).toMatchObject({ content_type: 'application/json', content_encoding: 'utf-8', user_id: 'localhost', correlation_id: expect.any(String) });
     expect(telemetry.event).toMatchObject({
       origin: 'mon-1',
       module: '',

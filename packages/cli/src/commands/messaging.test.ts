@@ -67,7 +67,7 @@ describe('monitor-events arguments', () => {
 describe('monitor-events output', () => {
   const raw: RawEvent = {
     body: Buffer.from('{"temperature":21.5}'),
-    properties: { messageId: 'm1', contentType: 'application/json', contentEncoding: 'utf-8', userId: Buffer.from('u1') },
+    properties: { messageId: 'm1', contentType: 'application/json', contentEncoding: 'utf-8', userId: { 0: 117, 1: 49 } },
     messageAnnotations: { 'iothub-connection-device-id': 'd1', 'iothub-connection-module-id': 'm', 'dt-subject': 'thermostat1', 'x-opt-sequence-number': 4, 'iothub-enqueuedtime': new Date(1000) },
     applicationProperties: { alert: 'high' },
   };

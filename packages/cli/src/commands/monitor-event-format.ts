@@ -54,9 +54,20 @@ const SYSTEM_NAMES: Record<string, string> = {
   replyToGroupId: 'reply_to_group_id',
 };
 
+/** The properties-section fields, as `@azure/event-hubs` names them in `systemProperties`. */
+export const AMQP_PROPERTY_FIELDS: readonly string[] = Object.keys(SYSTEM_NAMES);
+
+/** Bytes as `@azure/event-hubs` hands a binary `user_id` over: its date conversion copies a Buffer into `{0: .., 1: ..}`. */
+function isByteRecord(value: unknown): value is Record<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length > 0 && entries.every(([key, byte], i) => key === String(i) && Number.isInteger(byte) && (byte as number) >= 0 && (byte as number) < 256);
+}
+
 /** Bytes as text, dates as epoch ms, as az prints them. */
 function plain(value: unknown): unknown {
   if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  if (isByteRecord(value)) return Buffer.from(Object.values(value)).toString('utf8');
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'bigint') return Number(value);
   return value;

@@ -1,6 +1,6 @@
 import { EventHubConsumerClient, latestEventPosition, type EventPosition, type ReceivedEventData, type Subscription } from '@azure/event-hubs';
 import { eventHubConnectionStringFor } from './messaging-args.js';
-import { formatMonitorEvent, globMatcher, identityOf, renderMonitorEvent, type RawEvent } from './monitor-event-format.js';
+import { AMQP_PROPERTY_FIELDS, formatMonitorEvent, globMatcher, identityOf, renderMonitorEvent, type RawEvent } from './monitor-event-format.js';
 import type { MonitorFlags } from './monitor-events.js';
 import { EXIT, UsageError } from './service-command.js';
 
@@ -10,7 +10,8 @@ function rawOf(event: ReceivedEventData): RawEvent {
   return {
     // The SDK's body (bytes, with skipParsingBodyAsJson); the raw one is rhea's section object.
     body: event.body,
-    properties: raw.properties as Record<string, unknown> | undefined,
+    // The properties section from systemProperties: the raw message's leaves user_id out (core-amqp does not map it).
+    properties: Object.fromEntries(AMQP_PROPERTY_FIELDS.filter((key) => event.systemProperties?.[key] !== undefined).map((key) => [key, event.systemProperties?.[key]])),
     messageAnnotations: raw.messageAnnotations,
     applicationProperties: raw.applicationProperties,
   };
