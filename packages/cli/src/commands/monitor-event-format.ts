@@ -109,14 +109,19 @@ export function formatMonitorEvent(raw: RawEvent, kinds: readonly PropertyKind[]
     if (value !== undefined && value !== null) system[SYSTEM_NAMES[key] ?? key] = plain(value);
   }
   const { deviceId, moduleId } = identityOf(raw);
-  const event: MonitorEvent['event'] = { origin: deviceId, module: moduleId, interface: text(annotations['iothub-interface-name']), component: text(annotations['dt-subject']), payload: undefined };
-  if (kinds.length > 0) {
-    event.properties = {};
-    if (all || kinds.includes('sys')) event.properties.system = system;
-    if (all || kinds.includes('app')) event.properties.application = plainRecord(raw.applicationProperties);
-  }
-  if (all || kinds.includes('anno')) event.annotations = plainRecord(annotations);
-  event.payload = payloadOf(raw.body, text(system.content_type));
+  const properties: NonNullable<MonitorEvent['event']['properties']> = {};
+  if (all || kinds.includes('sys')) properties.system = system;
+  if (all || kinds.includes('app')) properties.application = plainRecord(raw.applicationProperties);
+  // Keys in az's order: who sent it, the properties asked for, then the payload.
+  const event: MonitorEvent['event'] = {
+    origin: deviceId,
+    module: moduleId,
+    interface: text(annotations['iothub-interface-name']),
+    component: text(annotations['dt-subject']),
+    ...(kinds.length > 0 ? { properties } : {}),
+    ...(all || kinds.includes('anno') ? { annotations: plainRecord(annotations) } : {}),
+    payload: payloadOf(raw.body, text(system.content_type)),
+  };
   return { event };
 }
 
