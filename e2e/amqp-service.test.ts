@@ -38,7 +38,7 @@ describe.each([
     const received = new Promise<DeviceMessage>((resolve) => device.on('message', (m: DeviceMessage) => void device.complete(m).then(() => resolve(m))));
     const client = ServiceClient.fromConnectionString(hub.connectionString('service'), transport as never);
     await client.open();
-    const { transportObj: feedback } = await client.getFeedbackReceiver();
+    const { result: feedback } = await client.getFeedbackReceiver();
     const batches: unknown[] = [];
     feedback.on('message', (m: { data: Buffer }) => batches.push(JSON.parse(m.data.toString())));
     const message = new Message('hello device');

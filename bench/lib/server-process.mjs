@@ -75,13 +75,17 @@ async function makeSeamSwitchable() {
 
 async function startTheHub(durable) {
   if (kind === 'hub-faults') await makeSeamSwitchable();
+  // The messaging benchmark reads telemetry back through the Event Hubs-compatible endpoint, which keeps what the hub retains.
+  const retained = kind === 'hub-messaging' ? 2_000_000 : 0;
   const dataDir = durable ? mkdtempSync(join(tmpdir(), 'hubemu-bench-')) : undefined;
   if (dataDir) process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, amqpPort: 0, trafficBufferSize: 0, telemetryBufferSize: 0 });
+  const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, amqpPort: 0, trafficBufferSize: 0, telemetryBufferSize: retained });
   let created = 0;
   return {
     port: hub.ports.mqtt,
     ca: hub.caPem,
+    amqpPort: hub.ports.amqp,
+    eventHubConnectionString: kind === 'hub-messaging' ? hub.eventHubConnectionString('service') : undefined,
     faultMode(mode) {
       switchSeam(mode === 'off');
       hub.faults.clear();
@@ -112,4 +116,4 @@ process.on('message', (message) => {
     process.send({ type: 'heap', heapUsed: process.memoryUsage().heapUsed, rss: process.memoryUsage().rss });
   }
 });
-process.send({ type: 'ready', port: server.port, ca: server.ca, key: KEY });
+process.send({ type: 'ready', port: server.port, ca: server.ca, key: KEY, amqpPort: server.amqpPort, eventHubConnectionString: server.eventHubConnectionString });

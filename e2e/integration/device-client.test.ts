@@ -1,6 +1,6 @@
 import { startHub, type Hub } from '@hubemu/hub-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DesiredChange, DeviceClient, isDeviceClientError } from '@hubemu/device-agent';
+import { type C2dDelivery, type DesiredChange, DeviceClient, isDeviceClientError } from '@hubemu/device-agent';
 
 let hub: Hub;
 const clients: DeviceClient[] = [];
@@ -96,6 +96,19 @@ describe('DeviceClient against a real hub (MQTT over TLS)', () => {
     await client.onMethod('getTemp', (payload) => ({ status: 200, payload: { temp: 21, asked: payload } }));
     const result = await hub.invokeMethod('int-method', { methodName: 'getTemp', payload: { unit: 'C' }, responseTimeoutInSeconds: 5 });
     expect(result).toEqual({ status: 200, payload: { temp: 21, asked: { unit: 'C' } } });
+  });
+
+  it('receives cloud-to-device messages with their properties, and its PUBACK completes each at the hub', async () => {
+    const client = clientFor('int-c2d');
+    await client.open();
+    const received: C2dDelivery[] = [];
+    await client.onC2d((message) => received.push(message));
+    hub.c2d.send('int-c2d', { body: 'reboot', messageId: 'm-1', correlationId: 'c-1', ack: 'full', properties: { reason: 'a b&c=d' } });
+    await expect.poll(() => received.length).toBe(1);
+    expect(received[0]).toMatchObject({ messageId: 'm-1', correlationId: 'c-1', ack: 'full', to: '/devices/int-c2d/messages/devicebound', properties: { reason: 'a b&c=d' } });
+    expect(received[0]?.body.toString()).toBe('reboot');
+    await expect.poll(() => hub.c2d.pending('int-c2d').length).toBe(0);
+    expect(client.traffic.c2dMessages).toBe(1);
   });
 
   it('sends telemetry the hub records', async () => {

@@ -23,6 +23,7 @@ export type { DesiredChange, DesiredVerdict } from './client/twin-sync-state.js'
 export type { DesiredPatch, TwinDocument, VersionedSection } from './client/twin-messages.js';
 export { ANY_METHOD } from './client/method-router.js';
 export type { MethodHandler, MethodRequest, MethodResult } from './client/method-router.js';
+export type { C2dDelivery } from './client/c2d-delivery.js';
 export { MAX_TELEMETRY_BYTES } from './client/telemetry.js';
 export type { TelemetryBody } from './client/telemetry.js';
 export { createTrafficCounters } from './client/traffic.js';

@@ -57,7 +57,8 @@ export type Plane = 'mqtt' | 'http' | 'amqp';
  * One request on one plane, whatever its outcome: the one record that logs, the traffic record and the
  * dashboard read. Device-plane operations are `connect`, `twin.get`, `twin.patchReported`,
  * `method.response`, `telemetry` and `invalid`, and what the hub pushes (`direction: 'out'`):
- * `twin.desiredNotification` and `method.request`. REST operations are the method and route pattern
+ * `twin.desiredNotification`, `method.request` and `c2d.deliver` (a C2D message at QoS 1). REST operations,
+ * the device HTTPS API's included, are the method and route pattern
  * (`PATCH /twins/:deviceId`).
  */
 export interface RequestEvent extends Partial<IdentityRef> {

@@ -65,6 +65,7 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
    *   (50 pending), 413 MessageTooLarge (64 KB), 400 ArgumentInvalid (a bad message, an expiry in the past).
    * - `pending(deviceId)`: the device's queue (Enqueued and locked, with `lockedUntilMs`), in sequence order.
    * - `purge(deviceId)`: empties it, as `DELETE /devices/{id}/commands` does, returning how many were purged.
+   * Both are 404 DeviceNotFound for an unknown device.
    */
   readonly c2d: {
     send(deviceId: string, message: C2dSendRequest): C2dMessage;

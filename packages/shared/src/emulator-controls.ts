@@ -12,13 +12,13 @@ export const TrafficRecordSchema = z.object({
   /** When it happened, by the hub's clock (ISO 8601). */
   at: z.string(),
   plane: z.string(),
-  /** `in`: a client asked (a device publish, a REST call); `out`: the hub pushed to a device (a desired notification, a method request). */
+  /** `in`: a client asked (a device publish, a REST call); `out`: the hub pushed to a device (a desired notification, a method request, a C2D message). */
   direction: z.enum(['in', 'out']),
   deviceId: z.string().optional(),
   moduleId: z.string().optional(),
   /** Who asked: the identity on a device plane, the policy on REST. */
   principal: z.string().optional(),
-  /** `twin.get`, `twin.patchReported`, `twin.desiredNotification`, `method.request`, ... or `PATCH /twins/:deviceId`. */
+  /** `twin.get`, `twin.patchReported`, `twin.desiredNotification`, `method.request`, `c2d.deliver`, ... or `PATCH /twins/:deviceId`. */
   operation: z.string(),
   /** The MQTT topic as published (device planes), or the AMQP link address (AMQP plane). */
   topic: z.string().optional(),

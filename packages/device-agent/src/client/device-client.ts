@@ -3,7 +3,9 @@ import {
   DESIRED_PATCH_FILTER,
   METHOD_REQUEST_FILTER,
   TWIN_RESPONSE_FILTER,
+  isC2dTopicOf,
   isJsonObject,
+  parseC2dTopic,
   parseHubTopic,
   topics,
   type JsonObject,
@@ -15,6 +17,7 @@ import { createRandom, jittered, type Random } from '../scheduler/random.js';
 import { delay, type Scheduler, type TimerHandle } from '../scheduler/scheduler.js';
 import { defaultScheduler } from '../scheduler/shared-scheduler.js';
 import { resolveClientConfig, type DeviceClientConfig, type ResolvedClientConfig } from './client-options.js';
+import type { C2dDelivery } from './c2d-delivery.js';
 import { buildConnectFields } from './connect-fields.js';
 import { DeviceTwin, type DeviceTwinOptions, type ReportedPatchOptions, type RequestOptions, type TwinChannel } from './device-twin.js';
 import {
@@ -66,6 +69,7 @@ export type DeviceClientEvents = {
   error: [error: Error];
   /** Every desired-properties notification, as the hub sent it (no version filtering; see twin()). */
   desired: [patch: DesiredPatch];
+  c2d: [message: C2dDelivery];
   /** Every direct-method request, before its handler runs. */
   method: [request: MethodRequest];
 };
@@ -100,6 +104,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> implements Tw
   private readonly tracker: RequestTracker;
   private readonly methods = new MethodRouter();
   private readonly desiredHandlers = new Set<(patch: DesiredPatch) => void>();
+  private readonly c2dHandlers = new Set<(message: C2dDelivery) => void>();
   private readonly subscriptions: Subscriptions;
   private connection: MqttConnection | undefined;
   private state: State = 'idle';
@@ -249,6 +254,26 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> implements Tw
     const off = this.methods.add(name, handler);
     try {
       await this.subscriptions.ensure(METHOD_REQUEST_FILTER, this.connection);
+    } catch (error) {
+      off();
+      throw error;
+    }
+    return off;
+  }
+
+  /**
+   * Calls `handler` with every cloud-to-device message sent to this device (docs/messaging.md), with its
+   * properties from the topic's property bag. The client's PUBACK completes the message at the hub,
+   * once the handlers have run; a device over MQTT cannot reject or abandon one. Resolves once subscribed.
+   */
+  async onC2d(handler: (message: C2dDelivery) => void): Promise<() => void> {
+    if (this.moduleId !== undefined) throw new DeviceClientError('ProtocolError', 'Cloud-to-device messages go to devices, not modules.', { deviceId: this.deviceId });
+    this.c2dHandlers.add(handler);
+    const off = (): void => {
+      this.c2dHandlers.delete(handler);
+    };
+    try {
+      await this.subscriptions.ensure(topics.c2dFilter(this.deviceId), this.connection);
     } catch (error) {
       off();
       throw error;
@@ -451,6 +476,7 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> implements Tw
 
   private handleMessage(topic: string, payload: Buffer): void {
     this.traffic.received++;
+    if (isC2dTopicOf(topic, this.deviceId)) return this.handleC2d(topic, payload);
     const parsed = parseHubTopic(topic);
     if (!parsed) {
       this.log('debug', 'message on an unexpected topic', { topic });
@@ -469,6 +495,26 @@ export class DeviceClient extends EventEmitter<DeviceClientEvents> implements Tw
         this.traffic.methodRequests++;
         void this.handleMethod(parsed.methodName, parsed.rid, payload);
         return;
+    }
+  }
+
+  private handleC2d(topic: string, body: Buffer): void {
+    const parsed = parseC2dTopic(topic);
+    if (!parsed) {
+      this.emitError(new DeviceClientError('ProtocolError', `A cloud-to-device topic has a property bag that is not URL-encoded: ${topic}`, { deviceId: this.deviceId }));
+      return;
+    }
+    this.traffic.c2dMessages++;
+    const { deviceId: _deviceId, ...properties } = parsed;
+    const message: C2dDelivery = { ...properties, body };
+    this.log('debug', 'cloud-to-device message', { messageId: message.messageId });
+    this.emit('c2d', message);
+    for (const handler of [...this.c2dHandlers]) {
+      try {
+        handler(message);
+      } catch (error) {
+        this.emitError(error);
+      }
     }
   }
 

@@ -12,6 +12,8 @@ export interface TrafficCounters {
   desiredPatches: number;
   methodRequests: number;
   methodResponses: number;
+  /** Cloud-to-device messages received. */
+  c2dMessages: number;
   connects: number;
   /** Connections whose TLS handshake resumed an earlier session (see resumeTlsSession). */
   tlsResumed: number;
@@ -19,5 +21,5 @@ export interface TrafficCounters {
 }
 
 export function createTrafficCounters(): TrafficCounters {
-  return { sent: 0, received: 0, telemetry: 0, twinRequests: 0, desiredPatches: 0, methodRequests: 0, methodResponses: 0, connects: 0, tlsResumed: 0, disconnects: 0 };
+  return { sent: 0, received: 0, telemetry: 0, twinRequests: 0, desiredPatches: 0, methodRequests: 0, methodResponses: 0, c2dMessages: 0, connects: 0, tlsResumed: 0, disconnects: 0 };
 }

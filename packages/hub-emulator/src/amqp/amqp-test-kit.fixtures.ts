@@ -27,7 +27,7 @@ export class KitC2d implements C2dSendSide {
     if (input.deviceId === 'missing') throw new HubError('DeviceNotFound', `Device '${input.deviceId}' not found.`);
     if (input.deviceId === 'full') throw new HubError('DeviceMaximumQueueDepthExceeded', 'The queue holds 50 messages.');
     this.sent.push(input);
-    return { ...input, sequenceNumber: this.sent.length, enqueuedAtMs: Date.now(), expiresAtMs: Date.now() + 3600_000, deliveryCount: 0, deviceGenerationId: '1' };
+    return { ...input, sequenceNumber: this.sent.length, enqueuedAtMs: Date.now(), expiresAtMs: input.expiresAtMs ?? Date.now() + 3600_000, deliveryCount: 0, deviceGenerationId: '1', senderSetExpiry: input.expiresAtMs !== undefined };
   }
   readonly feedback: FeedbackQueue = {
     take: () => {

@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HubError, ManualClock, parseHubOptions } from '@hubemu/shared';
 import { createCore, type HubCore } from '../core.js';
+import { DurableStore } from '../store/durable-store.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { HUB_RECORD_SCHEMAS } from '../store/record-schemas.js';
 import type { Store } from '../store/collection.js';
 import type { C2dSendInput, FeedbackRecord } from './c2d-types.js';
 
@@ -121,6 +126,24 @@ describe('the C2D service', () => {
     expect(restored?.body.toString()).toBe('hi');
     expect(restored?.lockedUntilMs).toBeUndefined();
     expect(again.c2d.send(send()).sequenceNumber).toBe(2);
+  });
+
+  it('keeps queued messages in the durable store: they pass its record schemas when the log is replayed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hubemu-c2d-'));
+    try {
+      const first = new DurableStore(dir, { schemas: HUB_RECORD_SCHEMAS });
+      const { core } = coreWith(first);
+      core.c2d.send(send({ messageId: 'durable', body: Buffer.from([0, 255, 1]) }));
+      core.stop();
+      first.close();
+      const second = new DurableStore(dir, { schemas: HUB_RECORD_SCHEMAS });
+      const { core: again } = coreWith(second);
+      expect(again.c2d.pending('d1').map((m) => [m.messageId, [...m.body]])).toEqual([['durable', [0, 255, 1]]]);
+      again.stop();
+      second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('drops the queue of a deleted device and empties everything on reset', () => {

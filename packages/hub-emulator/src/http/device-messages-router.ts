@@ -15,6 +15,9 @@ export interface DeviceMessagesRouterDeps {
   clock: HubClock;
 }
 
+/** Who sent a request, as telemetry names it. */
+type Sender = Required<Pick<TelemetryMessage, 'auth' | 'generationId'>>;
+
 /**
  * A device token in `Authorization` (reference messaging §7): the identity in the path must be the
  * token's (a device may touch only its own messages: 401 otherwise). The identity's key is left in
@@ -27,12 +30,8 @@ function requireDevice(auth: SasAuthenticator): RequestHandler {
     res.locals.identity = { deviceId };
     const verified = auth.authenticateDevice(req.get('authorization') ?? '', deviceId);
     res.locals.deviceKey = identityKey(deviceId);
-    // What the hub stamps on this request's telemetry (iothub-connection-auth-method, -generation-id, dt-dataschema).
-    res.locals.stamp = {
-      auth: { scope: verified.scope, type: 'sas' },
-      generationId: verified.entry.generationId,
-      ...(verified.entry.modelId ? { modelId: verified.entry.modelId } : {}),
-    } satisfies Pick<TelemetryMessage, 'auth' | 'generationId' | 'modelId'>;
+    // What telemetry is stamped with (iothub-connection-auth-method, -auth-generation-id).
+    res.locals.sender = { auth: { scope: verified.scope, type: 'sas' }, generationId: verified.entry.generationId } satisfies Sender;
     admitRoute(req, res, next);
   };
 }
@@ -81,10 +80,10 @@ export function deviceMessagesRouter({ auth, c2d, events, clock }: DeviceMessage
     const deviceId = param(req, 'deviceId');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const receivedAt = formatTimestamp(clock.now());
+    const sender = res.locals.sender as Sender;
     const messages: Array<TelemetryParts & { body: Buffer }> = isBatch(req.headers) ? parseBatch(body) : [{ ...telemetryProperties(req.headers), body }];
     for (const message of messages) {
-      const stamp = res.locals.stamp as Pick<TelemetryMessage, 'auth' | 'generationId' | 'modelId'>;
-      const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...stamp };
+      const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
       events.emit('telemetry', telemetry);
     }
     res.status(204).end();

@@ -147,3 +147,32 @@ describe('C2D over MQTT', () => {
     await Promise.all(devices.map((d) => d.close()));
   });
 });
+
+describe('C2D over MQTT on the test clock', () => {
+  it('sends a message again when its one-minute lock runs out without a PUBACK, and expires one nobody takes', async () => {
+    const timed = await startHub({ inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, clock: 'manual' });
+    try {
+      timed.createDevice('m-clock');
+      // What the hub sent (MQTT.js holds back the packets after one it does not acknowledge).
+      const seen: string[] = [];
+      timed.events.on('request', (e) => void (e.operation === 'c2d.deliver' && seen.push(e.payload ?? '')));
+      const device = await connectRaw(timed, 'm-clock', { subscribe: [topics.c2dFilter('m-clock')], qos: 1 });
+      device.client.handleMessage = () => undefined;
+      timed.c2d.send('m-clock', { body: 'twice' });
+      await expect.poll(() => seen).toEqual(['twice']);
+      await timed.clock.advance(59_999);
+      expect(seen).toEqual(['twice']);
+      await timed.clock.advance(1);
+      await expect.poll(() => seen).toEqual(['twice', 'twice']);
+      expect(timed.c2d.pending('m-clock')[0]?.deliveryCount).toBe(0);
+      await device.close();
+
+      timed.createDevice('m-expire');
+      timed.c2d.send('m-expire', { body: 'late' });
+      await timed.clock.advance(3_600_000);
+      expect(timed.c2d.pending('m-expire')).toEqual([]);
+    } finally {
+      await timed.stop();
+    }
+  });
+});
