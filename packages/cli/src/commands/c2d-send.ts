@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'azure-iothub';
+import { z } from 'zod';
 import common from 'azure-iot-common';
 import type { Message as MessageType } from 'azure-iot-common';
 import { parseLogin, serviceConnectionString, type Ack } from './messaging-args.js';
@@ -23,14 +24,17 @@ export interface SendFlags extends ServiceFlags {
   amqpPort: number;
 }
 
-/** One feedback record, as the hub's feedback batches carry it (iothub-messaging.md §5). */
-interface FeedbackRecord {
-  originalMessageId: string;
-  statusCode: string;
-  description?: string;
-  deviceId: string;
-  enqueuedTimeUtc?: string;
-}
+/** A feedback batch, as the hub sends it (iothub-messaging.md §5): records are checked, unknown fields kept. */
+const FeedbackBatchSchema = z.array(
+  z.looseObject({
+    originalMessageId: z.string(),
+    statusCode: z.string(),
+    description: z.string().optional(),
+    deviceId: z.string(),
+    enqueuedTimeUtc: z.string().optional(),
+  }),
+);
+type FeedbackRecord = z.infer<typeof FeedbackBatchSchema>[number];
 
 type FeedbackReceiver = Awaited<ReturnType<Client['getFeedbackReceiver']>>['result'];
 
@@ -75,13 +79,13 @@ function feedbackFor(receiver: FeedbackReceiver, messageId: string, timeoutSecon
     receiver.on('errorReceived', (error: Error) => reject(amqpFailure(error)));
     receiver.on('message', (batch: MessageType) => {
       receiver.complete(batch, () => {});
-      let records: FeedbackRecord[] = [];
+      let records: FeedbackRecord[];
       try {
-        records = JSON.parse(batch.getData().toString()) as FeedbackRecord[];
+        records = FeedbackBatchSchema.parse(JSON.parse(batch.getData().toString()));
       } catch {
-        return;
+        return; // not a batch this command can read: it waits for the next
       }
-      const record = Array.isArray(records) ? records.find((r) => r.originalMessageId === messageId) : undefined;
+      const record = records.find((r) => r.originalMessageId === messageId);
       if (!record) return;
       if (timer) clearTimeout(timer);
       resolve(record);
