@@ -1,5 +1,5 @@
 import type { DeviceIdentity, DeviceIdentityInput } from '@hubemu/shared';
-import { asIdentity, BulkResultSchema, DeviceStatisticsSchema, expectBody, type BulkResult, type DeviceStatistics } from './responses.js';
+import { asIdentity, BulkResultSchema, DeviceStatisticsSchema, expectBody, PurgeResultSchema, type BulkResult, type DeviceStatistics, type PurgeResult } from './responses.js';
 import { pathOf, quoteEtag, type RestClient } from './rest-client.js';
 
 /** What a device is created or updated with; every field is optional (keys are generated when absent). */
@@ -55,6 +55,11 @@ export class DevicesApi {
   /** Creates, updates or deletes up to 100 identities in one call; failed items are listed in `errors`. */
   async bulk(items: readonly BulkDevice[]): Promise<BulkResult> {
     return expectBody(BulkResultSchema, await this.rest.request({ method: 'POST', path: '/devices', body: items }), 'bulk devices');
+  }
+
+  /** Removes every cloud-to-device message waiting for the device (`DELETE /devices/{id}/commands`); 404 DeviceNotFound when it does not exist. */
+  async purgeCommands(deviceId: string): Promise<PurgeResult> {
+    return expectBody(PurgeResultSchema, await this.rest.request({ method: 'DELETE', path: `${pathOf('devices', deviceId)}/commands` }), 'purge commands');
   }
 
   async statistics(): Promise<DeviceStatistics> {

@@ -13,7 +13,7 @@ export { ConfigurationResponseSchema } from './configuration-response.js';
 export { EmulatorApi } from './emulator-api.js';
 export { RestClient, pathOf, quoteEtag, DEFAULT_API_VERSION, type RestRequest, type RestResponse, type RestClientOptions } from './rest-client.js';
 export { SasTokenProvider } from './sas-token-provider.js';
-export type { BulkResult, DeviceStatistics, MethodResult } from './responses.js';
+export type { BulkResult, DeviceStatistics, MethodResult, PurgeResult } from './responses.js';
 /** One row of `SELECT * FROM devices.jobs`: what a job did on one device. */
 // The wire types a caller of this client reads, from the package both sides share.
 export {

@@ -30,6 +30,14 @@ export const DeviceStatisticsSchema = z.object({
 });
 export type DeviceStatistics = z.infer<typeof DeviceStatisticsSchema>;
 
+/** What `DELETE /devices/{id}/commands` answers: how many cloud-to-device messages it removed from the device's queue. */
+export const PurgeResultSchema = z.looseObject({
+  totalMessagesPurged: z.number().int().min(0),
+  deviceId: z.string(),
+  moduleId: z.string().nullish(),
+});
+export type PurgeResult = z.infer<typeof PurgeResultSchema>;
+
 export const BulkResultSchema = z.object({
   isSuccessful: z.boolean(),
   errors: z.array(z.looseObject({ deviceId: z.string(), errorCode: z.union([z.number(), z.string()]), errorStatus: z.string().nullish() })),

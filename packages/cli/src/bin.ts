@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerC2dMessage } from './commands/c2d-message.js';
 import { registerConfiguration } from './commands/configuration.js';
 import { registerDeviceIdentity } from './commands/device-identity.js';
 import { registerDeviceTwin } from './commands/device-twin.js';
@@ -6,8 +7,10 @@ import { clockCommand } from './commands/emulator-clock.js';
 import { faultCommand } from './commands/emulator-fault.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerFleet } from './commands/fleet.js';
+import { registerHub } from './commands/hub-connection-string.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
 import { registerJob } from './commands/job.js';
+import { registerMonitorEvents } from './commands/monitor-events.js';
 import { registerQuery } from './commands/query.js';
 import { registerStart } from './commands/start.js';
 
@@ -25,6 +28,9 @@ export function createProgram(): Command {
   registerQuery(program);
   registerJob(program);
   registerConfiguration(program);
+  registerHub(program);
+  registerMonitorEvents(program);
+  registerC2dMessage(program);
   registerFleet(program);
   registerEmulator(program, (emulator) => emulator.addCommand(faultCommand()), (emulator) => emulator.addCommand(clockCommand()));
   return program;

@@ -1,3 +1,4 @@
+import https from 'node:https';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConnectionString, signSasToken, topics } from '@hubemu/shared';
@@ -78,6 +79,43 @@ describe('telemetry in the Event Hubs-compatible endpoint', () => {
     } finally {
       await client.endAsync();
     }
+  });
+
+  it('stamps telemetry a device posts over HTTPS as it stamps MQTT telemetry', async () => {
+    const { device } = hub.createDevice('http-1');
+    const cs = parseConnectionString(hub.deviceConnectionString('http-1'));
+    const appended = nextEvent((e) => e.messageSource === 'Telemetry');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = https.request(
+        {
+          host: 'localhost',
+          port: hub.ports.https,
+          ca: hub.caPem,
+          method: 'POST',
+          path: '/devices/http-1/messages/events?api-version=2020-09-30',
+          headers: {
+            authorization: signSasToken(`${cs.HostName}/devices/http-1`, cs.SharedAccessKey as string, Math.floor(Date.now() / 1000) + 3600),
+            'iothub-messageid': 'h-1',
+            'iothub-contenttype': 'text/plain',
+            'iothub-app-site': 'lab',
+            'content-type': 'text/plain',
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end('over https');
+    });
+    expect(status).toBe(204);
+    const event = await appended;
+    expect(event).toMatchObject({ deviceId: 'http-1', messageId: 'h-1', contentType: 'text/plain', properties: { site: 'lab' } });
+    expect(event.annotations).toEqual({
+      'iothub-connection-auth-method': '{"scope":"device","type":"sas","issuer":"iothub","acceptingIpFilterRule":null}',
+      'iothub-connection-auth-generation-id': device.generationId,
+    });
   });
 
   it('stamps a module\'s telemetry with the module scope', async () => {

@@ -48,7 +48,7 @@ export function findDefaultCa(cwd: string): string | undefined {
 }
 
 /** The CA file to trust: `--ca`, else `<--data-dir>/certs/ca.pem` (which must exist), else the default data dir's when one is found. */
-function caPathOf(flags: Pick<ServiceFlags, 'ca' | 'dataDir'>): string | undefined {
+export function caPathOf(flags: Pick<ServiceFlags, 'ca' | 'dataDir'>): string | undefined {
   if (flags.ca !== undefined) return flags.ca;
   if (flags.dataDir !== undefined) {
     const path = caPathIn(flags.dataDir);
@@ -113,7 +113,8 @@ export function parseJsonObjectArgument(flag: string, value: string): Record<str
   return parsed as Record<string, unknown>;
 }
 
-function report(error: unknown): number {
+/** Writes a failure to stderr and returns the exit code (see EXIT). */
+export function report(error: unknown): number {
   if (error instanceof ServiceError) {
     if (error.status === 0) {
       process.stderr.write(`hubemu: cannot reach the hub: ${error.message}\n`);

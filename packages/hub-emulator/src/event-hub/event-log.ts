@@ -51,6 +51,9 @@ export function eventBytes(event: NewHubEvent): number {
 
 const NUMERIC = /^-?\d+$/;
 
+/** The AMQP properties-section fields an event may carry. */
+const SECTION_FIELDS = ['messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding'] as const;
+
 /**
  * The Event Hubs-compatible endpoint's log (iothub-messaging.md §9): events per partition, numbered
  * from 0, with byte offsets as numeric strings, kept within a count, a byte and a time bound over all
@@ -98,7 +101,23 @@ export class EventLog implements EventHubLog {
     const enqueuedTimeMs = Math.max(this.options.clock.now(), this.lastEnqueuedMs);
     this.lastEnqueuedMs = enqueuedTimeMs;
     const bytes = eventBytes(input);
-    const event: HubEvent = { ...input, partition, sequenceNumber: queue.nextSequenceNumber, offset: String(queue.nextOffset), enqueuedTimeMs };
+    // Built field by field: an object spread here cost ten times the rest of the append.
+    const event: HubEvent = {
+      partition,
+      sequenceNumber: queue.nextSequenceNumber,
+      offset: String(queue.nextOffset),
+      enqueuedTimeMs,
+      deviceId: input.deviceId,
+      messageSource: input.messageSource,
+      annotations: input.annotations,
+      properties: input.properties,
+      body: input.body,
+    };
+    if (input.moduleId !== undefined) event.moduleId = input.moduleId;
+    for (const key of SECTION_FIELDS) {
+      const value = input[key];
+      if (value !== undefined) event[key] = value;
+    }
     const offset = queue.nextOffset;
     queue.nextSequenceNumber += 1;
     queue.nextOffset += bytes;
