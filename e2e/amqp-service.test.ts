@@ -5,7 +5,7 @@ import { Mqtt } from 'azure-iot-device-mqtt';
 import { Client as ServiceClient } from 'azure-iothub';
 import { WebSocket } from 'ws';
 import { createHmac } from 'node:crypto';
-import { Connection as RheaConnection, ReceiverEvents, isAmqpError, type EventContext } from 'rhea-promise';
+import { Connection as RheaConnection, ReceiverEvents, isAmqpError, type AmqpError, type EventContext } from 'rhea-promise';
 import { rejection, startE2eHub, waitFor } from './hub-fixture.js';
 import { createRequire } from 'node:module';
 
@@ -95,7 +95,7 @@ it('serves @azure/event-hubs on plain AMQP 5672 when the connection string says 
  */
 async function convertIotHubToEventHubsConnectionString(connectionString: string): Promise<string> {
   const fields = Object.fromEntries(connectionString.split(';').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-  const { HostName, SharedAccessKeyName, SharedAccessKey } = fields as Record<string, string>;
+  const { HostName = '', SharedAccessKeyName = '', SharedAccessKey = '' } = fields as Record<string, string | undefined>;
   const [iotHubName] = HostName.split('.');
   const resourceUri = encodeURIComponent(`${HostName}/messages/events`);
   const expiry = Math.ceil(Date.now() / 1000 + 300);
@@ -107,9 +107,10 @@ async function convertIotHubToEventHubsConnectionString(connectionString: string
   return new Promise((resolve, reject) => {
     receiver.on(ReceiverEvents.receiverError, (context: EventContext) => {
       const error = context.receiver && context.receiver.error;
-      if (isAmqpError(error) && error.condition === 'amqp:link:redirect') {
-        const hostname = error.info && error.info.hostname;
-        const parsedAddress = String(error.info?.address).match(/5671\/(.*)\/\$management/i);
+      if (error && isAmqpError(error) && (error as AmqpError).condition === 'amqp:link:redirect') {
+        const info = (error as AmqpError).info as { hostname?: string; address?: string } | undefined;
+        const hostname = info?.hostname;
+        const parsedAddress = String(info?.address).match(/5671\/(.*)\/\$management/i);
         if (!hostname || !parsedAddress) return reject(error);
         void connection.close();
         resolve(`Endpoint=sb://${hostname}/;EntityPath=${parsedAddress[1]};SharedAccessKeyName=${SharedAccessKeyName};SharedAccessKey=${SharedAccessKey}`);
