@@ -1,9 +1,11 @@
 import { DeviceClientError, isDeviceClientError } from '../errors.js';
 import type { MqttConnection } from './mqtt-connection.js';
 
+const isC2dFilter = (filter: string): boolean => filter.endsWith('/messages/devicebound/#');
+
 /**
  * The `$iothub` filters a client wants and the ones made on the current connection. Filters are subscribed
- * when first needed, at QoS 0 like Node's SDK, and all restored in one SUBSCRIBE on every new connection.
+ * when first needed, at QoS 0 like Node's SDK (C2D at QoS 1, as it does too), and all restored in one SUBSCRIBE on every new connection.
  */
 export class Subscriptions {
   private readonly wanted = new Set<string>();
@@ -52,8 +54,12 @@ export class Subscriptions {
   }
 
   private async subscribe(connection: MqttConnection, filters: readonly string[]): Promise<void> {
-    const granted = await connection.subscribe(filters, 0);
-    const refused = filters.filter((_, i) => granted[i] === undefined || granted[i] === 128);
+    // Cloud-to-device messages are subscribed at QoS 1, as Node's SDK does (their PUBACK completes them); the rest at QoS 0.
+    const c2d = filters.filter(isC2dFilter);
+    const others = filters.filter((f) => !isC2dFilter(f));
+    const grants = await Promise.all([others.length > 0 ? connection.subscribe(others, 0) : [], c2d.length > 0 ? connection.subscribe(c2d, 1) : []]);
+    const granted = [...grants[0], ...grants[1]];
+    const refused = [...others, ...c2d].filter((_, i) => granted[i] === undefined || granted[i] === 128);
     if (refused.length > 0) {
       throw new DeviceClientError('HubError', `The hub refused the subscription to ${refused.join(', ')}.`, { deviceId: this.deviceId });
     }
