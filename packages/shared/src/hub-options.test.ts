@@ -3,8 +3,8 @@ import { parseHubOptions } from './hub-options.js';
 import { ManualClock } from './manual-clock.js';
 
 describe('hub options: connection timeouts', () => {
-  it('bounds every listener by default: TLS handshake 10 s, MQTT CONNECT 30 s, HTTP headers 30 s, request 60 s, keep-alive 5 s', () => {
-    expect(parseHubOptions().timeouts).toEqual({ tlsHandshakeMs: 30_000, mqttConnectMs: 30_000, httpHeadersMs: 30_000, httpRequestMs: 60_000, httpKeepAliveMs: 5_000 });
+  it('bounds every listener by default: TLS handshake 30 s, MQTT CONNECT 30 s, AMQP open 30 s, HTTP headers 30 s, request 60 s, keep-alive 5 s', () => {
+    expect(parseHubOptions().timeouts).toEqual({ tlsHandshakeMs: 30_000, mqttConnectMs: 30_000, amqpOpenMs: 30_000, httpHeadersMs: 30_000, httpRequestMs: 60_000, httpKeepAliveMs: 5_000 });
   });
 
   it('keeps the defaults of the timeouts not given', () => {
