@@ -4,7 +4,7 @@ import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { C2dService } from '../c2d/c2d-service.js';
 import type { C2dLockedMessage } from '../c2d/c2d-types.js';
 import type { HubEvents, TelemetryMessage } from '../events.js';
-import { isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
+import { admitD2cSize, isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
 import { param, readBody } from './route-kit.js';
 import { admitRoute } from './route-admission.js';
 
@@ -82,6 +82,8 @@ export function deviceMessagesRouter({ auth, c2d, events, clock }: DeviceMessage
     const receivedAt = formatTimestamp(clock.now());
     const sender = res.locals.sender as Sender;
     const messages: Array<TelemetryParts & { body: Buffer }> = isBatch(req.headers) ? parseBatch(body) : [{ ...telemetryProperties(req.headers), body }];
+    // Checked before any is sent: a batch goes whole or not at all.
+    for (const message of messages) admitD2cSize(message);
     for (const message of messages) {
       const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
       events.emit('telemetry', telemetry);
