@@ -4,6 +4,7 @@ import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { C2dService } from '../c2d/c2d-service.js';
 import type { C2dLockedMessage } from '../c2d/c2d-types.js';
 import type { HubEvents, TelemetryMessage } from '../events.js';
+import type { Admission } from '../faults/admission.js';
 import { admitD2cSize, isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
 import { param, readBody } from './route-kit.js';
 import { admitRoute } from './route-admission.js';
@@ -13,6 +14,7 @@ export interface DeviceMessagesRouterDeps {
   c2d: C2dService;
   events: HubEvents;
   clock: HubClock;
+  admission: Pick<Admission, 'idle' | 'admit' | 'after'>;
 }
 
 /** Who sent a request, as telemetry names it. */
@@ -72,7 +74,7 @@ function sendC2d(res: Response, { message, lockToken }: C2dLockedMessage): void 
  * (receive, complete, reject, abandon). Paths match case-insensitively (Express' default; the REST
  * docs write `deviceBound`); errors are rendered by the app (envelope 1 and `iothub-errorcode`).
  */
-export function deviceMessagesRouter({ auth, c2d, events, clock }: DeviceMessagesRouterDeps): Router {
+export function deviceMessagesRouter({ auth, c2d, events, clock, admission }: DeviceMessagesRouterDeps): Router {
   const router = Router();
   const device = requireDevice(auth);
 
@@ -84,11 +86,21 @@ export function deviceMessagesRouter({ auth, c2d, events, clock }: DeviceMessage
     const messages: Array<TelemetryParts & { body: Buffer }> = isBatch(req.headers) ? parseBatch(body) : [{ ...telemetryProperties(req.headers), body }];
     // Checked before any is sent: a batch goes whole or not at all.
     for (const message of messages) admitD2cSize(message);
-    for (const message of messages) {
-      const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
-      events.emit('telemetry', telemetry);
-    }
-    res.status(204).end();
+    const send = (): void => {
+      for (const message of messages) {
+        const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
+        events.emit('telemetry', telemetry);
+      }
+      res.status(204).end();
+    };
+    // The admission seam (faults on `telemetry`, the tier's D2C throttle, each message of a batch counted); unobserved, one check.
+    const verdict = admission.idle ? undefined : admission.admit({ operation: 'telemetry', deviceId, bytes: body.length, messages: messages.length });
+    if (!verdict) return send();
+    if (verdict.faultId !== undefined) res.locals.fault = verdict.faultId;
+    if (verdict.act === 'fail') throw verdict.error;
+    if (verdict.act === 'delay') return void admission.after(verdict.ms, () => void (req.socket.destroyed ? undefined : send()));
+    // The connection is cut (the client sees a reset); a dropped message is never answered (the client times out).
+    if (verdict.act === 'disconnect') req.socket.destroy();
   });
 
   router.get('/devices/:deviceId/messages/devicebound', device, (req, res) => {
