@@ -15,6 +15,8 @@ export interface DeviceMessagesRouterDeps {
   events: HubEvents;
   clock: HubClock;
   admission: Pick<Admission, 'idle' | 'admit' | 'after'>;
+  /** Stamps the identity's last activity (an HTTPS device is never Connected). */
+  activity: (deviceId: string) => void;
 }
 
 /** Who sent a request, as telemetry names it. */
@@ -25,7 +27,7 @@ type Sender = Required<Pick<TelemetryMessage, 'auth' | 'generationId'>>;
  * token's (a device may touch only its own messages: 401 otherwise). The identity's key is left in
  * `res.locals.deviceKey` for the request event; then the admission seam has its say.
  */
-function requireDevice(auth: SasAuthenticator): RequestHandler {
+function requireDevice(auth: SasAuthenticator, activity: (deviceId: string) => void): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     res.locals.route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}` || req.path;
     const deviceId = param(req, 'deviceId');
@@ -34,6 +36,8 @@ function requireDevice(auth: SasAuthenticator): RequestHandler {
     res.locals.deviceKey = identityKey(deviceId);
     // What telemetry is stamped with (iothub-connection-auth-method, -auth-generation-id).
     res.locals.sender = { auth: { scope: verified.scope, type: 'sas' }, generationId: verified.entry.generationId } satisfies Sender;
+    // Any authenticated call is the device's activity, whatever the seam or the handler make of it.
+    activity(deviceId);
     admitRoute(req, res, next);
   };
 }
@@ -74,9 +78,9 @@ function sendC2d(res: Response, { message, lockToken }: C2dLockedMessage): void 
  * (receive, complete, reject, abandon). Paths match case-insensitively (Express' default; the REST
  * docs write `deviceBound`); errors are rendered by the app (envelope 1 and `iothub-errorcode`).
  */
-export function deviceMessagesRouter({ auth, c2d, events, clock, admission }: DeviceMessagesRouterDeps): Router {
+export function deviceMessagesRouter({ auth, c2d, events, clock, admission, activity }: DeviceMessagesRouterDeps): Router {
   const router = Router();
-  const device = requireDevice(auth);
+  const device = requireDevice(auth, activity);
 
   router.post('/devices/:deviceId/messages/events', device, readBody, (req, res) => {
     const deviceId = param(req, 'deviceId');
