@@ -85,12 +85,13 @@ export function deviceMessagesRouter({ auth, c2d, events, clock, admission, acti
   router.post('/devices/:deviceId/messages/events', device, readBody, (req, res) => {
     const deviceId = param(req, 'deviceId');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const receivedAt = formatTimestamp(clock.now());
     const sender = res.locals.sender as Sender;
     const messages: Array<TelemetryParts & { body: Buffer }> = isBatch(req.headers) ? parseBatch(body) : [{ ...telemetryProperties(req.headers), body }];
     // Checked before any is sent: a batch goes whole or not at all.
     for (const message of messages) admitD2cSize(message);
     const send = (): void => {
+      // Received when carried out (after an injected or shaping delay), as on MQTT.
+      const receivedAt = formatTimestamp(clock.now());
       for (const message of messages) {
         const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
         events.emit('telemetry', telemetry);
