@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isReservedKey, RESERVED_KEYS, topics, validateSectionSize, validateTwinValue, type JsonObject } from '@hubemu/shared';
+import { isReservedKey, parseConnectionString, RESERVED_KEYS, signSasToken, topics, validateSectionSize, validateTwinValue, type JsonObject } from '@hubemu/shared';
 import { startHub, type Hub } from '../src/index.js';
 import { connectRaw, type RawDevice } from './raw-device.js';
 import { call, type RawCall } from './rest-api/http-helpers.js';
@@ -187,6 +187,46 @@ describe('bad input, generated', { timeout: 120_000 }, () => {
     } finally {
       await device.close();
     }
+    await expectHubWhole();
+  });
+  it('never gets a 5xx from the device HTTPS API, never loses or duplicates a queued C2D message, and leaves the hub whole', async () => {
+    const token = (deviceId: string): string => {
+      const keyOf = parseConnectionString(hub.deviceConnectionString(deviceId)).SharedAccessKey as string;
+      return signSasToken(`${hub.hostName}/devices/${deviceId}`, keyOf, Math.floor(Date.now() / 1000) + 3600);
+    };
+    // Devices of its own: the REST property above may have deleted d1 and d2.
+    hub.createDevice('hx');
+    hub.createDevice('hy');
+    const sent = 20;
+    for (let i = 0; i < sent; i++) hub.c2d.send('hx', { body: `c2d-${i}`, messageId: `c2d-${i}` });
+    const completed = new Set<string>();
+    const locks: string[] = [];
+    const lock = fc.oneof(fc.constantFrom('nope', '%ZZ', '%2F', '', 'x'.repeat(300)), fc.nat({ max: 40 }).map((i) => encodeURIComponent(locks[i] ?? 'unknown')));
+    const batchItem = fc.record({ body: fc.oneof(fc.string({ maxLength: 20 }), fc.base64String({ maxLength: 20 }), json), base64Encoded: fc.constantFrom(true, false, 'x', undefined), properties: fc.oneof(json, fc.dictionary(key, fc.string({ maxLength: 8 }))) }, { requiredKeys: [] });
+    const deviceRequest = fc.oneof(
+      fc.record({ method: fc.constant<RawCall['method']>('POST'), path: fc.constant('/devices/hx/messages/events'), body: fc.oneof(fc.string({ maxLength: 200 }), fc.array(batchItem, { maxLength: 4 }).map((items) => JSON.stringify(items))), headers: fc.record({ 'Content-Type': fc.constantFrom('application/vnd.microsoft.iothub.json', 'application/octet-stream', 'text/plain'), 'iothub-app-__proto__': fc.string({ maxLength: 8 }), 'iothub-messageid': fc.string({ maxLength: 8 }) }, { requiredKeys: ['Content-Type'] }) }),
+      fc.constant({ method: 'GET' as RawCall['method'], path: '/devices/hx/messages/devicebound' }),
+      lock.map((l) => ({ method: 'DELETE' as RawCall['method'], path: `/devices/hx/messages/devicebound/${l}?api-version=2021-04-12` })),
+      lock.map((l) => ({ method: 'DELETE' as RawCall['method'], path: `/devices/hx/messages/devicebound/${l}?api-version=2021-04-12&reject` })),
+      lock.map((l) => ({ method: 'POST' as RawCall['method'], path: `/devices/hx/messages/devicebound/${l}/abandon?api-version=2021-04-12` })),
+    );
+    const as = fc.constantFrom('hx', 'hx', 'hx', 'hy');
+    await fc.assert(
+      fc.asyncProperty(deviceRequest, as, async (req, who) => {
+        const res = await call(hub, { ...req, authorization: token(who) });
+        expect(res.status, `${req.method} ${req.path} as ${who}: ${res.text}`).toBeLessThan(500);
+        if (res.status >= 400) expect(res.headers['iothub-errorcode']).toBeDefined();
+        if (req.method === 'GET' && res.status === 200) locks.push((res.headers.etag as string).slice(1, -1));
+        // A settle that succeeded took one message out for good (complete or reject; abandon may too, after 10 deliveries).
+        if (req.method !== 'GET' && req.path.includes('/devicebound/') && res.status === 204) completed.add(req.path.split('/')[5]?.split('?')[0] ?? '');
+        const pending = hub.c2d.pending('hx');
+        // Each queued message is there once, and none vanished other than by a settle the device made.
+        expect(new Set(pending.map((m) => m.sequenceNumber)).size).toBe(pending.length);
+        expect(pending.length).toBeGreaterThanOrEqual(sent - completed.size);
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    hub.c2d.purge('hx');
     await expectHubWhole();
   });
 });

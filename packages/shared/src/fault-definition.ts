@@ -8,8 +8,11 @@ import { MAX_TIMER_MS } from './time.js';
  * what happens. The REST control route, the CLI and `hub.faults.add()` all parse with this schema.
  */
 
-/** The operations a fault can hit: device-plane requests and pushes, any REST route (`http`), and a C2D send on AMQP (`c2d.send`). */
-export const FAULT_OPERATIONS = ['connect', 'twin.get', 'twin.patchReported', 'twin.desired', 'method.invoke', 'http', 'c2d.send'] as const;
+/**
+ * The operations a fault can hit: device-plane requests and pushes, device-to-cloud telemetry (MQTT
+ * publish, device HTTPS `POST .../messages/events`), any REST route (`http`), and a C2D send on AMQP (`c2d.send`).
+ */
+export const FAULT_OPERATIONS = ['connect', 'twin.get', 'twin.patchReported', 'twin.desired', 'method.invoke', 'telemetry', 'http', 'c2d.send'] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
 export const FAULT_ACTIONS = ['fail', 'delay', 'drop', 'disconnect', 'refuse', 'pause', 'timeout'] as const;
@@ -22,6 +25,8 @@ export const FAULT_ACTIONS_BY_OPERATION: Record<FaultOperation, readonly FaultAc
   'twin.patchReported': ['fail', 'delay', 'drop', 'disconnect'],
   'twin.desired': ['delay', 'drop', 'disconnect', 'pause'],
   'method.invoke': ['fail', 'delay', 'timeout', 'disconnect'],
+  // MQTT has no negative PUBACK: a failed publish closes the connection unacknowledged; HTTPS answers the error.
+  telemetry: ['fail', 'delay', 'drop', 'disconnect'],
   http: ['fail', 'delay', 'drop'],
   // A dropped send is never settled (the SDK's send() waits); a failed one is rejected with the error's AMQP condition.
   'c2d.send': ['fail', 'delay', 'drop'],

@@ -40,6 +40,8 @@ export class C2dService implements C2dSendSide {
     this.messages = deps.store.collection<StoredC2dMessage>('c2dMessages');
     this.sequences = deps.store.collection<number>('c2dSequences');
     this.load();
+    // Devices' `cloudToDeviceMessageCount` is the length of their queue, read when rendered.
+    deps.table.countMessages((key) => this.queues.get(key)?.size ?? 0);
     deps.events.on('identityDeleted', ({ deviceId, moduleId }) => {
       if (moduleId === undefined) this.deviceDeleted(deviceId);
     });
@@ -67,6 +69,7 @@ export class C2dService implements C2dSendSide {
     this.messages.put(storeKey(message), toStored(message));
     this.sequences.put(input.deviceId, queue.sequence);
     queue.add(message);
+    this.deps.table.changed(input.deviceId);
     this.arm(input.deviceId);
     this.deliverPending(input.deviceId);
     return message;
@@ -188,6 +191,7 @@ export class C2dService implements C2dSendSide {
     }
     const queue = this.queues.get(message.deviceId);
     if (queue && queue.size === 0) this.queues.delete(message.deviceId);
+    this.deps.table.changed(message.deviceId);
     this.arm(message.deviceId);
   }
 

@@ -83,7 +83,7 @@ export class Admission {
     }
     const kind = this.throttle && throttleClassOf(request.operation, request.route);
     if (!this.throttle || !kind) return undefined;
-    const shaped = this.throttle.take(kind, now, kind === 'methods' ? Math.max(METHOD_METER_BYTES, request.bytes ?? 0) : 1);
+    const shaped = this.throttle.take(kind, now, kind === 'methods' ? Math.max(METHOD_METER_BYTES, request.bytes ?? 0) : (request.messages ?? 1));
     if ('refused' in shaped) return { act: 'fail', error: new HubError('ThrottlingException', FAULT_MESSAGES.ThrottlingException as string) };
     return shaped.waitMs > 0 ? { act: 'delay', ms: shaped.waitMs } : undefined;
   }

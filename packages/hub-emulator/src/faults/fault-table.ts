@@ -9,6 +9,8 @@ export interface AdmissionRequest {
   moduleId?: string;
   /** Request size, for byte-metered throttles (direct methods). */
   bytes?: number;
+  /** How many messages it carries (a device HTTPS batch), for message-metered throttles (D2C sends); one when absent. */
+  messages?: number;
 }
 
 /** What a fault does to the one operation it matched. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { routeThrottleClass, SHAPING_WINDOW_MS, TierThrottle, tierThrottles } from './tier-throttles.js';
+import { routeThrottleClass, SHAPING_WINDOW_MS, throttleClassOf, TierThrottle, tierThrottles } from './tier-throttles.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -12,6 +12,11 @@ describe('tier throttles', () => {
     expect(tierThrottles('S2', 20).twinReads.perSecond).toBe(200);
     expect(tierThrottles('S3', 2).twinUpdates.perSecond).toBe(500);
     expect(tierThrottles('F1').configurations).toEqual({ perSecond: 20 / 60, burst: 20 });
+    // D2C sends: max(100/s, 12/s/unit) on F1 and S1, 120/s/unit on S2, 6000/s/unit on S3.
+    expect(tierThrottles('F1').d2cSends).toEqual({ perSecond: 100, burst: 100 });
+    expect(tierThrottles('S1', 10).d2cSends.perSecond).toBe(120);
+    expect(tierThrottles('S2', 2).d2cSends.perSecond).toBe(240);
+    expect(tierThrottles('S3', 2).d2cSends.perSecond).toBe(12_000);
   });
 
   it('count each REST route against its group', () => {
@@ -23,6 +28,10 @@ describe('tier throttles', () => {
     expect(routeThrottleClass('PUT /jobs/v2/:jobId')).toBe('jobs');
     expect(routeThrottleClass('PUT /configurations/:id')).toBe('configurations');
     expect(routeThrottleClass('GET /emulator/faults')).toBeUndefined();
+    // The device HTTPS API is no registry call; its telemetry counts as D2C sends where it is carried out.
+    expect(routeThrottleClass('POST /devices/:deviceId/messages/events')).toBeUndefined();
+    expect(routeThrottleClass('GET /devices/:deviceId/messages/devicebound')).toBeUndefined();
+    expect(throttleClassOf('telemetry')).toBe('d2cSends');
   });
 
   it('pass a burst up to the bucket, delay the excess within the shaping window, then refuse', () => {

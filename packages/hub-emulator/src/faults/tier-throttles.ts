@@ -3,7 +3,7 @@ import { reserveTokens, type BucketState } from '../jobs/rate-limiter.js';
 import type { HubTier } from '../jobs/service-limits.js';
 
 /** The operation groups the service throttles separately (reference 3.2); jobs' device operations keep their own limiter (service-limits.ts). */
-export type ThrottleClass = 'registry' | 'connections' | 'queries' | 'methods' | 'twinReads' | 'twinUpdates' | 'jobs' | 'configurations' | 'c2dSends';
+export type ThrottleClass = 'registry' | 'connections' | 'queries' | 'methods' | 'twinReads' | 'twinUpdates' | 'jobs' | 'configurations' | 'c2dSends' | 'd2cSends';
 
 /** A token bucket: refilled at `perSecond`, holding at most `burst` (the quota's own window: a minute for per-minute quotas, a second otherwise). */
 export interface ThrottleRate {
@@ -39,6 +39,8 @@ export function tierThrottles(tier: HubTier, units = 1): Record<ThrottleClass, T
     configurations: perMinute(20 * units),
     // Cloud-to-device sends: 1.67/s/unit (100 a minute) on F1, S1 and S2, 83.33/s/unit on S3.
     c2dSends: perMinute((s3 ? 5000 : 100) * units),
+    // Device-to-cloud sends (MQTT publishes, HTTPS messages, each message of a batch): the table's Free/S1 column is max(100/s, 12/s/unit).
+    d2cSends: perSecond(s3 ? 6000 * units : s2 ? 120 * units : Math.max(100, 12 * units)),
   };
 }
 
@@ -46,6 +48,8 @@ export function tierThrottles(tier: HubTier, units = 1): Record<ThrottleClass, T
 export function routeThrottleClass(route: string): ThrottleClass | undefined {
   const [method = '', path = ''] = route.split(' ', 2);
   if (path === '/devices/query') return 'queries';
+  // The device HTTPS API (telemetry, C2D receive and settle) is no registry operation: telemetry counts as a D2C send where it is carried out.
+  if (path.startsWith('/devices/:deviceId/messages/')) return undefined;
   if (path.startsWith('/twins/')) return path.endsWith('/methods') ? 'methods' : method === 'GET' ? 'twinReads' : 'twinUpdates';
   if (path === '/devices' || path.startsWith('/devices/') || path.startsWith('/statistics/')) return 'registry';
   if (path === '/jobs' || path.startsWith('/jobs/')) return 'jobs';
@@ -66,6 +70,8 @@ export function throttleClassOf(operation: FaultOperation, route?: string): Thro
       return route === undefined ? undefined : routeThrottleClass(route);
     case 'c2d.send':
       return 'c2dSends';
+    case 'telemetry':
+      return 'd2cSends';
     default:
       return undefined;
   }

@@ -4,7 +4,8 @@ import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { C2dService } from '../c2d/c2d-service.js';
 import type { C2dLockedMessage } from '../c2d/c2d-types.js';
 import type { HubEvents, TelemetryMessage } from '../events.js';
-import { isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
+import type { Admission } from '../faults/admission.js';
+import { admitD2cSize, isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
 import { param, readBody } from './route-kit.js';
 import { admitRoute } from './route-admission.js';
 
@@ -13,6 +14,9 @@ export interface DeviceMessagesRouterDeps {
   c2d: C2dService;
   events: HubEvents;
   clock: HubClock;
+  admission: Pick<Admission, 'idle' | 'admit' | 'after'>;
+  /** Stamps the identity's last activity (an HTTPS device is never Connected). */
+  activity: (deviceId: string) => void;
 }
 
 /** Who sent a request, as telemetry names it. */
@@ -23,7 +27,7 @@ type Sender = Required<Pick<TelemetryMessage, 'auth' | 'generationId'>>;
  * token's (a device may touch only its own messages: 401 otherwise). The identity's key is left in
  * `res.locals.deviceKey` for the request event; then the admission seam has its say.
  */
-function requireDevice(auth: SasAuthenticator): RequestHandler {
+function requireDevice(auth: SasAuthenticator, activity: (deviceId: string) => void): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     res.locals.route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}` || req.path;
     const deviceId = param(req, 'deviceId');
@@ -32,6 +36,8 @@ function requireDevice(auth: SasAuthenticator): RequestHandler {
     res.locals.deviceKey = identityKey(deviceId);
     // What telemetry is stamped with (iothub-connection-auth-method, -auth-generation-id).
     res.locals.sender = { auth: { scope: verified.scope, type: 'sas' }, generationId: verified.entry.generationId } satisfies Sender;
+    // Any authenticated call is the device's activity, whatever the seam or the handler make of it.
+    activity(deviceId);
     admitRoute(req, res, next);
   };
 }
@@ -72,21 +78,34 @@ function sendC2d(res: Response, { message, lockToken }: C2dLockedMessage): void 
  * (receive, complete, reject, abandon). Paths match case-insensitively (Express' default; the REST
  * docs write `deviceBound`); errors are rendered by the app (envelope 1 and `iothub-errorcode`).
  */
-export function deviceMessagesRouter({ auth, c2d, events, clock }: DeviceMessagesRouterDeps): Router {
+export function deviceMessagesRouter({ auth, c2d, events, clock, admission, activity }: DeviceMessagesRouterDeps): Router {
   const router = Router();
-  const device = requireDevice(auth);
+  const device = requireDevice(auth, activity);
 
   router.post('/devices/:deviceId/messages/events', device, readBody, (req, res) => {
     const deviceId = param(req, 'deviceId');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const receivedAt = formatTimestamp(clock.now());
     const sender = res.locals.sender as Sender;
     const messages: Array<TelemetryParts & { body: Buffer }> = isBatch(req.headers) ? parseBatch(body) : [{ ...telemetryProperties(req.headers), body }];
-    for (const message of messages) {
-      const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
-      events.emit('telemetry', telemetry);
-    }
-    res.status(204).end();
+    // Checked before any is sent: a batch goes whole or not at all.
+    for (const message of messages) admitD2cSize(message);
+    const send = (): void => {
+      // Received when carried out (after an injected or shaping delay), as on MQTT.
+      const receivedAt = formatTimestamp(clock.now());
+      for (const message of messages) {
+        const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
+        events.emit('telemetry', telemetry);
+      }
+      res.status(204).end();
+    };
+    // The admission seam (faults on `telemetry`, the tier's D2C throttle, each message of a batch counted); unobserved, one check.
+    const verdict = admission.idle ? undefined : admission.admit({ operation: 'telemetry', deviceId, bytes: body.length, messages: messages.length });
+    if (!verdict) return send();
+    if (verdict.faultId !== undefined) res.locals.fault = verdict.faultId;
+    if (verdict.act === 'fail') throw verdict.error;
+    if (verdict.act === 'delay') return void admission.after(verdict.ms, () => void (req.socket.destroyed ? undefined : send()));
+    // The connection is cut (the client sees a reset); a dropped message is never answered (the client times out).
+    if (verdict.act === 'disconnect') req.socket.destroy();
   });
 
   router.get('/devices/:deviceId/messages/devicebound', device, (req, res) => {

@@ -56,14 +56,42 @@ export interface BatchItem extends TelemetryParts {
   body: Buffer;
 }
 
-/** Parses a batch body: 400 ArgumentInvalid when it is not JSON (Node's SDK does not escape what it concatenates) or not a list of messages. */
+/** Strict base64 (padding optional): Node's `Buffer.from(text, 'base64')` silently skips what is not, which would change the message. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}(?:==)?|[A-Za-z0-9+/]{3}=?)?$/;
+
+/**
+ * Parses a batch body: 400 ArgumentInvalid when it is not JSON (Node's SDK does not escape what it
+ * concatenates), not a non-empty list of messages, or an item's body is not base64 (unless it says
+ * `base64Encoded: false`). Nothing of a refused batch is sent.
+ */
 export function parseBatch(body: Buffer): BatchItem[] {
   const json = tryParseJson(body.toString('utf8'));
   if (!json.ok) throw new HubError('ArgumentInvalid', `The batch is not valid JSON: ${json.error}`);
-  return parseWithSchema(BatchSchema, json.value, 'batch').map((item) => ({
-    ...telemetryProperties(item.properties ?? {}),
-    body: item.base64Encoded === false ? Buffer.from(item.body, 'utf8') : Buffer.from(item.body, 'base64'),
-  }));
+  const items = parseWithSchema(BatchSchema, json.value, 'batch');
+  if (items.length === 0) throw new HubError('ArgumentInvalid', 'The batch holds no messages.');
+  return items.map((item, i) => {
+    if (item.base64Encoded !== false && !BASE64.test(item.body)) {
+      throw new HubError('ArgumentInvalid', `The body of batch message ${i} is not base64; send base64, or set "base64Encoded": false for text.`);
+    }
+    return {
+      ...telemetryProperties(item.properties ?? {}),
+      body: item.base64Encoded === false ? Buffer.from(item.body, 'utf8') : Buffer.from(item.body, 'base64'),
+    };
+  });
+}
+
+/** A device-to-cloud message may hold at most this much (reference messaging §8): body, application and system properties. */
+export const D2C_MAX_MESSAGE_BYTES = 256 * 1024;
+
+/** Refuses a message over D2C_MAX_MESSAGE_BYTES, counting its body and every property name and value, with 413 MessageTooLarge. */
+export function admitD2cSize(message: TelemetryParts & { body: Buffer }): void {
+  let bytes = message.body.length;
+  for (const bag of [message.properties, message.systemProperties]) {
+    for (const [key, value] of Object.entries(bag)) bytes += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (bytes > D2C_MAX_MESSAGE_BYTES) {
+    throw new HubError('MessageTooLarge', `The message is ${bytes} bytes with its properties; a device-to-cloud message may have at most ${D2C_MAX_MESSAGE_BYTES}.`);
+  }
 }
 
 /** Whether a request carries a batch. */

@@ -13,7 +13,7 @@ import { statisticsRouter } from './statistics-router.js';
 import { twinsRouter } from './twins-router.js';
 
 /** What the REST service API routes call: the core's services. Routes never touch a store. */
-export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'c2d' | 'events' | 'clock' | 'admission'>;
+export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'c2d' | 'events' | 'clock' | 'admission' | 'table'>;
 
 /**
  * Mounts the IoT Hub service REST API (reference section 4) and the device HTTPS API (messaging §7). Any `api-version` is accepted. Each area
@@ -27,7 +27,7 @@ export function mountServiceApi(app: Express, deps: ServiceApiDeps): void {
   app.use(queryRouter(deps));
   app.use(commandsRouter(deps));
   // The device HTTPS API (telemetry, C2D) shares the port and the `/devices/` paths with the service API.
-  app.use(deviceMessagesRouter(deps));
+  app.use(deviceMessagesRouter({ ...deps, activity: (deviceId) => deps.table.presence.touched(deviceId) }));
   app.use(devicesRouter(deps));
   app.use(modulesRouter(deps));
   app.use(twinsRouter(deps));

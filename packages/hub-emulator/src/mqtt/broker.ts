@@ -165,6 +165,9 @@ export async function createBroker(deps: BrokerDeps): Promise<DeviceBroker> {
       // RETAIN is not kept (reference 1.5): telemetry carries an mqtt-retain property instead, and
       // aedes must not store the packet (each property bag is its own topic: memory would only grow).
       const acknowledge = (): void => {
+        // A publish whose handling closed the connection (a failed telemetry send, a disconnect fault) is not
+        // acknowledged: aedes would still write the PUBACK into the closing socket, and the device would take it as sent.
+        if (client.closed) return callback(new Error('The hub closed the connection; the publish is not acknowledged.'));
         packet.retain = false;
         callback(null);
       };

@@ -57,7 +57,7 @@ export class DeviceRouter {
     private readonly logger: Logger,
     /** Stamps the identity's last activity; `refresh` false when a twin write that follows refreshes its views anyway. */
     private readonly activity: (session: Session, refresh: boolean) => void,
-    /** The admission seam (faults, throttles), asked for twin requests. */
+    /** The admission seam (faults, throttles), asked for twin requests and telemetry. */
     private readonly admission: Pick<Admission, 'idle' | 'admit'>,
   ) {}
 
@@ -68,7 +68,7 @@ export class DeviceRouter {
     const started = observed ? performance.now() : 0;
     const at = observed ? this.clock.now() : 0;
     const parsed = parseDeviceTopic(packet.topic);
-    const operation = parsed.kind === 'twinGet' ? 'twin.get' : parsed.kind === 'twinPatchReported' ? 'twin.patchReported' : undefined;
+    const operation = parsed.kind === 'twinGet' ? 'twin.get' : parsed.kind === 'twinPatchReported' ? 'twin.patchReported' : parsed.kind === 'telemetry' ? 'telemetry' : undefined;
     const { deviceId, moduleId } = session;
     const verdict = operation === undefined || this.admission.idle ? undefined : this.admission.admit({ operation, deviceId, ...(moduleId === undefined ? {} : { moduleId }), bytes: packet.payload.length });
     if (verdict?.act === 'delay') {
@@ -81,10 +81,19 @@ export class DeviceRouter {
     this.finish(session, packet, observed && { started, at }, outcome, verdict?.faultId);
   }
 
-  /** An operation the admission seam answered instead of the twin service: failed, dropped or cut off. */
+  /**
+   * An operation the admission seam answered instead of the service: failed, dropped or cut off. A
+   * telemetry publish has no answer to fail with (MQTT 3.1.1 has no negative PUBACK): like the real
+   * hub, a failed or throttled one closes the connection before it is acknowledged, so the device's SDK
+   * reconnects and sends it again; a dropped one is acknowledged and lost.
+   */
   private refuse(session: Session, operation: string, parsed: ParsedTopic, verdict: Verdict): Outcome {
     const rid = 'rid' in parsed && typeof parsed.rid === 'string' ? parsed.rid : '';
     const fault = verdict.faultId === undefined ? {} : { fault: verdict.faultId };
+    if (operation === 'telemetry') {
+      if (verdict.act === 'fail' || verdict.act === 'disconnect') session.client.close();
+      return verdict.act === 'fail' ? { operation, status: verdict.error.status, error: verdict.error, ...fault } : { operation, status: 0, ...fault };
+    }
     if (verdict.act === 'fail') return { ...this.reply(session, operation, rid, verdict.error.status, this.envelope(verdict.error)), error: verdict.error, ...fault };
     if (verdict.act === 'disconnect') session.client.close();
     return { operation, status: 0, rid, ...fault };

@@ -35,6 +35,7 @@ export interface DeviceEntry {
   deviceScope?: string;
   parentScopes?: string[];
   modelId: string;
+  /** Stored as 0 and never rewritten: the rendered count is the C2D queue's live length (`DeviceTable.countMessages`). */
   cloudToDeviceMessageCount: number;
   twin: TwinState;
   /** Automatic device configurations that target this twin (`configurations.[[id]].status`). */
@@ -50,7 +51,8 @@ export interface Presence {
 
 export const OFFLINE: Presence = { connectionState: 'Disconnected', connectionStateUpdatedTime: NEVER, lastActivityTime: NEVER };
 
-export function renderIdentity(entry: DeviceEntry, presence: Presence): DeviceIdentity {
+/** `messageCount`: the identity's C2D messages pending (Enqueued + locked), as the C2D service counts them. */
+export function renderIdentity(entry: DeviceEntry, presence: Presence, messageCount = 0): DeviceIdentity {
   const identity: DeviceIdentity = {
     deviceId: entry.deviceId,
     generationId: entry.generationId,
@@ -58,7 +60,7 @@ export function renderIdentity(entry: DeviceEntry, presence: Presence): DeviceId
     connectionState: presence.connectionState,
     connectionStateUpdatedTime: presence.connectionStateUpdatedTime,
     lastActivityTime: presence.lastActivityTime,
-    cloudToDeviceMessageCount: entry.cloudToDeviceMessageCount,
+    cloudToDeviceMessageCount: messageCount,
     authentication: {
       type: entry.auth.type,
       symmetricKey: { primaryKey: entry.auth.primaryKey, secondaryKey: entry.auth.secondaryKey },
@@ -80,7 +82,7 @@ export function renderIdentity(entry: DeviceEntry, presence: Presence): DeviceId
 }
 
 /** The service-side twin (GET /twins, queries). */
-export function renderTwin(entry: DeviceEntry, presence: Presence): Twin {
+export function renderTwin(entry: DeviceEntry, presence: Presence, messageCount = 0): Twin {
   const twin: Twin = {
     deviceId: entry.deviceId,
     ...(entry.moduleId === undefined ? {} : { moduleId: entry.moduleId }),
@@ -90,7 +92,7 @@ export function renderTwin(entry: DeviceEntry, presence: Presence): Twin {
     statusUpdateTime: entry.statusUpdatedTime,
     connectionState: presence.connectionState,
     lastActivityTime: presence.lastActivityTime,
-    cloudToDeviceMessageCount: entry.cloudToDeviceMessageCount,
+    cloudToDeviceMessageCount: messageCount,
     authenticationType: entry.auth.type,
     x509Thumbprint: { primaryThumbprint: entry.auth.primaryThumbprint, secondaryThumbprint: entry.auth.secondaryThumbprint },
     modelId: entry.modelId,

@@ -17,6 +17,9 @@ export class DeviceTable {
   private readonly listeners: Array<(key: string, entry: DeviceEntry | undefined) => void> = [];
   private readonly modules = new Map<string, Set<string>>();
 
+  /** How many C2D messages an identity has pending; the C2D service provides it and calls `changed` when it moves. */
+  private messageCount: (key: string) => number = () => 0;
+
   /** Connection state and last activity; a change drops the cached twin like a write does. */
   readonly presence: PresenceTracker;
 
@@ -44,6 +47,14 @@ export class DeviceTable {
       set.delete(entry.moduleId);
       if (set.size === 0) this.modules.delete(entry.deviceId);
     }
+  }
+
+  /**
+   * Where `cloudToDeviceMessageCount` comes from: read when an identity or twin is rendered, so a C2D
+   * send or settle rewrites no identity record; its owner calls `changed(key)` when a count moves.
+   */
+  countMessages(count: (key: string) => number): void {
+    this.messageCount = count;
   }
 
   /** Called after every write and presence change, with the new entry (undefined when deleted). */
@@ -98,14 +109,14 @@ export class DeviceTable {
     if (cached) return cached;
     const entry = this.collection.get(key);
     if (!entry) return undefined;
-    const twin = renderTwin(entry, this.presence.get(key));
+    const twin = renderTwin(entry, this.presence.get(key), this.messageCount(key));
     this.twinCache.set(key, twin);
     return twin;
   }
 
   identity(key: string): DeviceIdentity | undefined {
     const entry = this.collection.get(key);
-    return entry && renderIdentity(entry, this.presence.get(key));
+    return entry && renderIdentity(entry, this.presence.get(key), this.messageCount(key));
   }
 
   /** Device twins (no modules), for queries. */

@@ -47,6 +47,18 @@ export class PresenceTracker {
     if (notify) this.onChange(key);
   }
 
+  /**
+   * Stamps the last activity of an identity that holds no connection (a device HTTPS call): it stays
+   * Disconnected, as on the real service, and gets a record if it had none. Callers have just found the identity registered.
+   */
+  touched(deviceId: string, moduleId?: string): void {
+    const key = identityKey(deviceId, moduleId);
+    const current = this.byKey.get(key);
+    if (current) return this.activity(deviceId, moduleId);
+    this.byKey.set(key, { ...OFFLINE, lastActivityTime: formatTimestamp(this.clock.now()) });
+    this.onChange(key);
+  }
+
   forget(key: string): void {
     this.byKey.delete(key);
     this.save(() => this.saved?.delete(key));
