@@ -1,9 +1,9 @@
+import mqttPacket from 'mqtt-packet';
 import { c2dTopic, isHubError, type Logger } from '@hubemu/shared';
 import type { C2dService } from '../c2d/c2d-service.js';
 import type { C2dLockedMessage } from '../c2d/c2d-types.js';
 import type { Session } from './device-sessions.js';
 import { MAX_PENDING_OUTBOUND_BYTES } from './packet-limits.js';
-import { encodePublishQos1 } from './publish-packet.js';
 
 const MAX_TRACKED_IDS = 1024;
 
@@ -61,7 +61,7 @@ export class C2dPush {
     const messageId = this.allocate(state);
     state.locks.set(messageId, delivery.lockToken);
     this.record(session, topic, message.body.toString('utf8'), message.messageId);
-    client.conn.write(encodePublishQos1(topic, messageId, message.body));
+    client.conn.write(mqttPacket.generate({ cmd: 'publish', topic, payload: message.body, qos: 1, messageId, retain: false, dup: false }));
     return true;
   }
 

@@ -1,3 +1,4 @@
+import mqttPacket from 'mqtt-packet';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseC2dTopic, topics } from '@hubemu/shared';
@@ -13,26 +14,12 @@ afterAll(async () => {
   await hub.stop();
 });
 
-/** MQTT's variable-length integer. */
-function remainingLength(n: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let byte = n % 128;
-    n = Math.floor(n / 128);
-    if (n > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (n > 0);
-  return Buffer.from(bytes);
-}
-
 /**
  * A SUBSCRIBE written straight to the socket: MQTT.js refuses a filter with `+` or `#` inside a level
  * (`devices/a+b/...`), which is what a device whose id holds them must send.
  */
 function rawSubscribe(client: MqttClient, packetId: number, filter: string): void {
-  const topic = Buffer.from(filter, 'utf8');
-  const body = Buffer.concat([Buffer.from([packetId >> 8, packetId & 0xff, topic.length >> 8, topic.length & 0xff]), topic, Buffer.from([1])]);
-  client.stream.write(Buffer.concat([Buffer.from([0x82]), remainingLength(body.length), body]));
+  client.stream.write(mqttPacket.generate({ cmd: 'subscribe', messageId: packetId, subscriptions: [{ topic: filter, qos: 1 }] }));
 }
 
 describe('C2D over MQTT', () => {
