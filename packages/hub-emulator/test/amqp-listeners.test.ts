@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConnectionString, signSasToken, WELL_KNOWN_POLICIES } from '@hubemu/shared';
 import { WebSocket } from 'ws';
 import { startHub, type Hub } from '../src/index.js';
-import { attachSender, connect, putToken, rhea } from '../src/amqp/amqp-test-kit.fixtures.js';
-import type { EventContext, Message, Sender } from 'rhea';
+import { attachSender, connect, putToken, rhea, settle } from '../src/amqp/amqp-test-kit.fixtures.js';
 
 let hub: Hub;
 const service = WELL_KNOWN_POLICIES.find((p) => p.name === 'service');
@@ -57,19 +56,6 @@ describe('AMQP listeners', () => {
   });
 });
 
-/** Sends one message and resolves with the hub's disposition and its condition. */
-function settle(link: Sender, message: Message): Promise<{ state: string; condition?: string }> {
-  return new Promise((resolve) => {
-    const delivery = link.send(message);
-    const on = (state: string) => (ctx: EventContext) => {
-      if (ctx.delivery !== delivery) return;
-      const remote = (ctx.delivery as unknown as { remote_state?: { error?: { condition: string } } }).remote_state;
-      resolve({ state, ...(remote?.error ? { condition: remote.error.condition } : {}) });
-    };
-    link.on('accepted', on('accepted'));
-    link.on('rejected', on('rejected'));
-  });
-}
 
 describe('C2D sends through the core and the admission seam', () => {
   it('enqueues an accepted send for the device, and a c2d.send fault rejects the next one with its condition', async () => {

@@ -243,4 +243,19 @@ export function serviceToken(resource: string, policyName = 'service', options: 
   return signSasToken(resource, p.primaryKey, se, p.name);
 }
 
+/** Sends one message and resolves with the hub's disposition and its error condition. */
+export function settle(link: Sender, message: Message): Promise<{ state: string; condition?: string }> {
+  return new Promise((resolve) => {
+    const delivery = link.send(message);
+    const on = (state: string) => (ctx: EventContext) => {
+      if (ctx.delivery !== delivery) return;
+      const remote = (ctx.delivery as unknown as { remote_state?: { error?: { condition: string } } }).remote_state;
+      resolve({ state, ...(remote?.error ? { condition: remote.error.condition } : {}) });
+    };
+    link.on('accepted', on('accepted'));
+    link.on('rejected', on('rejected'));
+    link.on('released', on('released'));
+  });
+}
+
 export { rhea };

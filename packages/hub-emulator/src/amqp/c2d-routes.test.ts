@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventContext, Message } from 'rhea';
-import { attachReceiver, attachSender, connect, HOST, putToken, rhea, serviceToken, startKit, type Kit } from './amqp-test-kit.fixtures.js';
+import { attachReceiver, attachSender, connect, HOST, putToken, rhea, serviceToken, settle, startKit, type Kit } from './amqp-test-kit.fixtures.js';
 
 let kit: Kit;
 beforeEach(async () => {
@@ -19,20 +19,6 @@ async function c2dSender() {
   return { c, link };
 }
 
-/** Sends one message and resolves with the hub's disposition. */
-function settle(link: import('rhea').Sender, message: Message): Promise<{ state: string; condition?: string }> {
-  return new Promise((resolve) => {
-    const delivery = link.send(message);
-    const on = (state: string) => (ctx: EventContext) => {
-      if (ctx.delivery !== delivery) return;
-      const remote = (ctx.delivery as unknown as { remote_state?: { error?: { condition: string } } }).remote_state;
-      resolve({ state, ...(remote?.error ? { condition: remote.error.condition } : {}) });
-    };
-    link.on('accepted', on('accepted'));
-    link.on('rejected', on('rejected'));
-    link.on('released', on('released'));
-  });
-}
 
 describe('C2D send on /messages/devicebound', () => {
   it('maps what azure-iothub sends to the C2D core and accepts it', async () => {
