@@ -223,6 +223,7 @@ export function createCore(deps: CoreDeps): HubCore {
       jobs.reset();
       configurations.reset();
       eventHub.clear();
+      eventHub.resetConsumerGroups();
       c2d.reset();
       traffic.clear();
       faults.clear();

@@ -80,6 +80,21 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
    * `read()` are what the AMQP plane serves.
    */
   readonly eventHub: EventHubView;
+  /**
+   * The Event Hubs-compatible endpoint's consumer groups, managed at run time as
+   * `az iot hub consumer-group create|list|show|delete` does on Azure (and `/emulator/eventhub/consumergroups`):
+   * - `list()`: `$Default` first, then the configured (`eventHub.consumerGroups`) and created ones.
+   * - `create(name)`: adds one and returns its name; 409 Conflict when it exists in any case, 400
+   *   ArgumentInvalid unless it is 1 to 50 letters, digits, `.`, `-` or `_`.
+   * - `delete(name)`: removes one (any case) and detaches its readers with `amqp:not-found`; 404 NotFound
+   *   when there is none, 400 for `$Default`.
+   * A reset brings back the configured set.
+   */
+  readonly consumerGroups: {
+    list(): string[];
+    create(name: string): string;
+    delete(name: string): void;
+  };
   /** What crossed the planes (bounded by `trafficBufferSize` records and `trafficBufferBytes`), oldest first: as `GET /emulator/traffic` gives it. */
   traffic(filter?: TrafficFilter): TrafficRecord[];
   /** How many records the traffic bound dropped since the hub started or was reset. */
@@ -183,6 +198,11 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
         .filter((e) => e.messageSource === 'Telemetry' && (filter.deviceId === undefined || e.deviceId === filter.deviceId))
         .map(telemetryMessageOf),
     eventHub: core.eventHub,
+    consumerGroups: {
+      list: () => core.eventHub.listConsumerGroups(),
+      create: (name) => core.eventHub.createConsumerGroup(name),
+      delete: (name) => core.eventHub.deleteConsumerGroup(name),
+    },
     traffic: (filter) => controls.traffic(filter).records,
     trafficDropped: () => core.traffic.dropped,
     clock,

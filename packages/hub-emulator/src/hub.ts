@@ -12,6 +12,7 @@ import { dashboardRouter } from './dashboard/dashboard-routes.js';
 import { dashboardStatus } from './dashboard/dashboard-status.js';
 import { LoginTokens } from './dashboard/login-tokens.js';
 import { locateDashboardFiles } from './dashboard/static-dir.js';
+import { consumerGroupsRouter } from './control/consumer-groups-router.js';
 import { faultsRouter } from './control/faults-router.js';
 import { createApp } from './http/app.js';
 import { mountServiceApi } from './http/rest-api.js';
@@ -78,7 +79,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     controls = createControls(core, mqtt);
     const mountRoutes = (a: Express): void => {
       // The test controls at /emulator/: each area adds its router here.
-      mountControlPlane(a, core.auth, controlRoutes(controls), faultsRouter(core.faults), clockRouter(clock));
+      mountControlPlane(a, core.auth, controlRoutes(controls), faultsRouter(core.faults), clockRouter(clock), consumerGroupsRouter(core.eventHub));
       if (options.dashboard) {
         a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies }));
       }

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   JobAlreadyExists: { status: 409, code: 409007 },
   ModuleAlreadyExistsOnDevice: { status: 409, code: 409301 },
   ConfigurationAlreadyExists: { status: 409, code: 409302 },
+  /** Something else that already exists (a consumer group): the generic 409, as NotFound is the generic 404. */
+  Conflict: { status: 409, code: 409000 },
   PreconditionFailed: { status: 412, code: 412001 },
   DeviceMessageLockLost: { status: 412, code: 412002 },
   MessageTooLarge: { status: 413, code: 413001 },

@@ -14,6 +14,12 @@ const port = z.number().int().min(0).max(65535);
 const ms = z.number().int().min(1).max(MAX_TIMER_MS);
 
 /**
+ * A consumer group name as the service takes it (`az iot hub consumer-group create`): letters, digits,
+ * periods, hyphens and underscores, 1 to 50 of them. Compared without regard to case.
+ */
+export const ConsumerGroupNameSchema = z.string().min(1).max(50).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, periods, hyphens and underscores');
+
+/**
  * How long a connection may take to prove itself: every listener closes a socket that has not
  * handshaken or authenticated within these bounds (docs/hub.md).
  */
@@ -83,7 +89,7 @@ export const HubOptionsSchema = z.object({
   eventHub: z
     .object({
       partitions: z.number().int().min(1).max(32).default(4),
-      consumerGroups: z.array(z.string().min(1).max(50).regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, periods, hyphens and underscores')).default([]),
+      consumerGroups: z.array(ConsumerGroupNameSchema).default([]),
       /** Events older than this are dropped (the service keeps 1 day by default, at most 7). */
       retentionMs: ms.default(86_400_000),
       /**

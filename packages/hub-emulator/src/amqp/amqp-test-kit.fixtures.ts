@@ -59,6 +59,10 @@ export class KitEventLog implements EventHubLog {
   hasConsumerGroup(name: string): boolean {
     return ['$default', 'audit'].includes(name.toLowerCase());
   }
+  /** The kit's groups are fixed: nothing is ever deleted. */
+  onConsumerGroupDeleted(): () => void {
+    return () => undefined;
+  }
   partitionInfo(partition: number): PartitionInfo {
     const events = this.parts[partition] ?? [];
     const last = events[events.length - 1];

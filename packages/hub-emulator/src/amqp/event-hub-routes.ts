@@ -189,10 +189,15 @@ export function eventHubRoutes(deps: EventHubRouteDeps): LinkRoute[] {
         const unsubscribe = events.onAppend((event) => {
           if (event.partition === partition) pump();
         });
+        // Event Hubs detaches the readers of a consumer group that is deleted (at run time or by a reset).
+        const unsubscribeGroup = events.onConsumerGroupDeleted((deleted) => {
+          if (deleted === group.toLowerCase()) link.close({ condition: AMQP_CONDITIONS.notFound, description: `The consumer group '${group}' was deleted.` });
+        });
         // The attach reply goes out first; then whatever the reader's first credit allows.
         queueMicrotask(pump);
         return () => {
           unsubscribe();
+          unsubscribeGroup();
           const set = readers.get(key);
           set?.delete(reader);
           if (set?.size === 0) readers.delete(key);

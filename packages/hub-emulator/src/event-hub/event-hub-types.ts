@@ -65,4 +65,6 @@ export interface EventHubLog {
   read(partition: number, from: number, max: number): HubEvent[];
   /** Calls `listener` for each event appended; returns the unsubscribe. */
   onAppend(listener: (event: HubEvent) => void): () => void;
+  /** Calls `listener` with the lower-cased name of each consumer group deleted at run time or by a reset; returns the unsubscribe. */
+  onConsumerGroupDeleted(listener: (name: string) => void): () => void;
 }

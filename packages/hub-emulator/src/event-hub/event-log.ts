@@ -1,4 +1,4 @@
-import { HubError, silentLogger, type Clock, type Logger } from '@hubemu/shared';
+import { ConsumerGroupNameSchema, HubError, parseWithSchema, silentLogger, type Clock, type Logger } from '@hubemu/shared';
 import type { EventHubLog, EventPosition, HubEvent, PartitionInfo } from './event-hub-types.js';
 import { partitionOf } from './partition-hash.js';
 import { PartitionQueue, type Retained } from './partition-queue.js';
@@ -51,6 +51,9 @@ export function eventBytes(event: NewHubEvent): number {
 
 const NUMERIC = /^-?\d+$/;
 
+/** The consumer group every Event Hub has; it cannot be deleted. */
+export const DEFAULT_CONSUMER_GROUP = '$Default';
+
 /** The AMQP properties-section fields an event may carry. */
 const SECTION_FIELDS = ['messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding'] as const;
 
@@ -66,7 +69,8 @@ export class EventLog implements EventHubLog {
   readonly partitionCount: number;
   readonly createdAtMs: number;
   private readonly partitions: PartitionQueue[];
-  private readonly consumerGroups: Set<string>;
+  /** Consumer groups by lower-cased name, each with the name as it was given (for lists). */
+  private readonly consumerGroups = new Map<string, string>();
   /** The partition of every retained event, in append order: the order eviction follows. */
   private order: Array<number | undefined> = [];
   private orderHead = 0;
@@ -74,18 +78,70 @@ export class EventLog implements EventHubLog {
   private lastEnqueuedMs = 0;
   private readonly listeners = new Set<(event: HubEvent) => void>();
   private readonly clearListeners = new Set<() => void>();
+  private readonly groupDeletedListeners = new Set<(name: string) => void>();
 
   constructor(private readonly options: EventLogOptions) {
     this.name = options.name;
     this.partitionCount = options.partitions;
     this.createdAtMs = options.clock.now();
     this.partitions = Array.from({ length: options.partitions }, () => new PartitionQueue());
-    this.consumerGroups = new Set(['$default', ...options.consumerGroups.map((g) => g.toLowerCase())]);
+    this.resetConsumerGroups();
   }
 
   /** Consumer group names are case-insensitive, as the SDK's `$default` and the portal's `$Default` show. */
   hasConsumerGroup(name: string): boolean {
     return this.consumerGroups.has(name.toLowerCase());
+  }
+
+  /** The consumer groups, `$Default` first, then in the order they were configured or created. */
+  listConsumerGroups(): string[] {
+    return [...this.consumerGroups.values()];
+  }
+
+  /** A consumer group's name as stored, asked for in any case; 404 NotFound when there is none. */
+  getConsumerGroup(name: string): string {
+    const found = this.consumerGroups.get(name.toLowerCase());
+    if (found === undefined) throw new HubError('NotFound', `The consumer group '${name}' does not exist.`);
+    return found;
+  }
+
+  /**
+   * Adds a consumer group at run time (as `az iot hub consumer-group create` does): 409 Conflict when one
+   * of that name exists in any case (`$Default` too), 400 ArgumentInvalid for a name the service refuses.
+   * Returns the name as stored.
+   */
+  createConsumerGroup(name: string): string {
+    if (this.hasConsumerGroup(name)) throw new HubError('Conflict', `The consumer group '${name}' already exists.`);
+    const parsed = parseWithSchema(ConsumerGroupNameSchema, name, 'consumer group name');
+    this.consumerGroups.set(parsed.toLowerCase(), parsed);
+    return parsed;
+  }
+
+  /**
+   * Removes a consumer group (any case) and tells the `onConsumerGroupDeleted` listeners, so readers of
+   * it are detached as Event Hubs detaches them. `$Default` cannot be deleted (400); an unknown one is 404 NotFound.
+   */
+  deleteConsumerGroup(name: string): void {
+    const key = name.toLowerCase();
+    if (key === DEFAULT_CONSUMER_GROUP.toLowerCase()) throw new HubError('ArgumentInvalid', `The consumer group '${DEFAULT_CONSUMER_GROUP}' cannot be deleted.`);
+    if (!this.consumerGroups.delete(key)) throw new HubError('NotFound', `The consumer group '${name}' does not exist.`);
+    this.notifyGroupDeleted(key);
+  }
+
+  /** Calls `listener` with the lower-cased name of each consumer group deleted (by `deleteConsumerGroup` or a reset). */
+  onConsumerGroupDeleted(listener: (name: string) => void): () => void {
+    this.groupDeletedListeners.add(listener);
+    return () => this.groupDeletedListeners.delete(listener);
+  }
+
+  /** Back to `$Default` and the configured consumer groups (a hub reset); groups created since are deleted. */
+  resetConsumerGroups(): void {
+    const configured = new Map<string, string>([[DEFAULT_CONSUMER_GROUP.toLowerCase(), DEFAULT_CONSUMER_GROUP]]);
+    for (const group of this.options.consumerGroups) if (!configured.has(group.toLowerCase())) configured.set(group.toLowerCase(), group);
+    const dropped = [...this.consumerGroups.keys()].filter((key) => !configured.has(key));
+    this.consumerGroups.clear();
+    for (const [key, group] of configured) this.consumerGroups.set(key, group);
+    for (const key of dropped) this.notifyGroupDeleted(key);
   }
 
   /** The partition a device's events go to. */
@@ -244,6 +300,16 @@ export class EventLog implements EventHubLog {
     this.orderHead = 0;
     this.heldBytes = 0;
     for (const listener of this.clearListeners) listener();
+  }
+
+  private notifyGroupDeleted(key: string): void {
+    for (const listener of this.groupDeletedListeners) {
+      try {
+        listener(key);
+      } catch (error) {
+        (this.options.logger ?? silentLogger).error({ consumerGroup: key, err: error }, 'consumer group listener failed');
+      }
+    }
   }
 
   private queue(partition: number): PartitionQueue {
