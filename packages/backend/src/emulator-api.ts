@@ -1,7 +1,10 @@
+import { z } from 'zod';
 import {
+  ConsumerGroupSchema,
   DisconnectResultSchema,
   ResetResultSchema,
   TrafficPageSchema,
+  type ConsumerGroup,
   type ResetResult,
   type TrafficFilter,
   type TrafficPage,
@@ -30,5 +33,25 @@ export class EmulatorApi {
   async disconnect(deviceId: string, options: { moduleId?: string } = {}): Promise<boolean> {
     const path = options.moduleId === undefined ? pathOf('emulator', 'devices', deviceId, 'disconnect') : pathOf('emulator', 'devices', deviceId, 'modules', options.moduleId, 'disconnect');
     return expectBody(DisconnectResultSchema, await this.rest.request({ method: 'POST', path }), 'disconnect').disconnected;
+  }
+
+  /** The Event Hubs-compatible endpoint's consumer groups, `$Default` first. */
+  async consumerGroups(): Promise<ConsumerGroup[]> {
+    return expectBody(z.array(ConsumerGroupSchema), await this.rest.request({ method: 'GET', path: '/emulator/eventhub/consumergroups' }), 'consumer groups');
+  }
+
+  /** One consumer group (any case); 404 NotFound when there is none. */
+  async consumerGroup(name: string): Promise<ConsumerGroup> {
+    return expectBody(ConsumerGroupSchema, await this.rest.request({ method: 'GET', path: pathOf('emulator', 'eventhub', 'consumergroups', name) }), 'consumer group');
+  }
+
+  /** Creates a consumer group; 409 Conflict when it exists. */
+  async createConsumerGroup(name: string): Promise<ConsumerGroup> {
+    return expectBody(ConsumerGroupSchema, await this.rest.request({ method: 'PUT', path: pathOf('emulator', 'eventhub', 'consumergroups', name) }), 'consumer group');
+  }
+
+  /** Deletes a consumer group, detaching its readers; 404 NotFound when there is none. */
+  async deleteConsumerGroup(name: string): Promise<void> {
+    await this.rest.request({ method: 'DELETE', path: pathOf('emulator', 'eventhub', 'consumergroups', name) });
   }
 }

@@ -7,6 +7,7 @@ import { clockCommand } from './commands/emulator-clock.js';
 import { faultCommand } from './commands/emulator-fault.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerFleet } from './commands/fleet.js';
+import { registerConsumerGroup } from './commands/hub-consumer-group.js';
 import { registerHub } from './commands/hub-connection-string.js';
 import { registerInvokeDeviceMethod } from './commands/invoke-device-method.js';
 import { registerJob } from './commands/job.js';
@@ -28,7 +29,7 @@ export function createProgram(): Command {
   registerQuery(program);
   registerJob(program);
   registerConfiguration(program);
-  registerHub(program);
+  registerConsumerGroup(registerHub(program));
   registerMonitorEvents(program);
   registerC2dMessage(program);
   registerFleet(program);

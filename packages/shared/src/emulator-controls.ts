@@ -74,3 +74,7 @@ export type ResetResult = z.output<typeof ResetResultSchema>;
 /** `POST /emulator/devices/{id}[/modules/{mid}]/disconnect`. */
 export const DisconnectResultSchema = z.object({ disconnected: z.boolean() });
 export type DisconnectResult = z.output<typeof DisconnectResultSchema>;
+
+/** A consumer group of the Event Hubs-compatible endpoint, as `/emulator/eventhub/consumergroups` answers it. */
+export const ConsumerGroupSchema = z.object({ name: z.string() });
+export type ConsumerGroup = z.output<typeof ConsumerGroupSchema>;

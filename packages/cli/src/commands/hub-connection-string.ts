@@ -28,8 +28,9 @@ export function hubConnectionString(flags: Omit<ShowFlags, 'output'>): { connect
  * connection string for a shared access policy, or with `--default-eventhub` the connection string of
  * its Event Hub-compatible endpoint (`Endpoint=sb://...;EntityPath={hub name}`) for Event Hubs clients.
  * It is worked out from `--login` and hubemu's well-known dev keys; nothing is asked of the hub.
+ * Returns the `hub` command, so other files add theirs (`consumer-group`).
  */
-export function registerHub(program: Command): void {
+export function registerHub(program: Command): Command {
   const hub = program.command('hub').description('The hub itself.');
   const connectionString = hub.command('connection-string').description("The hub's connection strings.");
   withServiceOptions(
@@ -47,4 +48,5 @@ export function registerHub(program: Command): void {
       process.exitCode = report(error);
     }
   });
+  return hub;
 }
