@@ -96,8 +96,9 @@ describe('readers of run-time consumer groups', { timeout: 30_000 }, () => {
     const bodies: string[] = [];
     const detached: string[] = [];
     const attached = await attachReceiver(connection, { source: { address, filter }, credit_window: 10, autoaccept: true });
-    attached.link.on('message', (ctx: EventContext) => bodies.push(Buffer.from((ctx.message as Message).body.content ?? (ctx.message as Message).body).toString()));
-    attached.link.on('receiver_error', (ctx: EventContext) => detached.push((ctx.receiver as Receiver).error?.condition ?? 'unknown'));
+    // Event bodies arrive as a data section.
+    attached.link.on('message', (ctx: EventContext) => bodies.push(Buffer.from(((ctx.message as Message).body as { content: Buffer }).content).toString()));
+    attached.link.on('receiver_error', (ctx: EventContext) => detached.push(((ctx.receiver as Receiver).error as { condition?: string } | undefined)?.condition ?? 'unknown'));
     return { ...attached, bodies, detached };
   }
 
