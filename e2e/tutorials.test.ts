@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2eHub } from './hub-fixture.js';
 import { commandsOf, TutorialRunner, type Running } from './tutorial-runner.js';
@@ -172,5 +173,46 @@ describe('tutorial 3: device management patterns', PAGE, () => {
     await device.stop();
     hub.events.off('deviceConnected', onConnected);
     expect([...tutorial.ran]).toEqual(expect.arrayContaining(commandsOf('3-device-management.md')));
+  });
+});
+
+describe('tutorial 4: telemetry and cloud-to-device messages', PAGE, () => {
+  beforeAll(() => hub.reset());
+
+  it('reads the device telemetry back, delivers messages with Success feedback, and queues them while the device is offline', async () => {
+    const deviceEnv = await createMyDevice();
+    const shown = JSON.parse(await ok('npx hubemu hub connection-string show --default-eventhub')) as { connectionString: string };
+    // The page's export line is this hub's Event Hub-compatible connection string.
+    const page = readFileSync(new URL('../docs/tutorials/4-messaging.md', import.meta.url), 'utf8');
+    expect(page).toContain(`export EVENTHUB_CONNECTION_STRING='${shown.connectionString}'`);
+    const readerEnv = { EVENTHUB_CONNECTION_STRING: shown.connectionString };
+
+    const device = startDevice('node docs/tutorials/code/4-messaging/device.js', deviceEnv);
+    await device.waitForOutput(/Sent reading 2: \{"deviceId":"myDeviceId","temperature":[\d.]+\}/);
+
+    const reader = startDevice('node docs/tutorials/code/4-messaging/read-telemetry.js', readerEnv);
+    await reader.waitForOutput(/Partition \d, from myDeviceId: \{"deviceId":"myDeviceId","temperature":[\d.]+\} properties \{"temperatureAlert":"(true|false)"\}/);
+    await reader.stop();
+
+    const monitored = await ok('npx hubemu monitor-events -d myDeviceId -p app --timeout 3');
+    expect(monitored).toContain('"origin": "myDeviceId"');
+    expect(monitored).toContain('"temperatureAlert"');
+
+    const sent = await ok('node docs/tutorials/code/4-messaging/send-c2d.js "Turn on the fan"');
+    expect(sent).toMatch(/Sent: Turn on the fan \(messageId (My Message ID \d+)\)\nFeedback: Success for message \1 of myDeviceId\n/);
+    await device.waitForOutput(/Received C2D message: Turn on the fan \(messageId My Message ID \d+\)\nCompleted/);
+
+    const withFeedback = JSON.parse(await ok('npx hubemu c2d-message send -d myDeviceId --data "Turn off the fan" --ack full --wait-on-feedback')) as { feedback: { statusCode: string } };
+    expect(withFeedback.feedback).toMatchObject({ statusCode: 'Success' });
+    await device.waitForOutput(/Received C2D message: Turn off the fan/);
+
+    await device.stop();
+    await ok('npx hubemu c2d-message send -d myDeviceId --data "Check the filter" --ack full');
+    const identity = JSON.parse(await ok('npx hubemu device-identity show -d myDeviceId')) as { cloudToDeviceMessageCount: number };
+    expect(identity.cloudToDeviceMessageCount).toBe(1);
+    const purged = JSON.parse(await ok('npx hubemu c2d-message purge -d myDeviceId')) as { totalMessagesPurged: number };
+    expect(purged.totalMessagesPurged).toBe(1);
+
+    expect([...tutorial.ran]).toEqual(expect.arrayContaining(commandsOf('4-messaging.md')));
   });
 });
