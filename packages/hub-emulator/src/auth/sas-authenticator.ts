@@ -9,6 +9,7 @@ import {
   type AccessPolicy,
   type Clock,
   type Permission,
+  type SasKeyBytes,
   type SasToken,
 } from '@hubemu/shared';
 import type { DeviceEntry } from '../registry/device-entry.js';
@@ -84,13 +85,7 @@ export class SasAuthenticator {
       const target = resource.length === 0 ? `the hub '${this.hostName}' (this operation needs a token for the whole hub)` : `'${this.hostName}/${resource.join('/')}'`;
       throw unauthorized(`The token's scope '${token.resourceUri}' does not cover ${target}.`);
     }
-    const policy = findPolicy(this.policies, token.keyName);
-    if (!policy) throw unauthorized(`There is no shared access policy named '${token.keyName}'.`);
-    this.verifySignature(token, [policy.primaryKey, policy.secondaryKey]);
-    if (!policy.permissions.includes(permission)) {
-      throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${permission} permission.`);
-    }
-    return { policy };
+    return { policy: this.authorizePolicy(token, token.keyName, permission, ['base64']) };
   }
 
   /**
@@ -118,14 +113,7 @@ export class SasAuthenticator {
       const { entry } = this.authenticateDevice(text, device.deviceId, device.moduleId);
       return { audience: decoded, permissions: ['DeviceConnect'], principal: identityKey(entry.deviceId, entry.moduleId), expiresAtMs };
     }
-    const policy = findPolicy(this.policies, token.keyName);
-    if (!policy) throw unauthorized(`There is no shared access policy named '${token.keyName}'.`);
-    const keys = [policy.primaryKey, policy.secondaryKey];
-    if (!keys.some((key) => key && (sasSignatureMatches(token, key) || sasSignatureMatches(token, key, 'utf8')))) {
-      throw unauthorized('The SharedAccessSignature is not valid for this key.');
-    }
-    const needed: Permission = device ? 'DeviceConnect' : 'ServiceConnect';
-    if (!policy.permissions.includes(needed)) throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${needed} permission.`);
+    const policy = this.authorizePolicy(token, token.keyName, device ? 'DeviceConnect' : 'ServiceConnect', ['base64', 'utf8']);
     return { audience: decoded, permissions: policy.permissions, principal: policy.name, expiresAtMs };
   }
 
@@ -143,8 +131,22 @@ export class SasAuthenticator {
     return [policy.primaryKey, policy.secondaryKey];
   }
 
-  private verifySignature(token: SasToken, keys: Array<string | null>): void {
-    for (const key of keys) if (key && sasSignatureMatches(token, key)) return;
+  /**
+   * A policy token (`skn` = `keyName`): the policy must exist, have signed it (its key read as each of
+   * `keyForms` allows) and grant `permission` (IotHubUnauthorizedAccess otherwise).
+   */
+  private authorizePolicy(token: SasToken, keyName: string, permission: Permission, keyForms: readonly SasKeyBytes[]): AccessPolicy {
+    const policy = findPolicy(this.policies, keyName);
+    if (!policy) throw unauthorized(`There is no shared access policy named '${keyName}'.`);
+    this.verifySignature(token, [policy.primaryKey, policy.secondaryKey], keyForms);
+    if (!policy.permissions.includes(permission)) {
+      throw new HubError('IotHubUnauthorizedAccess', `The policy '${policy.name}' does not have the ${permission} permission.`);
+    }
+    return policy;
+  }
+
+  private verifySignature(token: SasToken, keys: Array<string | null>, keyForms: readonly SasKeyBytes[] = ['base64']): void {
+    for (const key of keys) if (key && keyForms.some((form) => sasSignatureMatches(token, key, form))) return;
     throw unauthorized('The SharedAccessSignature is not valid for this key.');
   }
 }
