@@ -146,7 +146,7 @@ export function createCore(deps: CoreDeps): HubCore {
   query.setDeviceJobsSource(() => jobs.deviceJobRecords());
   const configurations = configurationService({ store, query, table, twins, clock, logger }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
 
-  const c2d = new C2dService({ table, links, clock, store, events, logger, options: options.c2d });
+  const c2d = new C2dService({ table, links, clock, store, options: options.c2d });
 
   const faultTable = new FaultTable();
   const admission = new Admission(faultTable, options.tier ? new TierThrottle(tierThrottles(options.tier, options.tierUnits)) : undefined, clock, events);

@@ -1,6 +1,6 @@
-import { HubError, type HubClock, type HubOptions, type Logger, type Timer } from '@hubemu/shared';
+import { HubError, type HubClock, type HubOptions, type Timer } from '@hubemu/shared';
 import type { DeviceLinks } from '../device-link.js';
-import type { HubEvents } from '../events.js';
+import type { DeviceEntry } from '../registry/device-entry.js';
 import type { DeviceTable } from '../registry/device-table.js';
 import type { Collection, Store } from '../store/collection.js';
 import { admitC2d, feedbackDescription, wantsFeedback } from './c2d-rules.js';
@@ -14,8 +14,6 @@ export interface C2dServiceDeps {
   links: DeviceLinks;
   clock: HubClock;
   store: Store;
-  events: HubEvents;
-  logger: Logger;
   options: HubOptions['c2d'];
 }
 
@@ -42,16 +40,17 @@ export class C2dService implements C2dSendSide {
     this.load();
     // Devices' `cloudToDeviceMessageCount` is the length of their queue, read when rendered.
     deps.table.countMessages((key) => this.queues.get(key)?.size ?? 0);
-    deps.events.on('identityDeleted', ({ deviceId, moduleId }) => {
-      if (moduleId === undefined) this.deviceDeleted(deviceId);
+    // A deleted device's queue goes with it. The table says so on every delete (bulk ones too), so the
+    // registry renders the deleted twin for `identityDeleted` only when someone there wants it.
+    deps.table.onChange((key, entry) => {
+      if (entry === undefined && !key.includes('/')) this.deviceDeleted(key);
     });
     // A device that connects or subscribes gets what waits for it.
     deps.links.onChange((key) => this.deliverPending(key));
   }
 
   send(input: C2dSendInput): C2dMessage {
-    const entry = this.deps.table.get(input.deviceId);
-    if (!entry || entry.moduleId !== undefined) throw new HubError('DeviceNotFound', `Device '${input.deviceId}' does not exist.`);
+    const entry = this.device(input.deviceId);
     const now = this.deps.clock.now();
     const expiresAtMs = admitC2d(input, now, this.deps.options.defaultTtlMs);
     const queue = this.queue(input.deviceId);
@@ -229,10 +228,11 @@ export class C2dService implements C2dSendSide {
     return queue;
   }
 
-  /** 404 DeviceNotFound unless `deviceId` is a registered device. */
-  private device(deviceId: string): void {
+  /** The registered device `deviceId`; 404 DeviceNotFound when there is none. */
+  private device(deviceId: string): DeviceEntry {
     const entry = this.deps.table.get(deviceId);
     if (!entry || entry.moduleId !== undefined) throw new HubError('DeviceNotFound', `Device '${deviceId}' does not exist.`);
+    return entry;
   }
 
   /** The queue holding `lockToken`'s message (412002 when the device has none). */
