@@ -1,3 +1,5 @@
+import { Fifo } from './fifo.js';
+
 /** What a RingBuffer may hold: a count, and optionally bytes as `sizeOf` counts them. */
 export interface RingBufferLimits<T> {
   /** Most items kept; 0 keeps none. */
@@ -20,9 +22,7 @@ export class RingBuffer<T> {
   readonly capacity: number;
   readonly maxBytes: number;
   private readonly sizeOf: (item: T) => number;
-  /** Evicted slots before `head` are undefined until the array is compacted. */
-  private entries: Array<Entry<T> | undefined> = [];
-  private head = 0;
+  private readonly entries = new Fifo<Entry<T>>();
   private heldBytes = 0;
   private droppedCount = 0;
 
@@ -43,29 +43,23 @@ export class RingBuffer<T> {
     this.entries.push({ item, bytes });
     this.heldBytes += bytes;
     while (this.size > this.capacity || this.heldBytes > this.maxBytes) {
-      this.heldBytes -= this.entries[this.head]?.bytes ?? 0;
-      this.entries[this.head++] = undefined; // let the evicted item go now
+      this.heldBytes -= this.entries.shift()?.bytes ?? 0;
       this.droppedCount += 1;
-    }
-    // Drop the evicted slots once they are half the array, so memory follows what is held.
-    if (this.head > 64 && this.head * 2 >= this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
     }
   }
 
   /** Oldest first. */
   toArray(): T[] {
     const items: T[] = [];
-    for (let i = this.head; i < this.entries.length; i++) {
-      const entry = this.entries[i];
+    for (let i = 0; i < this.entries.size; i++) {
+      const entry = this.entries.at(i);
       if (entry !== undefined) items.push(entry.item);
     }
     return items;
   }
 
   get size(): number {
-    return this.entries.length - this.head;
+    return this.entries.size;
   }
 
   /** Bytes held, as `sizeOf` counts them. */
@@ -79,8 +73,7 @@ export class RingBuffer<T> {
   }
 
   clear(): void {
-    this.entries = [];
-    this.head = 0;
+    this.entries.clear();
     this.heldBytes = 0;
     this.droppedCount = 0;
   }

@@ -1,5 +1,6 @@
 import { ConsumerGroupNameSchema, HubError, parseWithSchema, silentLogger, type Clock, type Logger } from '@hubemu/shared';
 import type { EventHubLog, EventPosition, HubEvent, PartitionInfo } from './event-hub-types.js';
+import { Fifo } from '../fifo.js';
 import { partitionOf } from './partition-hash.js';
 import { PartitionQueue, type Retained } from './partition-queue.js';
 
@@ -54,8 +55,8 @@ const NUMERIC = /^-?\d+$/;
 /** The consumer group every Event Hub has; it cannot be deleted. */
 export const DEFAULT_CONSUMER_GROUP = '$Default';
 
-/** The AMQP properties-section fields an event may carry. */
-const SECTION_FIELDS = ['messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding'] as const;
+/** The AMQP properties-section fields an event may carry (the device's `$.mid`, `$.cid`, `$.uid`, `$.ct`, `$.ce`). */
+export const SECTION_FIELDS = ['messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding'] as const;
 
 /**
  * The Event Hubs-compatible endpoint's log (iothub-messaging.md §9): events per partition, numbered
@@ -72,8 +73,7 @@ export class EventLog implements EventHubLog {
   /** Consumer groups by lower-cased name, each with the name as it was given (for lists). */
   private readonly consumerGroups = new Map<string, string>();
   /** The partition of every retained event, in append order: the order eviction follows. */
-  private order: Array<number | undefined> = [];
-  private orderHead = 0;
+  private readonly order = new Fifo<number>();
   private heldBytes = 0;
   private lastEnqueuedMs = 0;
   private readonly listeners = new Set<(event: HubEvent) => void>();
@@ -272,8 +272,8 @@ export class EventLog implements EventHubLog {
     this.expire();
     const cursors = this.partitions.map(() => 0);
     const events: HubEvent[] = [];
-    for (let i = this.orderHead; i < this.order.length; i++) {
-      const partition = this.order[i] as number;
+    for (let i = 0; i < this.order.size; i++) {
+      const partition = this.order.at(i) as number;
       const item = this.partitions[partition]?.at(cursors[partition]!++);
       if (item) events.push(item.event);
     }
@@ -282,7 +282,7 @@ export class EventLog implements EventHubLog {
 
   /** Events retained, all partitions together. */
   get retainedCount(): number {
-    return this.order.length - this.orderHead;
+    return this.order.size;
   }
 
   /** Bytes retained, as `eventBytes` counts them. */
@@ -296,8 +296,7 @@ export class EventLog implements EventHubLog {
    */
   clear(): void {
     for (const queue of this.partitions) queue.clear();
-    this.order = [];
-    this.orderHead = 0;
+    this.order.clear();
     this.heldBytes = 0;
     for (const listener of this.clearListeners) listener();
   }
@@ -319,13 +318,8 @@ export class EventLog implements EventHubLog {
   }
 
   private evictOldest(): Retained | undefined {
-    const partition = this.order[this.orderHead];
+    const partition = this.order.shift();
     if (partition === undefined) return undefined;
-    this.order[this.orderHead++] = undefined;
-    if (this.orderHead > 64 && this.orderHead * 2 >= this.order.length) {
-      this.order = this.order.slice(this.orderHead);
-      this.orderHead = 0;
-    }
     const item = this.partitions[partition]?.shift();
     if (item) this.heldBytes -= item.bytes;
     return item;
@@ -335,7 +329,7 @@ export class EventLog implements EventHubLog {
   private expire(): void {
     const cutoff = this.options.clock.now() - this.options.retentionMs;
     for (;;) {
-      const partition = this.order[this.orderHead];
+      const partition = this.order.at(0);
       if (partition === undefined) return;
       const oldest = this.partitions[partition]?.oldest();
       if (oldest === undefined || oldest.event.enqueuedTimeMs > cutoff) return;

@@ -1,3 +1,4 @@
+import { Fifo } from '../fifo.js';
 import type { HubEvent } from './event-hub-types.js';
 
 /** One retained event and what it costs against the log's byte bound. */
@@ -10,12 +11,10 @@ export interface Retained {
 
 /**
  * One partition's retained events, oldest first, contiguous in sequence numbers: the one at index `i`
- * has sequence number `begin + i`. Evicted slots before `head` are cleared at once and the array is
- * compacted once they are half of it, so memory follows what is held.
+ * has sequence number `begin + i`.
  */
 export class PartitionQueue {
-  private items: Array<Retained | undefined> = [];
-  private head = 0;
+  private readonly items = new Fifo<Retained>();
   /** The sequence number the next event gets. */
   nextSequenceNumber = 0;
   /** The offset the next event gets: the bytes appended to the partition before it, as Event Hubs counts offsets. */
@@ -24,7 +23,7 @@ export class PartitionQueue {
   last: HubEvent | undefined;
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.size;
   }
 
   /** The sequence number of the oldest retained event, or the next one when none is retained. */
@@ -33,7 +32,7 @@ export class PartitionQueue {
   }
 
   oldest(): Retained | undefined {
-    return this.items[this.head];
+    return this.items.at(0);
   }
 
   push(item: Retained): void {
@@ -42,19 +41,12 @@ export class PartitionQueue {
 
   /** Drops the oldest retained event and returns it. */
   shift(): Retained | undefined {
-    const item = this.items[this.head];
-    if (item === undefined) return undefined;
-    this.items[this.head++] = undefined;
-    if (this.head > 64 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
+    return this.items.shift();
   }
 
   /** The retained event at position `index` (0 = oldest). */
   at(index: number): Retained | undefined {
-    return index < 0 ? undefined : this.items[this.head + index];
+    return this.items.at(index);
   }
 
   /** The position of the first retained event for which `after` holds, or `size` when none does (`after` is monotone: false then true). */
@@ -63,7 +55,7 @@ export class PartitionQueue {
     let high = this.size;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (after(this.items[this.head + mid] as Retained)) high = mid;
+      if (after(this.items.at(mid) as Retained)) high = mid;
       else low = mid + 1;
     }
     return low;
@@ -71,7 +63,6 @@ export class PartitionQueue {
 
   /** Drops every retained event; numbering goes on. */
   clear(): void {
-    this.items = [];
-    this.head = 0;
+    this.items.clear();
   }
 }

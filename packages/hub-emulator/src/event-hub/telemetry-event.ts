@@ -1,7 +1,7 @@
 import { formatTimestamp } from '@hubemu/shared';
 import type { ConnectionAuth, TelemetryMessage } from '../events.js';
 import type { HubEvent } from './event-hub-types.js';
-import type { NewHubEvent } from './event-log.js';
+import { SECTION_FIELDS, type NewHubEvent } from './event-log.js';
 
 /** What the registry knows of the sender, for a plane that did not say (generation id, announced model id). */
 export interface SenderFacts {
@@ -19,9 +19,6 @@ const ANNOTATED: ReadonlyArray<readonly [systemProperty: string, annotation: str
   ['creationTimeUtc', 'iothub-creation-time-utc'],
   ['interfaceId', 'iothub-interface-name'],
 ];
-
-/** System properties that go to the AMQP properties section as they are. */
-const SECTION = ['messageId', 'correlationId', 'userId', 'contentType', 'contentEncoding'] as const;
 
 /** `iothub-connection-auth-method` as the service writes it (a JSON string). */
 export function authMethodAnnotation(auth: ConnectionAuth): string {
@@ -61,7 +58,7 @@ export function telemetryEvent(message: TelemetryMessage, sender: SenderFacts): 
   // No object spreads on this path: they cost more than the rest of the stamping.
   const event: NewHubEvent = { deviceId: message.deviceId, messageSource: 'Telemetry', annotations, properties, body: message.body };
   if (message.moduleId !== undefined) event.moduleId = message.moduleId;
-  for (const key of SECTION) {
+  for (const key of SECTION_FIELDS) {
     const value = system[key];
     if (typeof value === 'string') event[key] = value;
   }
@@ -71,7 +68,7 @@ export function telemetryEvent(message: TelemetryMessage, sender: SenderFacts): 
 /** A telemetry event as the embedded API's `hub.telemetry()` has always given it. */
 export function telemetryMessageOf(event: HubEvent): TelemetryMessage {
   const systemProperties: Record<string, string> = {};
-  for (const key of SECTION) {
+  for (const key of SECTION_FIELDS) {
     const value = event[key];
     if (value !== undefined) systemProperties[key] = value;
   }
