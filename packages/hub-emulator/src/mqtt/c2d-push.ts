@@ -2,8 +2,7 @@ import mqttPacket from 'mqtt-packet';
 import { c2dTopic, isHubError, type Logger } from '@hubemu/shared';
 import type { C2dService } from '../c2d/c2d-service.js';
 import type { C2dLockedMessage } from '../c2d/c2d-types.js';
-import type { Session } from './device-sessions.js';
-import { MAX_PENDING_OUTBOUND_BYTES } from './packet-limits.js';
+import { closeIfNotReading, type Session } from './device-sessions.js';
 
 const MAX_TRACKED_IDS = 1024;
 
@@ -40,11 +39,7 @@ export class C2dPush {
   deliver(session: Session, delivery: C2dLockedMessage): boolean {
     const { client } = session;
     if (client.closed || !client.connected || session.moduleId !== undefined) return false;
-    if (client.conn.writableLength > MAX_PENDING_OUTBOUND_BYTES) {
-      this.logger.warn({ deviceId: session.deviceId, pending: client.conn.writableLength }, 'the device does not read what it is sent; closing the connection');
-      client.close();
-      return false;
-    }
+    if (closeIfNotReading(session, this.logger)) return false;
     const { message } = delivery;
     const topic = c2dTopic(session.deviceId, {
       ...(message.messageId === undefined ? {} : { messageId: message.messageId }),

@@ -9,8 +9,7 @@ import type { Verdict } from '../faults/admission.js';
 import { createBroker } from './broker.js';
 import { C2dPush } from './c2d-push.js';
 import { DeviceRouter } from './device-router.js';
-import { DeviceSessions, type Session } from './device-sessions.js';
-import { MAX_PENDING_OUTBOUND_BYTES } from './packet-limits.js';
+import { closeIfNotReading, DeviceSessions, type Session } from './device-sessions.js';
 
 /** The MQTT device plane: the broker, its sessions and the device-facing rules, around the core. */
 export interface MqttPlane {
@@ -59,12 +58,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
   /** Sends one QoS 0 packet to one session. */
   const send = (session: Session, topic: string, payload: string | Buffer): void => {
     if (session.client.closed) return;
-    // A device that does not read cannot make the hub hold its traffic without end.
-    if (session.client.conn.writableLength > MAX_PENDING_OUTBOUND_BYTES) {
-      logger.warn({ deviceId: session.deviceId, moduleId: session.moduleId, pending: session.client.conn.writableLength }, 'the device does not read what it is sent; closing the connection');
-      session.client.close();
-      return;
-    }
+    if (closeIfNotReading(session, logger)) return;
     session.client.publish(
       { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: 0, retain: false, dup: false },
       (error) => {

@@ -1,6 +1,7 @@
 import type { Client } from 'aedes';
-import { classifySubscription, identityKey, IOTHUB_CHANNEL_FILTERS } from '@hubemu/shared';
+import { classifySubscription, identityKey, IOTHUB_CHANNEL_FILTERS, type Logger } from '@hubemu/shared';
 import type { ConnectionAuth } from '../events.js';
+import { MAX_PENDING_OUTBOUND_BYTES } from './packet-limits.js';
 
 /** What the hub stamps on a session's telemetry (iothub-messaging.md §8): how it authenticated, its generation and announced model. */
 export interface SessionStamp {
@@ -105,4 +106,16 @@ export class DeviceSessions {
     const session = this.byClient.get(client);
     if (session) this.onChange(session.key);
   }
+}
+
+/**
+ * A device that does not read cannot make the hub hold its traffic without end: past
+ * MAX_PENDING_OUTBOUND_BYTES waiting in its outgoing buffer, its connection is closed. True when it was.
+ */
+export function closeIfNotReading(session: Session, logger: Logger): boolean {
+  const pending = session.client.conn.writableLength;
+  if (pending <= MAX_PENDING_OUTBOUND_BYTES) return false;
+  logger.warn({ deviceId: session.deviceId, moduleId: session.moduleId, pending }, 'the device does not read what it is sent; closing the connection');
+  session.client.close();
+  return true;
 }
