@@ -5,6 +5,7 @@ import { C2dService } from './c2d/c2d-service.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
 import { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
+import { followReplica } from './core-replica.js';
 import { DeviceLinks } from './device-link.js';
 import { TrafficRecorder } from './control/traffic-record.js';
 import { Admission } from './faults/admission.js';
@@ -72,6 +73,8 @@ export interface HubCore {
   readonly eventHub: EventLog;
   /** What crossed the planes, fed by the `request` events (bounded by `trafficBufferSize` records and `trafficBufferBytes`). */
   readonly traffic: TrafficRecorder;
+  /** Settles once what the core writes at start (the seed, the query secret) is stored; rejects when it could not be. */
+  readonly ready: Promise<void>;
   /** Starts the background work (configuration passes). */
   start(): void;
   /** Empties the state, clears injected faults and applies the seed again, returning how many devices it created; planes drop their connections first. Throws (and changes nothing) when the store cannot be emptied. */
@@ -126,13 +129,14 @@ export function createCore(deps: CoreDeps): HubCore {
   const logger = deps.logger ?? options.logger ?? silentLogger;
   const events = deps.events ?? new HubEvents();
 
-  const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'));
+  const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'), store.replicated);
   const links = new DeviceLinks(clock);
   const auth = new SasAuthenticator(options.hostName, options.policies, (key) => table.get(key), clock);
   const registry = new RegistryService(table, clock, events, (deviceId, moduleId) => void links.disconnect(identityKey(deviceId, moduleId)));
   const twins = new TwinService(table, clock, events, { rejectArrays: options.rejectArrays });
   const methods = new MethodService(table, links, events, clock);
-  const query = new QueryService(table, { loose: options.queryLoose, secret: querySecret(store) });
+  const secret = querySecret(store);
+  const query = new QueryService(table, { loose: options.queryLoose, secret });
   const limits = resolveServiceLimits(options);
   const jobs = new JobService({
     repository: new JobRepository(store.collection<StoredJob>('jobs'), store.collection<DeviceJobRecord>('deviceJobs')),
@@ -177,7 +181,22 @@ export function createCore(deps: CoreDeps): HubCore {
   });
   const traffic = new TrafficRecorder(events, { capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes });
 
-  if (seed && table.size === 0) applySeed(seed, registry, twins, configurations);
+  followReplica({
+    store,
+    table,
+    events,
+    cleared: () => {
+      table.cleared();
+      table.presence.clear();
+      query.reset();
+    },
+  });
+
+  // One unit: of processes starting together on one shared store, one seeds it.
+  // Units: of processes starting together on one shared store, one seeds it and one makes the query secret.
+  const seeded = seed && store.transaction(() => (table.size === 0 ? applySeed(seed, registry, twins, configurations) : 0));
+  const secretMade = store.replicated ? store.transaction(secret) : undefined;
+  const ready = Promise.all([seeded, secretMade]).then(() => undefined);
 
   const stop = (): void => {
     jobs.stop();
@@ -206,6 +225,7 @@ export function createCore(deps: CoreDeps): HubCore {
     faults,
     eventHub,
     traffic,
+    ready,
     start: () => configurations.start(),
     reset() {
       stop();

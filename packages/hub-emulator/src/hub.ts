@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { parseHubOptions, silentLogger, type HubOptions, type HubOptionsInput, type Logger } from '@hubemu/shared';
+import { hubNameOf, parseHubOptions, silentLogger, type HubOptions, type HubOptionsInput, type Logger } from '@hubemu/shared';
 import type { Express } from 'express';
 import { loadOrCreateCertificates, type TlsMaterial } from './certs.js';
 import { clockControl } from './control/clock-control.js';
@@ -23,6 +25,7 @@ import { createAmqpPlane, type AmqpPlane } from './amqp/amqp-plane.js';
 import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
+import { RedisStore } from './store/redis/redis-store.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
 import type { StoreNotice } from './store/store-notice.js';
 import { HubEvents } from './events.js';
@@ -30,13 +33,32 @@ import { readSeedFile } from './seed-file.js';
 
 export type { Hub } from './hub-facade.js';
 
-/** The store: memory, or the durable log whose notices (torn lines, refused writes, failed compactions) are logged and emitted. */
-function openStore(options: HubOptions, events: HubEvents, logger: Logger): Store {
-  if (options.inMemory) return new MemoryStore();
+/** This process's name among the processes of a cluster. */
+function processIdOf(options: HubOptions): string {
+  return options.processId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+/**
+ * The store: Redis shared with other hub processes, memory, or the durable log. Their notices (torn
+ * lines, refused writes, failed compactions, a lost Redis) are logged and emitted.
+ */
+async function openStore(options: HubOptions, events: HubEvents, logger: Logger): Promise<Store> {
   const onNotice = (notice: StoreNotice): void => {
     logger[notice.level]({ file: notice.file, ...(notice.line === undefined ? {} : { line: notice.line }), kind: notice.kind }, notice.message);
     events.emit('storeNotice', notice);
   };
+  const { redis } = options;
+  if (redis) {
+    return RedisStore.open({
+      url: redis.url,
+      namespace: redis.namespace ?? hubNameOf(options.hostName),
+      processId: processIdOf(options),
+      logLength: redis.logLength,
+      volatile: redis.volatile,
+      onNotice,
+    });
+  }
+  if (options.inMemory) return new MemoryStore();
   return new DurableStore(join(options.dataDir, 'state'), { fsync: options.fsync, repair: options.repairState, schemas: HUB_RECORD_SCHEMAS, onNotice });
 }
 
@@ -53,7 +75,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const tls = tlsMaterial(options);
   const events = new HubEvents();
   const logger = options.logger ?? silentLogger;
-  const store = openStore(options, events, logger);
+  const store = await openStore(options, events, logger);
   const core = createCore({ options, store, events, logger });
 
   let ready = false;
@@ -70,7 +92,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     await mqtt?.close();
     await amqp?.close();
     await listeners?.close();
-    store.close();
+    await store.close();
   };
   let controls: Controls;
   try {
@@ -88,6 +110,13 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     const app = createApp({ ready: () => ready, mountRoutes, clock: core.clock, events: core.events, logger: core.logger });
     const amqpPlane = amqp;
     listeners = await startListeners(options, tls, app, { mqtt: mqtt.handle, amqp: (socket) => amqpPlane.handleSocket(socket), amqpWebSocket: (ws) => amqpPlane.handleWebSocket(ws) });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  // The seed (applied by whichever process of a cluster found the store empty) is committed before the hub says it is ready.
+  try {
+    await core.ready;
   } catch (error) {
     await stop();
     throw error;

@@ -39,6 +39,7 @@ describe('the core and its planes', () => {
     const router = new DeviceRouter(core.twins, core.methods, core.events, (_s, topic) => replies.push(topic), core.clock, core.logger, (s, refresh) =>
       core.table.presence.activity(s.deviceId, s.moduleId, refresh),
       core.admission,
+      core.store,
     );
     const session = { key: 'once-1', deviceId: 'once-1' } as Session;
     const changes: string[] = [];

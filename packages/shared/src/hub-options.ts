@@ -75,6 +75,28 @@ export const HubOptionsSchema = z.object({
   fsync: z.boolean().default(false),
   /** Start even when the state log has bad records: move them to `<dataDir>/state/state.rejected.jsonl` (docs/hub.md). */
   repairState: z.boolean().default(false),
+  /**
+   * Share state with other hub processes through Redis (docs/scale-out.md): every process started with the same
+   * `url` and `namespace` is one hub. Without it the hub keeps its state in memory or in `dataDir`, as before.
+   */
+  redis: z
+    .object({
+      /** `redis://[:password@]host:port[/db]`. */
+      url: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+      /** Keys are prefixed `hubemu:{<namespace>}:`; two hubs on one Redis need two namespaces. Default: the hub name. */
+      namespace: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+      /** Run on a Redis whose append-only file is off (acknowledged writes may then be lost when Redis stops). */
+      volatile: z.boolean().default(false),
+      /** Commit entries the shared log keeps for processes that catch up; older ones mean a full reload. */
+      logLength: z.number().int().min(1_000).max(10_000_000).default(100_000),
+      /** How long a process's liveness and the leader's lease last without renewal. */
+      leaseMs: z.number().int().min(300).max(60_000).default(10_000),
+    })
+    .optional(),
+  /** This process's name in a cluster (unique per process; default: host name, pid and a random suffix). */
+  processId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
+  /** TLS session ticket keys (48 bytes, base64) shared by the processes of a cluster, so a resumed session works on any of them. */
+  tlsTicketKeys: z.string().optional(),
   /** Your own certificate and key (PEM text); the hub then makes none. */
   tls: z.object({ cert: z.string(), key: z.string(), ca: z.string().optional() }).optional(),
   /** Refuse arrays in twins, as the service did before 2021. */

@@ -6,7 +6,7 @@ import type { C2dLockedMessage } from '../c2d/c2d-types.js';
 import type { HubEvents, TelemetryMessage } from '../events.js';
 import type { Admission } from '../faults/admission.js';
 import { admitD2cSize, isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
-import { param, readBody } from './route-kit.js';
+import { committed, param, readBody , type Units } from './route-kit.js';
 import { admitRoute } from './route-admission.js';
 
 export interface DeviceMessagesRouterDeps {
@@ -17,6 +17,7 @@ export interface DeviceMessagesRouterDeps {
   admission: Pick<Admission, 'idle' | 'admit' | 'after'>;
   /** Stamps the identity's last activity (an HTTPS device is never Connected). */
   activity: (deviceId: string) => void;
+  units: Units;
 }
 
 /** Who sent a request, as telemetry names it. */
@@ -78,7 +79,7 @@ function sendC2d(res: Response, { message, lockToken }: C2dLockedMessage): void 
  * (receive, complete, reject, abandon). Paths match case-insensitively (Express' default; the REST
  * docs write `deviceBound`); errors are rendered by the app (envelope 1 and `iothub-errorcode`).
  */
-export function deviceMessagesRouter({ auth, c2d, events, clock, admission, activity }: DeviceMessagesRouterDeps): Router {
+export function deviceMessagesRouter({ auth, c2d, events, clock, admission, activity, units }: DeviceMessagesRouterDeps): Router {
   const router = Router();
   const device = requireDevice(auth, activity);
 
@@ -108,25 +109,25 @@ export function deviceMessagesRouter({ auth, c2d, events, clock, admission, acti
     if (verdict.act === 'disconnect') req.socket.destroy();
   });
 
-  router.get('/devices/:deviceId/messages/devicebound', device, (req, res) => {
+  router.get('/devices/:deviceId/messages/devicebound', device, committed(units, (req, res) => {
     const locked = c2d.receive(param(req, 'deviceId'));
     if (!locked) return void res.status(204).end();
     sendC2d(res, locked);
-  });
+  }));
 
   // Complete, or reject with `?reject` (a bare key, as Node's SDK appends it).
-  router.delete('/devices/:deviceId/messages/devicebound/:lockToken', device, (req, res) => {
+  router.delete('/devices/:deviceId/messages/devicebound/:lockToken', device, committed(units, (req, res) => {
     const deviceId = param(req, 'deviceId');
     const lockToken = param(req, 'lockToken');
     if (req.query.reject !== undefined) c2d.reject(deviceId, lockToken);
     else c2d.complete(deviceId, lockToken);
     res.status(204).end();
-  });
+  }));
 
-  router.post('/devices/:deviceId/messages/devicebound/:lockToken/abandon', device, (req, res) => {
+  router.post('/devices/:deviceId/messages/devicebound/:lockToken/abandon', device, committed(units, (req, res) => {
     c2d.abandon(param(req, 'deviceId'), param(req, 'lockToken'));
     res.status(204).end();
-  });
+  }));
 
   return router;
 }

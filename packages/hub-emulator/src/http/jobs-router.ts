@@ -4,11 +4,12 @@ import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { JobService } from '../jobs/job-service.js';
 import { parseJobRequest } from '../jobs/job-request.js';
 import { JobQuerySchema } from '../jobs/job-schemas.js';
-import { param, parseBodyWith, parsedBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { committed, param, parseBodyWith, parsedBody, parseWith, requireAuth, ROUTE_PERMISSIONS, sendJson , type Units } from './route-kit.js';
 
 export interface JobsRouterDeps {
   auth: SasAuthenticator;
   jobs: JobService;
+  units: Units;
 }
 
 /** `x-ms-max-item-count`: 1..100 (larger values are served as 100); absent means 100. */
@@ -28,7 +29,7 @@ function pageSizeOf(req: Request): number {
  * JobResponses with `x-ms-max-item-count` / `x-ms-continuation` (present only while more pages remain)
  * and `x-ms-item-type: jobResponse`. Per-device results are rows of `FROM devices.jobs` queries.
  */
-export function jobsRouter({ auth, jobs }: JobsRouterDeps): Router {
+export function jobsRouter({ auth, jobs, units }: JobsRouterDeps): Router {
   const router = Router();
   const allowed = requireAuth(auth, ROUTE_PERMISSIONS.jobs);
 
@@ -46,17 +47,17 @@ export function jobsRouter({ auth, jobs }: JobsRouterDeps): Router {
     sendJson(res, 200, page.items);
   });
 
-  router.put('/jobs/v2/:jobId', allowed, ...parseBodyWith(parseJobRequest), (req, res) => {
+  router.put('/jobs/v2/:jobId', allowed, ...parseBodyWith(parseJobRequest), committed(units, (req, res) => {
     sendJson(res, 200, jobs.create(param(req, 'jobId'), parsedBody(parseJobRequest, req)));
-  });
+  }));
 
   router.get('/jobs/v2/:jobId', allowed, (req, res) => {
     sendJson(res, 200, jobs.get(param(req, 'jobId')));
   });
 
-  router.post('/jobs/v2/:jobId/cancel', allowed, (req, res) => {
+  router.post('/jobs/v2/:jobId/cancel', allowed, committed(units, (req, res) => {
     sendJson(res, 200, jobs.cancel(param(req, 'jobId')));
-  });
+  }));
 
   return router;
 }

@@ -2,18 +2,19 @@ import { Router, type Request } from 'express';
 import { parseModuleIdentityBody } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { RegistryService } from '../registry/registry-service.js';
-import { identityResource, ifMatchOf, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { committed, identityResource, ifMatchOf, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson, type Units } from './route-kit.js';
 
 export interface ModulesRouterDeps {
   auth: SasAuthenticator;
   registry: RegistryService;
+  units: Units;
 }
 
 /**
  * Module identities (reference 4.2): `PUT/GET/DELETE /devices/{id}/modules/{mid}` and
  * `GET /devices/{id}/modules`. PUT answers 201 when it created the module and 200 when it updated it.
  */
-export function modulesRouter({ auth, registry }: ModulesRouterDeps): Router {
+export function modulesRouter({ auth, registry, units }: ModulesRouterDeps): Router {
   const router = Router();
   // Tokens scoped to the device (or the module) will do: resources are `devices/{id}[/modules/{mid}]`.
   const read = requireAuth(auth, ROUTE_PERMISSIONS.registryRead, identityResource());
@@ -29,15 +30,15 @@ export function modulesRouter({ auth, registry }: ModulesRouterDeps): Router {
   });
 
   const moduleBody = (body: unknown, req: Request) => parseModuleIdentityBody(param(req, 'moduleId'), body);
-  router.put('/devices/:deviceId/modules/:moduleId', write, ...parseBodyWith(moduleBody), (req, res) => {
+  router.put('/devices/:deviceId/modules/:moduleId', write, ...parseBodyWith(moduleBody), committed(units, (req, res) => {
     const { module, created } = registry.putModule(param(req, 'deviceId'), param(req, 'moduleId'), parsedBody(moduleBody, req), ifMatchOf(req));
     sendJson(res, created ? 201 : 200, module);
-  });
+  }));
 
-  router.delete('/devices/:deviceId/modules/:moduleId', write, (req, res) => {
+  router.delete('/devices/:deviceId/modules/:moduleId', write, committed(units, (req, res) => {
     registry.deleteModule(param(req, 'deviceId'), param(req, 'moduleId'), ifMatchOf(req));
     res.status(204).end();
-  });
+  }));
 
   return router;
 }

@@ -2,6 +2,9 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import type { z } from 'zod';
 import { describeZodIssue, HubError, parseWithSchema, tryParseJson, type Permission } from '@hubemu/shared';
 import type { SasAuthenticator, ServicePrincipal } from '../auth/sas-authenticator.js';
+import type { Units } from '../store/collection.js';
+
+export type { Units } from '../store/collection.js';
 import { admitRoute } from './route-admission.js';
 
 /**
@@ -168,5 +171,42 @@ export function asyncRoute(handler: (req: Request, res: Response) => void | Prom
     } catch (error) {
       next(error);
     }
+  };
+}
+
+
+/**
+ * Runs a synchronous handler that writes as one unit of the store. On a hub that shares its state with
+ * other processes, the response is held until the unit is committed, and the handler runs again when
+ * another process changed the same data first; on one process it is the handler itself.
+ */
+export function committed(units: Units, handler: (req: Request, res: Response) => void): RequestHandler {
+  if (!units.replicated) return handler;
+  return (req: Request, res: Response, next: NextFunction) => {
+    const end = res.end.bind(res) as (...args: unknown[]) => Response;
+    let held: unknown[] | undefined;
+    res.end = ((...args: unknown[]) => {
+      held = args;
+      return res;
+    }) as Response['end'];
+    const release = (): void => {
+      res.end = end as Response['end'];
+      if (held) end(...held);
+    };
+    const fail = (error: unknown): void => {
+      res.end = end as Response['end'];
+      next(error);
+    };
+    let outcome: void | Promise<void>;
+    try {
+      outcome = units.transaction(() => {
+        held = undefined;
+        handler(req, res);
+      });
+    } catch (error) {
+      return fail(error);
+    }
+    if (outcome instanceof Promise) outcome.then(release, fail);
+    else release();
   };
 }

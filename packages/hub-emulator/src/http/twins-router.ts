@@ -2,11 +2,12 @@ import { Router, type Request, type Response } from 'express';
 import { parseServiceTwinBody } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { TwinService } from '../twin/twin-service.js';
-import { identityResource, ifMatchOf, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson } from './route-kit.js';
+import { committed, identityResource, ifMatchOf, param, parseBodyWith, parsedBody, requireAuth, ROUTE_PERMISSIONS, sendJson, type Units } from './route-kit.js';
 
 export interface TwinsRouterDeps {
   auth: SasAuthenticator;
   twins: TwinService;
+  units: Units;
 }
 
 const TWIN_PATHS = ['/twins/:deviceId', '/twins/:deviceId/modules/:moduleId'];
@@ -21,7 +22,7 @@ function moduleIdOf(req: Request): string | undefined {
  * a stale etag is 412 PreconditionFailed and changes nothing. Every desired change reaches a connected
  * device through the twin service's `twinUpdated` event.
  */
-export function twinsRouter({ auth, twins }: TwinsRouterDeps): Router {
+export function twinsRouter({ auth, twins, units }: TwinsRouterDeps): Router {
   const router = Router();
   // `/twins/{id}[/modules/{mid}]` is the resource `devices/{id}[/modules/{mid}]`, as in the service's URIs.
   const read = requireAuth(auth, ROUTE_PERMISSIONS.twinRead, identityResource());
@@ -40,8 +41,8 @@ export function twinsRouter({ auth, twins }: TwinsRouterDeps): Router {
     router.get(path, read, (req, res) => {
       sendJson(res, 200, twins.getTwin(param(req, 'deviceId'), moduleIdOf(req)));
     });
-    router.patch(path, write, ...parseBodyWith(parsePatch), update('patch'));
-    router.put(path, write, ...parseBodyWith(parseReplacement), update('replace'));
+    router.patch(path, write, ...parseBodyWith(parsePatch), committed(units, update('patch')));
+    router.put(path, write, ...parseBodyWith(parseReplacement), committed(units, update('replace')));
   }
 
   return router;

@@ -82,6 +82,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     logger,
     (session, refresh) => core.table.presence.activity(session.deviceId, session.moduleId, refresh),
     admission,
+    core.store,
   );
   /** What the admission seam says about a push to an identity (a desired notification, a method call); undefined: deliver it. */
   const admitPush = (operation: 'twin.desired' | 'method.invoke', session: Session): Verdict | undefined =>

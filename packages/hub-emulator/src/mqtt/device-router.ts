@@ -16,6 +16,7 @@ import type { HubEvents } from '../events.js';
 import type { Admission, Verdict } from '../faults/admission.js';
 import type { MethodService } from '../methods/method-service.js';
 import type { TelemetryMessage } from '../events.js';
+import type { Units } from '../store/collection.js';
 import type { TwinService } from '../twin/twin-service.js';
 import type { Session } from './device-sessions.js';
 
@@ -42,6 +43,13 @@ interface Outcome {
 
 type ParsedTopic = ReturnType<typeof parseDeviceTopic>;
 
+/** What a twin request is answered with. */
+interface Answer {
+  status: number;
+  body: string;
+  version?: number;
+}
+
 /**
  * Routes what a device published (reference 1.4, 1.6, 1.7): twin GET, reported PATCH, method responses
  * and telemetry. Errors go back on `$iothub/twin/res/{status}` with `errorCode` in the body; the
@@ -59,6 +67,8 @@ export class DeviceRouter {
     private readonly activity: (session: Session, refresh: boolean) => void,
     /** The admission seam (faults, throttles), asked for twin requests and telemetry. */
     private readonly admission: Pick<Admission, 'idle' | 'admit'>,
+    /** Twin requests run as units of the store; on a shared store a twin GET first waits for what other processes acknowledged. */
+    private readonly units: Units,
   ) {}
 
   /** Carries out one publish; returns a promise when the admission seam delays it (the caller keeps the session's order). */
@@ -72,12 +82,14 @@ export class DeviceRouter {
     const { deviceId, moduleId } = session;
     const verdict = operation === undefined || this.admission.idle ? undefined : this.admission.admit({ operation, deviceId, ...(moduleId === undefined ? {} : { moduleId }), bytes: packet.payload.length });
     if (verdict?.act === 'delay') {
-      return this.clock.sleep(verdict.ms).then(() => {
+      return this.clock.sleep(verdict.ms).then(async () => {
         // A connection that closed while its request waited has nobody to answer: nothing is carried out.
-        if (!session.client.closed) this.finish(session, packet, observed && { started, at }, this.carryOut(session, packet, parsed), verdict.faultId);
+        if (session.client.closed) return;
+        this.finish(session, packet, observed && { started, at }, await this.carryOut(session, packet, parsed), verdict.faultId);
       });
     }
     const outcome = verdict ? this.refuse(session, operation as string, parsed, verdict) : this.carryOut(session, packet, parsed);
+    if (outcome instanceof Promise) return outcome.then((o) => this.finish(session, packet, observed && { started, at }, o, verdict?.faultId));
     this.finish(session, packet, observed && { started, at }, outcome, verdict?.faultId);
   }
 
@@ -125,7 +137,7 @@ export class DeviceRouter {
     });
   }
 
-  private carryOut(session: Session, packet: DevicePublish, parsed: ParsedTopic): Outcome {
+  private carryOut(session: Session, packet: DevicePublish, parsed: ParsedTopic): Outcome | Promise<Outcome> {
     const { deviceId, moduleId } = session;
     // A reported patch rewrites the twin, which drops its cached views once; nothing else does.
     this.activity(session, parsed.kind !== 'twinPatchReported');
@@ -176,14 +188,24 @@ export class DeviceRouter {
     }
   }
 
-  private answer(session: Session, operation: string, rid: string, handler: () => { status: number; body: string; version?: number }): Outcome {
-    try {
-      const result = handler();
-      return this.reply(session, operation, rid, result.status, result.body, result.version);
-    } catch (thrown) {
+  private answer(session: Session, operation: string, rid: string, handler: () => Answer): Outcome | Promise<Outcome> {
+    const answered = (result: Answer): Outcome => this.reply(session, operation, rid, result.status, result.body, result.version);
+    const failed = (thrown: unknown): Outcome => {
       const error = toHubError(thrown);
       if (error.errorCode === 'ServerError') this.logger.error({ deviceId: session.deviceId, rid, err: error.info }, 'twin request failed');
       return { ...this.reply(session, operation, rid, error.status, this.envelope(error)), error };
+    };
+    if (this.units.replicated) {
+      // A read sees what was acknowledged anywhere before it; a write is answered once committed (docs/scale-out.md).
+      const fenced = operation === 'twin.get' ? this.units.fence() : undefined;
+      return Promise.resolve(fenced)
+        .then(() => this.units.transaction(handler))
+        .then(answered, failed);
+    }
+    try {
+      return answered(handler());
+    } catch (thrown) {
+      return failed(thrown);
     }
   }
 

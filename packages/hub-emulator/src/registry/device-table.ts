@@ -27,8 +27,9 @@ export class DeviceTable {
     private readonly collection: Collection<DeviceEntry>,
     clock: Clock,
     savedPresence?: Collection<Presence>,
+    sharedPresence = false,
   ) {
-    this.presence = new PresenceTracker(clock, (key) => this.changed(key), savedPresence);
+    this.presence = new PresenceTracker(clock, (key) => this.changed(key), savedPresence, sharedPresence);
     for (const entry of collection.values()) this.indexModule(entry, true);
   }
 
@@ -89,6 +90,14 @@ export class DeviceTable {
       this.changed(key);
     }
     return deleted;
+  }
+
+  /** Another hub process wrote (or deleted) `key`, and the store has applied it here: indexes, caches and listeners follow as for a local write. */
+  applyRemote(key: string, entry: DeviceEntry | undefined, previous: DeviceEntry | undefined): void {
+    if (previous) this.indexModule(previous, false);
+    if (entry) this.indexModule(entry, true);
+    else this.presence.dropLocal(key);
+    this.changed(key);
   }
 
   /** Drops cached views of `key` and tells the listeners. */

@@ -14,12 +14,26 @@ export class PresenceTracker {
     private readonly clock: Clock,
     private readonly onChange: (key: string) => void,
     private readonly saved?: Collection<Presence>,
+    /** Other hub processes share the saved records: they say who is connected now, so they are taken as they are. */
+    shared = false,
   ) {
     if (!saved) return;
     for (const key of saved.keys()) {
       const presence = saved.get(key) as Presence;
-      this.byKey.set(key, { ...presence, connectionState: 'Disconnected' });
+      this.byKey.set(key, shared ? { ...presence } : { ...presence, connectionState: 'Disconnected' });
     }
+  }
+
+  /** Another hub process saved (or removed) the record of `key`. */
+  applyRemote(key: string, presence: Presence | undefined): void {
+    if (presence) this.byKey.set(key, { ...presence });
+    else this.byKey.delete(key);
+    this.onChange(key);
+  }
+
+  /** Forgets `key` here only (another process removed the identity and its record). */
+  dropLocal(key: string): void {
+    this.byKey.delete(key);
   }
 
   get(key: string): Presence {

@@ -31,10 +31,66 @@ export interface Collection<T> {
 export const COLLECTION_NAMES = ['identities', 'presence', 'jobs', 'deviceJobs', 'configurations', 'configurationLedger', 'meta', 'c2dMessages', 'c2dSequences'] as const;
 export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
+/** A write another hub process made to a store both share (docs/scale-out.md), as this process applied it. */
+export interface RemoteWrite {
+  collection: CollectionName;
+  key: string;
+  /** The new value; undefined when the key was deleted. */
+  value: unknown;
+  /** What this process held before. */
+  previous: unknown;
+  /** What the writer attached with `note` (for instance the event the write raised there). */
+  note?: unknown;
+}
+
+/** What a plane needs of the store to carry out a request: run it as one unit, and wait for what other processes acknowledged (docs/scale-out.md). */
+export type Units = Pick<Store, 'replicated' | 'transaction' | 'fence'>;
+
 export interface Store {
   collection<T>(name: CollectionName): Collection<T>;
   /** Empties every collection (the embedded `reset()`). */
   clear(): void;
-  /** Makes sure everything acknowledged is on disk, then releases files. */
-  close(): void;
+  /** Makes sure everything acknowledged is stored, then releases files and connections. */
+  close(): void | Promise<void>;
+  /** True when other hub processes share this store (Redis); false for the memory and durable stores. */
+  readonly replicated: boolean;
+  /**
+   * Runs `fn`, whose reads and writes are synchronous, as one unit. On a replicated store its writes
+   * commit together, and if another process changed a key it wrote since it was read, `fn` runs again on
+   * the newer state; the result is then a promise. The embedded stores just call `fn`.
+   */
+  transaction<R>(fn: () => R): R | Promise<R>;
+  /** Resolves once every write made so far is committed; undefined when there is nothing to wait for. */
+  settled(): Promise<void> | undefined;
+  /** Resolves once this process has applied every write acknowledged anywhere before the call; undefined when there is nothing to wait for. */
+  fence(): Promise<void> | undefined;
+  /** Attaches a note to the write of `key` just made in this unit: other processes receive it with the write. */
+  note(collection: CollectionName, key: string, note: unknown): void;
+  /** Listens to writes other processes made, after they are applied here. */
+  onRemote(listener: (write: RemoteWrite) => void): void;
+  /** Listens to another process emptying the store (a cluster-wide reset). */
+  onRemoteClear(listener: () => void): void;
+}
+
+/** What the stores that belong to one process (memory, durable) answer to the cluster-facing part of `Store`. */
+export abstract class EmbeddedStore {
+  readonly replicated = false;
+
+  transaction<R>(fn: () => R): R {
+    return fn();
+  }
+
+  settled(): undefined {
+    return undefined;
+  }
+
+  fence(): undefined {
+    return undefined;
+  }
+
+  note(): void {}
+
+  onRemote(): void {}
+
+  onRemoteClear(): void {}
 }

@@ -1,7 +1,7 @@
 import { constants, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, renameSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { HubError } from '@hubemu/shared';
-import type { Collection, CollectionName, Store } from './collection.js';
+import { EmbeddedStore, type Collection, type CollectionName, type Store } from './collection.js';
 import { replayLog, type LogLine, type RecordSchemas } from './log-replay.js';
 import { closeQuietly, errorText, removeQuietly, writeFully } from './log-writes.js';
 import { MemoryCollection } from './memory-store.js';
@@ -40,7 +40,7 @@ const COMPACTION_RETRY_LINES = 1_000;
  * the previous value. A failed compaction keeps the old log in use and is retried later. A log deleted
  * or replaced under the hub is noticed within `checkIntervalMs` and every later write is refused.
  */
-export class DurableStore implements Store {
+export class DurableStore extends EmbeddedStore implements Store {
   private readonly collections = new Map<CollectionName, MemoryCollection<unknown>>();
   private readonly path: string;
   private readonly notify: (notice: StoreNotice) => void;
@@ -61,6 +61,7 @@ export class DurableStore implements Store {
     dir: string,
     private readonly options: DurableStoreOptions = {},
   ) {
+    super();
     mkdirSync(dir, { recursive: true });
     this.path = join(dir, LOG_FILE);
     this.notify = options.onNotice ?? (() => {});

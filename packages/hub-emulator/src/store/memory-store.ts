@@ -1,4 +1,4 @@
-import type { Collection, CollectionName, EtagCondition, Store } from './collection.js';
+import { EmbeddedStore, type Collection, type CollectionName, type EtagCondition, type Store } from './collection.js';
 import { assertCondition } from './etag-condition.js';
 
 /** A collection in a Map. `onWrite` lets the durable store log each change after it is checked. */
@@ -52,7 +52,7 @@ export class MemoryCollection<T> implements Collection<T> {
   }
 }
 
-export class MemoryStore implements Store {
+export class MemoryStore extends EmbeddedStore implements Store {
   private readonly collections = new Map<CollectionName, MemoryCollection<unknown>>();
 
   collection<T>(name: CollectionName): Collection<T> {

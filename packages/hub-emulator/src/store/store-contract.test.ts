@@ -2,10 +2,12 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HubError } from '@hubemu/shared';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServer } from '../../test/redis-server.js';
 import type { Store } from './collection.js';
 import { DurableStore } from './durable-store.js';
 import { MemoryStore } from './memory-store.js';
+import { RedisStore } from './redis/redis-store.js';
 
 interface Doc {
   id: string;
@@ -24,14 +26,35 @@ function tempDir(): string {
   return d;
 }
 
-const implementations: Array<[string, () => Store]> = [
+let redis: RedisServer;
+let namespaces = 0;
+const open: Store[] = [];
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+const implementations: Array<[string, () => Store | Promise<Store>]> = [
   ['MemoryStore', () => new MemoryStore()],
   ['DurableStore', () => new DurableStore(tempDir())],
+  [
+    'RedisStore',
+    async () => {
+      const store = await RedisStore.open({ url: redis.url, namespace: `contract-${++namespaces}`, processId: 'p1', logLength: 10_000 });
+      open.push(store);
+      return store;
+    },
+  ],
 ];
 
 describe.each(implementations)('%s (store contract)', (_name, make) => {
-  it('returns what was put and undefined for unknown keys', () => {
-    const c = make().collection<Doc>('identities');
+  it('returns what was put and undefined for unknown keys', async () => {
+    const c = (await make()).collection<Doc>('identities');
     c.put('a', { id: 'a', etag: '1', n: 1 });
     expect(c.get('a')).toEqual({ id: 'a', etag: '1', n: 1 });
     expect(c.get('b')).toBeUndefined();
@@ -39,22 +62,22 @@ describe.each(implementations)('%s (store contract)', (_name, make) => {
     expect(c.size).toBe(1);
   });
 
-  it('keeps collections apart', () => {
-    const s = make();
+  it('keeps collections apart', async () => {
+    const s = await make();
     s.collection<Doc>('identities').put('a', { id: 'a', etag: '1', n: 1 });
     expect(s.collection<Doc>('jobs').get('a')).toBeUndefined();
   });
 
-  it('writes when the If-Match etag matches, quoted or as a wildcard', () => {
-    const c = make().collection<Doc>('identities');
+  it('writes when the If-Match etag matches, quoted or as a wildcard', async () => {
+    const c = (await make()).collection<Doc>('identities');
     c.put('a', { id: 'a', etag: 'e1', n: 1 });
     c.put('a', { id: 'a', etag: 'e2', n: 2 }, { ifMatch: '"e1"', etagOf });
     c.put('a', { id: 'a', etag: 'e3', n: 3 }, { ifMatch: '*', etagOf });
     expect(c.get('a')?.n).toBe(3);
   });
 
-  it('refuses a stale etag with PreconditionFailed and keeps the stored value', () => {
-    const c = make().collection<Doc>('identities');
+  it('refuses a stale etag with PreconditionFailed and keeps the stored value', async () => {
+    const c = (await make()).collection<Doc>('identities');
     c.put('a', { id: 'a', etag: 'e1', n: 1 });
     let error: unknown;
     try {
@@ -67,14 +90,14 @@ describe.each(implementations)('%s (store contract)', (_name, make) => {
     expect(c.get('a')?.n).toBe(1);
   });
 
-  it('refuses a conditional write to a key that does not exist', () => {
-    const c = make().collection<Doc>('identities');
+  it('refuses a conditional write to a key that does not exist', async () => {
+    const c = (await make()).collection<Doc>('identities');
     expect(() => c.put('a', { id: 'a', etag: 'e1', n: 1 }, { ifMatch: '*', etagOf })).toThrow(HubError);
     expect(c.has('a')).toBe(false);
   });
 
-  it('deletes with and without a condition and reports whether anything was deleted', () => {
-    const c = make().collection<Doc>('identities');
+  it('deletes with and without a condition and reports whether anything was deleted', async () => {
+    const c = (await make()).collection<Doc>('identities');
     c.put('a', { id: 'a', etag: 'e1', n: 1 });
     c.put('b', { id: 'b', etag: 'e1', n: 1 });
     expect(() => c.delete('a', { ifMatch: '"nope"', etagOf })).toThrow(HubError);
@@ -84,15 +107,15 @@ describe.each(implementations)('%s (store contract)', (_name, make) => {
     expect(c.size).toBe(0);
   });
 
-  it('lists keys and values', () => {
-    const c = make().collection<Doc>('identities');
+  it('lists keys and values', async () => {
+    const c = (await make()).collection<Doc>('identities');
     for (const k of ['x', 'y', 'z']) c.put(k, { id: k, etag: '1', n: 0 });
     expect([...c.keys()].sort()).toEqual(['x', 'y', 'z']);
     expect([...c.values()].map((d) => d.id).sort()).toEqual(['x', 'y', 'z']);
   });
 
-  it('empties every collection on clear', () => {
-    const s = make();
+  it('empties every collection on clear', async () => {
+    const s = await make();
     s.collection<Doc>('identities').put('a', { id: 'a', etag: '1', n: 1 });
     s.collection<Doc>('jobs').put('j', { id: 'j', etag: '1', n: 1 });
     s.clear();

@@ -1,8 +1,8 @@
-/** What the durable store reports about its log: the host decides how to log it (libraries emit, hosts log). */
+/** What a store reports about its log or its Redis: the host decides how to log it (libraries emit, hosts log). */
 export interface StoreNotice {
   level: 'info' | 'warn' | 'error';
-  kind: 'tornLineCut' | 'recordsMovedAside' | 'compactionFailed' | 'writeRefused' | 'writesRecovered' | 'logLost' | 'closeFailed';
-  /** The log file the notice is about. */
+  kind: 'tornLineCut' | 'recordsMovedAside' | 'compactionFailed' | 'writeRefused' | 'writesRecovered' | 'logLost' | 'closeFailed' | 'tailFailed' | 'resync' | 'listenerFailed';
+  /** The log file (or the Redis URL) the notice is about. */
   file: string;
   message: string;
   /** 1-based line of the log, when the notice is about one line. */

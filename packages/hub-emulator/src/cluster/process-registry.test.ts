@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisServer } from '../../test/redis-server.js';
+import { ProcessRegistry } from './process-registry.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+describe('ProcessRegistry: liveness and the leader lease', () => {
+  it('lets exactly one process lead, and hands the lease to another when the leader stops', async () => {
+    const open = (processId: string) => ProcessRegistry.open({ url: redis.url, namespace: 'lease-1', processId, leaseMs: 600 });
+    const a = await open('a');
+    const b = await open('b');
+    expect([a.isLeader, b.isLeader]).toEqual([true, false]);
+    await expect.poll(() => b.isAlive('a') && a.isAlive('b'), { timeout: 3000 }).toBe(true);
+    const gone: string[] = [];
+    b.onProcessGone((id) => gone.push(id));
+    await a.close();
+    await expect.poll(() => b.isLeader, { timeout: 3000 }).toBe(true);
+    await expect.poll(() => gone, { timeout: 3000 }).toEqual(['a']);
+    await b.close();
+  });
+});

@@ -1,0 +1,176 @@
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+
+export interface ProcessRegistryOptions {
+  url: string;
+  /** Keys live under `hubemu:{<namespace>}:`, as the store's. */
+  namespace: string;
+  processId: string;
+  /** How long a process counts as alive, and the leader as leader, without renewing. Renewed every third of it. */
+  leaseMs: number;
+  /** What others learn about this process (`/emulator/cluster`). */
+  info?: Record<string, unknown>;
+}
+
+const ProcessInfoSchema = z.object({ processId: z.string(), pid: z.number(), startedAt: z.string() }).passthrough();
+export type ProcessInfo = z.infer<typeof ProcessInfoSchema>;
+
+/** Renews the lease only while it still names this process: a compare-and-expire. */
+const RENEW_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+`;
+
+/** Gives the lease up only while it still names this process. */
+const RELEASE_SCRIPT = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+interface LeaseClient extends Redis {
+  hubemuRenew(key: string, processId: string, ms: number): Promise<number>;
+  hubemuRelease(key: string, processId: string): Promise<number>;
+}
+
+/**
+ * The processes of a cluster (docs/scale-out.md, "Processes and the leader"): each renews a key that
+ * says it is alive, and one of them holds the leader's lease (`SET NX PX`, renewed by compare-and-expire).
+ * The leader runs what must run once for the cluster: jobs, configuration passes, C2D timers and the
+ * sweep of identities whose process died. A leader that cannot renew in time stops leading before its
+ * lease can pass to another process; a process whose key expired is dead to the others.
+ */
+export class ProcessRegistry {
+  private readonly redis: LeaseClient;
+  private readonly prefix: string;
+  private timer: NodeJS.Timeout | undefined;
+  private leading = false;
+  private lastRenewed = 0;
+  private alive = new Map<string, ProcessInfo>();
+  private readonly leaderListeners: Array<(leading: boolean) => void> = [];
+  private readonly goneListeners: Array<(processId: string) => void> = [];
+  private closed = false;
+
+  private constructor(private readonly options: ProcessRegistryOptions) {
+    this.prefix = `hubemu:{${options.namespace}}:`;
+    this.redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, connectionName: `hubemu-${options.processId}-registry` }) as LeaseClient;
+    this.redis.on('error', () => undefined);
+    this.redis.defineCommand('hubemuRenew', { numberOfKeys: 1, lua: RENEW_SCRIPT });
+    this.redis.defineCommand('hubemuRelease', { numberOfKeys: 1, lua: RELEASE_SCRIPT });
+  }
+
+  static async open(options: ProcessRegistryOptions): Promise<ProcessRegistry> {
+    const registry = new ProcessRegistry(options);
+    await registry.redis.connect();
+    await registry.tick();
+    registry.timer = setInterval(() => void registry.tick(), Math.max(100, Math.floor(options.leaseMs / 3))).unref();
+    return registry;
+  }
+
+  get processId(): string {
+    return this.options.processId;
+  }
+
+  /** True while this process holds the lease. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Told when this process becomes leader (true) or stops being it (false). */
+  onLeaderChange(listener: (leading: boolean) => void): void {
+    this.leaderListeners.push(listener);
+  }
+
+  /** Told when a process that was alive stopped renewing (killed, hung or cut off). */
+  onProcessGone(listener: (processId: string) => void): void {
+    this.goneListeners.push(listener);
+  }
+
+  /** Whether `processId` renewed its key within the lease, as of the last check. */
+  isAlive(processId: string): boolean {
+    return processId === this.options.processId || this.alive.has(processId);
+  }
+
+  processes(): ProcessInfo[] {
+    return [...this.alive.values()].sort((x, y) => x.processId.localeCompare(y.processId));
+  }
+
+  private key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  /** One round: renew this process's key, keep or try the lease, then read who is alive. */
+  private async tick(): Promise<void> {
+    if (this.closed || this.ticking) return;
+    this.ticking = true;
+    try {
+      await this.round();
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private ticking = false;
+
+  private async round(): Promise<void> {
+    const { processId, leaseMs } = this.options;
+    const started = Date.now();
+    try {
+      const info = JSON.stringify({ processId, pid: process.pid, startedAt: new Date(started).toISOString(), leader: this.leading, ...this.options.info });
+      await this.redis.set(this.key(`proc:${processId}`), info, 'PX', leaseMs);
+      let leading: boolean;
+      if (this.leading) leading = (await this.redis.hubemuRenew(this.key('leader'), processId, leaseMs)) === 1;
+      else leading = (await this.redis.set(this.key('leader'), processId, 'PX', leaseMs, 'NX')) === 'OK';
+      if (leading) this.lastRenewed = started;
+      this.setLeading(leading);
+      await this.readAlive();
+    } catch {
+      // Redis did not answer: a leader that has not renewed for two thirds of its lease stands down before it can lapse.
+      if (this.leading && Date.now() - this.lastRenewed > (leaseMs * 2) / 3) this.setLeading(false);
+    }
+  }
+
+  private async readAlive(): Promise<void> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await this.redis.scan(cursor, 'MATCH', this.key('proc:*'), 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    const values = keys.length ? await this.redis.mget(...keys) : [];
+    const alive = new Map<string, ProcessInfo>();
+    for (const raw of values) {
+      if (!raw) continue;
+      const parsed = ProcessInfoSchema.safeParse(JSON.parse(raw));
+      if (parsed.success) alive.set(parsed.data.processId, parsed.data);
+    }
+    const before = this.alive;
+    this.alive = alive;
+    for (const id of before.keys()) if (!alive.has(id)) for (const listener of this.goneListeners) listener(id);
+  }
+
+  private setLeading(leading: boolean): void {
+    if (leading === this.leading) return;
+    this.leading = leading;
+    for (const listener of this.leaderListeners) listener(leading);
+  }
+
+  /** Stops renewing; gives the lease and the liveness key up so another process takes over at once. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.setLeading(false);
+    try {
+      await this.redis.hubemuRelease(this.key('leader'), this.options.processId);
+      await this.redis.del(this.key(`proc:${this.options.processId}`));
+      await this.redis.quit();
+    } catch {
+      this.redis.disconnect();
+    }
+  }
+}
