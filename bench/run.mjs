@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const smoke = process.argv.includes('--smoke');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-const ALL = ['device-plane', 'faults', 'restart', 'query', 'jobs', 'controls', 'messaging', 'fleet'];
+const ALL = ['device-plane', 'faults', 'restart', 'query', 'jobs', 'controls', 'messaging', 'fleet', 'cluster'];
 const modules = ALL.filter((m) => !only || only.split(',').includes(m));
 const DOC = new URL('../docs/benchmarks.md', import.meta.url);
 

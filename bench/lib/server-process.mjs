@@ -79,7 +79,18 @@ async function startTheHub(durable) {
   const retained = kind === 'hub-messaging' ? 2_000_000 : 0;
   const dataDir = durable ? mkdtempSync(join(tmpdir(), 'hubemu-bench-')) : undefined;
   if (dataDir) process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
-  const hub = await startHub({ inMemory: !durable, ...(dataDir ? { dataDir } : {}), mqttPort: 0, httpsPort: 0, amqpPort: 0, trafficBufferSize: 0, telemetryBufferSize: retained });
+  // `hub-redis`: one process of a cluster sharing state through the Redis at HUBEMU_BENCH_REDIS (bench/cluster.mjs).
+  const redis = kind === 'hub-redis' ? { url: process.env.HUBEMU_BENCH_REDIS, namespace: process.env.HUBEMU_BENCH_NAMESPACE } : undefined;
+  const hub = await startHub({
+    inMemory: !durable,
+    ...(dataDir ? { dataDir } : {}),
+    ...(redis ? { redis, processId: `bench-${process.pid}` } : {}),
+    mqttPort: 0,
+    httpsPort: 0,
+    amqpPort: 0,
+    trafficBufferSize: 0,
+    telemetryBufferSize: retained,
+  });
   let created = 0;
   return {
     port: hub.ports.mqtt,
@@ -91,17 +102,20 @@ async function startTheHub(durable) {
       hub.faults.clear();
       if (mode === 'fault') hub.faults.add({ operation: 'twin.get', device: 'nobody', action: 'drop' });
     },
-    createDevices(n) {
+    async createDevices(n) {
       for (; created < n; created++) hub.createDevice(`dev-${created}`, { primaryKey: KEY, secondaryKey: KEY });
+      await hub.settled();
     },
+    settled: () => hub.settled(),
   };
 }
 
 const server = kind === 'floor' ? await startFloor() : await startTheHub(kind === 'hub-durable');
 process.on('message', (message) => {
   if (message.type === 'createDevices') {
-    server.createDevices(message.count);
-    process.send({ type: 'created' });
+    void Promise.resolve(server.createDevices(message.count)).then(() => process.send({ type: 'created' }));
+  } else if (message.type === 'settled') {
+    void server.settled().then(() => process.send({ type: 'settled' }));
   } else if (message.type === 'pushDesired') {
     void server.pushDesired(message.patch).then((pushed) => process.send({ type: 'pushed', ...pushed }));
   } else if (message.type === 'faultMode') {

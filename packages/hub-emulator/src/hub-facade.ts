@@ -51,6 +51,14 @@ export interface Hub extends Pick<HubCore, 'options' | 'events' | 'registry' | '
   /** Creates a device (keys generated unless given) and returns it with its connection string. */
   createDevice(deviceId: string, options?: { primaryKey?: string; secondaryKey?: string; status?: 'enabled' | 'disabled'; tags?: JsonObject; desired?: JsonObject }): { device: DeviceIdentity; connectionString: string };
   getTwin(deviceId: string, moduleId?: string): Twin;
+  /**
+   * On a hub that shares its state through Redis (docs/scale-out.md): resolves once every write made
+   * through this process so far is committed, and this process has applied every write acknowledged
+   * anywhere before the call. The synchronous methods here (`createDevice`, `updateTwin`, …) change this
+   * process at once and commit in the background; await this before expecting another process to see
+   * them. Resolves at once on one process.
+   */
+  settled(): Promise<void>;
   /** A service-side twin patch (tags and/or desired), as `PATCH /twins/{id}` does it, refused as it refuses a bad body. */
   updateTwin(deviceId: string, patch: { tags?: JsonObject; properties?: { desired?: JsonObject } }, options?: { moduleId?: string; etag?: string }): Twin;
   /** A direct method call, as `POST /twins/{id}/methods` makes it, refused as it refuses a bad body. */
@@ -181,6 +189,10 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
       return { device: registry.getDevice(deviceId), connectionString: hub.deviceConnectionString(deviceId) };
     },
     getTwin: (deviceId, moduleId) => structuredClone(twins.getTwin(deviceId, moduleId)),
+    async settled() {
+      await core.store.settled();
+      await core.store.fence();
+    },
     updateTwin: (deviceId, patch, opts = {}) =>
       structuredClone(twins.updateTwin(deviceId, opts.moduleId, parseServiceTwinBody(patch, 'patch'), 'patch', { source: 'service', ...(opts.etag ? { ifMatch: `"${opts.etag}"` } : {}) })),
     invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, parseMethodRequest(request)),
