@@ -55,6 +55,7 @@ async function openStore(options: HubOptions, events: HubEvents, logger: Logger)
       processId: processIdOf(options),
       logLength: redis.logLength,
       volatile: redis.volatile,
+      schemas: HUB_RECORD_SCHEMAS,
       onNotice,
     });
   }

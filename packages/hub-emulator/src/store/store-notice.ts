@@ -1,7 +1,7 @@
 /** What a store reports about its log or its Redis: the host decides how to log it (libraries emit, hosts log). */
 export interface StoreNotice {
   level: 'info' | 'warn' | 'error';
-  kind: 'tornLineCut' | 'recordsMovedAside' | 'compactionFailed' | 'writeRefused' | 'writesRecovered' | 'logLost' | 'closeFailed' | 'tailFailed' | 'resync' | 'listenerFailed';
+  kind: 'tornLineCut' | 'recordsMovedAside' | 'compactionFailed' | 'writeRefused' | 'writesRecovered' | 'logLost' | 'closeFailed' | 'tailFailed' | 'resync' | 'listenerFailed' | 'badRecord';
   /** The log file (or the Redis URL) the notice is about. */
   file: string;
   message: string;

@@ -2,6 +2,7 @@ import { HubError } from '@hubemu/shared';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../../test/redis-server.js';
 import type { RemoteWrite } from '../collection.js';
+import { HUB_RECORD_SCHEMAS } from '../record-schemas.js';
 import { RedisStore } from './redis-store.js';
 
 interface Doc {
@@ -146,6 +147,27 @@ describe('RedisStore: processes sharing one hub state', () => {
     } finally {
       await volatile.stop();
     }
+  });
+
+  it('leaves out a record in Redis that is not one the hub can use, says so, and keeps following after a foreign log entry', async () => {
+    const ns = `replicas-${++namespaces}`;
+    const a = await openStore(ns, 'a');
+    a.collection<number>('c2dSequences').put('good', 1);
+    await a.settled();
+    const raw = redis.client();
+    await raw.hset(`hubemu:{${ns}}:c:c2dSequences`, 'bad', '{not json');
+    await raw.hset(`hubemu:{${ns}}:c:identities`, 'wrong', JSON.stringify({ deviceId: '' }));
+    const notices: string[] = [];
+    const b = await RedisStore.open({ url: redis.url, namespace: ns, processId: 'b', logLength: 10_000, onNotice: (n) => notices.push(`${n.kind}: ${n.message}`), schemas: HUB_RECORD_SCHEMAS });
+    open.push(b);
+    expect([...b.collection<number>('c2dSequences').keys()]).toEqual(['good']);
+    expect(b.collection('identities').size).toBe(0);
+    expect(notices.filter((n) => n.startsWith('badRecord'))).toHaveLength(2);
+    await raw.xadd(`hubemu:{${ns}}:log`, '*', 'p', 'intruder', 'garbage', 'x');
+    a.collection<number>('c2dSequences').put('after', 2);
+    await a.settled();
+    await b.fence();
+    expect(b.collection<number>('c2dSequences').get('after')).toBe(2);
   });
 
   it('names the Redis it could not reach', async () => {

@@ -2,6 +2,7 @@ import { HubError } from '@hubemu/shared';
 import { Redis } from 'ioredis';
 import { COLLECTION_NAMES, type Collection, type CollectionName, type RemoteWrite, type Store } from '../collection.js';
 import { MemoryCollection } from '../memory-store.js';
+import type { RecordSchemas } from '../log-replay.js';
 import type { StoreNotice } from '../store-notice.js';
 import { COMMIT_SCRIPT } from './commit-script.js';
 import { RedisKeys } from './redis-keys.js';
@@ -18,6 +19,8 @@ export interface RedisStoreOptions {
   /** Start on a Redis whose append-only file is off. */
   volatile?: boolean;
   onNotice?: (notice: StoreNotice) => void;
+  /** Schemas of stored values per collection, checked for every record loaded from Redis: a bad one is left out and reported. */
+  schemas?: RecordSchemas;
   /** How often a unit refused as stale is run before the caller gets ServiceUnavailable. Default 20. */
   maxAttempts?: number;
 }
@@ -353,11 +356,13 @@ export class RedisStore implements Store {
       const collection = this.collections.get(name) as MemoryCollection<unknown>;
       for (const [key, raw] of Object.entries(hash)) {
         const id = idOf(name, key);
+        const value = this.checked(name, key, raw);
+        if (value === undefined) continue;
         seen.add(id);
         const r = Number(revs[id] ?? 0);
         if (!firstLoad && r === (this.revs.get(id) ?? 0) && !this.pendingOf.has(id)) continue;
         this.revs.set(id, r);
-        this.apply(name, key, JSON.parse(raw), undefined, !firstLoad);
+        this.apply(name, key, value, undefined, !firstLoad);
       }
       if (firstLoad) return;
       for (const key of [...collection.keys()]) {
@@ -373,6 +378,24 @@ export class RedisStore implements Store {
     this.wake();
   }
 
+  /** A record read from Redis, parsed and checked against its collection's schema; undefined (and reported) when it is not one the hub could use. */
+  private checked(collection: CollectionName, key: string, raw: string): unknown {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      this.notice('error', 'badRecord', `${collection}/${key} in Redis is not JSON and is left out: ${text(error)}`);
+      return undefined;
+    }
+    const schema = this.options.schemas?.[collection];
+    const result = schema?.safeParse(value);
+    if (result && !result.success) {
+      this.notice('error', 'badRecord', `${collection}/${key} in Redis is not a record the hub can use and is left out: ${result.error.issues[0]?.message ?? 'invalid'}`);
+      return undefined;
+    }
+    return value;
+  }
+
   private async follow(): Promise<void> {
     while (!this.closed) {
       let reply: Array<[string, Array<[string, string[]]>]> | null;
@@ -386,8 +409,16 @@ export class RedisStore implements Store {
       }
       for (const [, entries] of reply ?? []) {
         for (const [id, fields] of entries) {
-          if (!this.applyEntry(fields)) {
-            await this.resync('the commit log was trimmed past this process');
+          let applied: boolean;
+          try {
+            applied = this.applyEntry(fields);
+          } catch (error) {
+            // An entry this process cannot read (written by something else than a hub): reload rather than guess.
+            this.notice('error', 'badRecord', `a commit log entry (${id}) could not be applied: ${text(error)}`);
+            applied = false;
+          }
+          if (!applied) {
+            await this.resync('the commit log does not follow on from what this process applied');
             break;
           }
           this.lastId = id;
