@@ -69,6 +69,8 @@ export class RedisStore implements Store {
   private readonly waiters: Array<{ rev: number; resolve: () => void }> = [];
   private nextFence: Promise<void> | undefined;
   private closed = false;
+  /** Times the store was emptied (here or by another process). */
+  private epoch = 0;
   private tailing: Promise<void> | undefined;
 
   private constructor(private readonly options: RedisStoreOptions) {
@@ -135,7 +137,7 @@ export class RedisStore implements Store {
   }
 
   private attempt<R>(fn: () => R, attempt: number): R | Promise<R> {
-    const unit = new Unit();
+    const unit = new Unit(this.epoch);
     this.current = unit;
     let result: { ok: true; value: R } | { ok: false; error: unknown };
     try {
@@ -186,11 +188,9 @@ export class RedisStore implements Store {
   private lastSent: Unit | undefined;
 
   clear(): void {
-    const unit = new Unit();
+    const unit = new Unit(this.epoch);
     unit.clear = true;
-    for (const c of this.collections.values()) c.clear();
-    this.revs.clear();
-    this.pendingOf.clear();
+    this.forgetAll();
     this.enqueue(unit);
     unit.done.catch((error: unknown) => this.notice('error', 'writeRefused', `could not empty the shared state: ${text(error)}`));
   }
@@ -222,7 +222,7 @@ export class RedisStore implements Store {
     if (!unit) {
       unit = this.implicit.get(id);
       if (!unit) {
-        unit = new Unit();
+        unit = new Unit(this.epoch);
         this.implicit.set(id, unit);
         this.enqueue(unit);
         const implicit = unit;
@@ -298,11 +298,11 @@ export class RedisStore implements Store {
     batch.forEach((unit, i) => {
       const rev = reply[i] ?? 0;
       unit.rev = rev;
+      const current = unit.epoch === this.epoch;
       for (const id of unit.writes.keys()) {
         if (this.pendingOf.get(id) === unit) this.pendingOf.delete(id);
-        if (rev > 0 && rev > (this.revs.get(id) ?? 0)) this.revs.set(id, rev);
+        if (current && rev > 0 && rev > (this.revs.get(id) ?? 0)) this.revs.set(id, rev);
       }
-      if (unit.clear && rev > 0) this.revs.clear();
       if (rev > 0) unit.resolve();
       else unit.reject(new StaleUnit());
     });
@@ -450,9 +450,7 @@ export class RedisStore implements Store {
         if (rev > this.appliedRev + 1) return false;
         this.appliedRev = rev;
         if (own) continue;
-        for (const c of this.collections.values()) c.clear();
-        this.revs.clear();
-        this.pendingOf.clear();
+        this.forgetAll();
         for (const listener of this.clearListeners) listener();
         continue;
       }
@@ -469,6 +467,14 @@ export class RedisStore implements Store {
     }
     if (last && !own) this.emitRemote(last);
     return true;
+  }
+
+  /** Empties the replica: values, revisions, and what units in flight could still say about them. */
+  private forgetAll(): void {
+    for (const c of this.collections.values()) c.clear();
+    this.revs.clear();
+    this.pendingOf.clear();
+    this.epoch += 1;
   }
 
   /** Puts a value into the replica without recording it; tells the listeners when `emit`. */

@@ -22,13 +22,8 @@ export class Unit {
   readonly writes = new Map<string, UnitWrite>();
   /** Empties the store instead of writing. */
   clear = false;
-  /** The revision it committed as; 0 until answered, and when refused. */
-  rev = 0;
-  readonly done: Promise<void>;
-  resolve!: () => void;
-  reject!: (error: Error) => void;
-
-  constructor() {
+  /** How many times the store was emptied before this unit was made: an answer from before an emptying says nothing about keys now. */
+  constructor(readonly epoch: number) {
     this.done = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;
@@ -36,4 +31,10 @@ export class Unit {
     // A unit nobody awaits (an implicit write) must not be an unhandled rejection.
     this.done.catch(() => undefined);
   }
+
+  /** The revision it committed as; 0 until answered, and when refused. */
+  rev = 0;
+  readonly done: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: Error) => void;
 }
