@@ -30,8 +30,12 @@ export interface ReplicaDeps {
 export function followReplica({ store, table, events, cleared }: ReplicaDeps): void {
   if (!store.replicated) return;
   let remote = false;
-  events.on('twinUpdated', (event) => {
-    if (!remote) store.note('identities', identityKey(event.deviceId, event.moduleId), { twinUpdated: event } satisfies TwinNote);
+  events.holdWith((name, args, deliver) => {
+    if (name === 'twinUpdated' && !remote) {
+      const event = args[0] as TwinUpdatedEvent;
+      store.note('identities', identityKey(event.deviceId, event.moduleId), { twinUpdated: event } satisfies TwinNote);
+    }
+    store.afterCommit(deliver);
   });
   store.onRemote((write) => {
     switch (write.collection) {

@@ -120,11 +120,31 @@ export interface HubEventMap {
 
 /** A typed EventEmitter over HubEventMap. */
 export class HubEvents extends EventEmitter<HubEventMap> {
+  private gate: ((name: keyof HubEventMap, args: unknown[], deliver: () => void) => void) | undefined;
+
   constructor() {
     super();
     this.setMaxListeners(0);
   }
+
+  /**
+   * Lets a store shared with other processes see each event before its listeners do, and hold one
+   * raised inside a unit until the unit commits (docs/scale-out.md): a unit run again must not tell
+   * its listeners twice, nor about a write that never happened.
+   */
+  holdWith(gate: (name: keyof HubEventMap, args: unknown[], deliver: () => void) => void): void {
+    this.gate = gate;
+  }
+
+  override emit<K extends keyof HubEventMap>(eventName: K, ...args: HubEventMap[K]): boolean {
+    const gate = this.gate;
+    if (!gate) return baseEmit.call(this, eventName, ...args);
+    gate(eventName, args, () => void baseEmit.call(this, eventName, ...args));
+    return this.listenerCount(eventName as never) > 0;
+  }
 }
+
+const baseEmit = EventEmitter.prototype.emit as (this: EventEmitter, name: string, ...args: unknown[]) => boolean;
 
 /** Used by services to look at a twin without importing the rendering details. */
 export type TwinLookup = (deviceId: string, moduleId?: string) => Twin | undefined;

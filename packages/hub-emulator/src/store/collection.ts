@@ -64,6 +64,8 @@ export interface Store {
   settled(): Promise<void> | undefined;
   /** Resolves once this process has applied every write acknowledged anywhere before the call; undefined when there is nothing to wait for. */
   fence(): Promise<void> | undefined;
+  /** Runs `fn` once the unit running now is committed, never if it is refused; at once outside a unit. */
+  afterCommit(fn: () => void): void;
   /** Attaches a note to the write of `key` just made in this unit: other processes receive it with the write. */
   note(collection: CollectionName, key: string, note: unknown): void;
   /** Listens to writes other processes made, after they are applied here. */
@@ -89,6 +91,10 @@ export abstract class EmbeddedStore {
   }
 
   note(): void {}
+
+  afterCommit(fn: () => void): void {
+    fn();
+  }
 
   onRemote(): void {}
 

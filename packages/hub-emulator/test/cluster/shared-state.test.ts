@@ -82,6 +82,10 @@ describe('two hub processes sharing one Redis', () => {
       expect(Object.keys(twin.properties.reported).filter((k) => k.startsWith('r'))).toHaveLength(20);
       expect(Object.keys(twin.properties.desired).filter((k) => k.startsWith('d'))).toHaveLength(20);
     }
+    // Each committed desired version reaches the device once, in order; a patch that had to run again is not announced twice.
+    const desiredVersions = () => device.messages.filter((m) => m.topic.startsWith('$iothub/twin/PATCH/properties/desired/')).map((m) => JSON.parse(m.body).$version as number);
+    await expect.poll(() => desiredVersions().length, { timeout: 5000 }).toBe(20);
+    expect(desiredVersions()).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
   });
 
   it('answers a query on one process with writes made through the other, and pages with a continuation token made by the other', async () => {

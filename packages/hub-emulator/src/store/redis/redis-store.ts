@@ -131,6 +131,11 @@ export class RedisStore implements Store {
     if (write) write.note = note;
   }
 
+  afterCommit(fn: () => void): void {
+    if (this.current) this.current.afterCommit.push(fn);
+    else fn();
+  }
+
   transaction<R>(fn: () => R): R | Promise<R> {
     if (this.current) return fn();
     return this.attempt(fn, 1);
@@ -151,7 +156,10 @@ export class RedisStore implements Store {
       if (result.ok) return result.value;
       throw result.error;
     };
-    if (unit.writes.size === 0) return settle();
+    if (unit.writes.size === 0) {
+      for (const fn of unit.afterCommit) fn();
+      return settle();
+    }
     this.enqueue(unit);
     return unit.done.then(settle, async (error: unknown) => {
       if (!(error instanceof StaleUnit)) throw error;
@@ -303,8 +311,10 @@ export class RedisStore implements Store {
         if (this.pendingOf.get(id) === unit) this.pendingOf.delete(id);
         if (current && rev > 0 && rev > (this.revs.get(id) ?? 0)) this.revs.set(id, rev);
       }
-      if (rev > 0) unit.resolve();
-      else unit.reject(new StaleUnit());
+      if (rev > 0) {
+        for (const fn of unit.afterCommit) fn();
+        unit.resolve();
+      } else unit.reject(new StaleUnit());
     });
   }
 

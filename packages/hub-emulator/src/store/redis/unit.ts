@@ -20,6 +20,8 @@ export class StaleUnit extends Error {
 /** Writes that commit together or not at all; `done` settles when Redis answered. */
 export class Unit {
   readonly writes = new Map<string, UnitWrite>();
+  /** What waits for the commit (events raised by the unit). */
+  readonly afterCommit: Array<() => void> = [];
   /** Empties the store instead of writing. */
   clear = false;
   /** How many times the store was emptied before this unit was made: an answer from before an emptying says nothing about keys now. */
