@@ -170,6 +170,48 @@ describe('RedisStore: processes sharing one hub state', () => {
     expect(b.collection<number>('c2dSequences').get('after')).toBe(2);
   });
 
+  it('refuses writes with ServiceUnavailable while Redis is down, keeps serving reads, and takes writes again when it is back', async () => {
+    const own = await startRedisServer();
+    const a = await RedisStore.open({ url: own.url, namespace: 'down', processId: 'a', logLength: 10_000 });
+    try {
+      const c = a.collection<Doc>('identities');
+      await a.transaction(() => c.put('kept', { etag: '1', n: 1 }));
+      await own.kill();
+      let error: unknown;
+      try {
+        await a.transaction(() => c.put('lost', { etag: '1', n: 2 }));
+      } catch (e) {
+        error = e;
+      }
+      expect((error as HubError).code).toBe(503001);
+      expect(c.get('kept')?.n).toBe(1);
+      await own.start();
+      await expect.poll(async () => Promise.resolve(a.transaction(() => c.put('after', { etag: '1', n: 3 }))).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+      // The write that was refused is not in the replica once it has reloaded.
+      await expect.poll(() => c.has('lost'), { timeout: 5000 }).toBe(false);
+      expect(c.get('kept')?.n).toBe(1);
+    } finally {
+      await a.close();
+      await own.stop();
+    }
+  });
+
+  it('reloads its replica when the commit log skips revisions it never saw (trimmed past it), and says so', async () => {
+    const ns = `replicas-${++namespaces}`;
+    const a = await openStore(ns, 'a');
+    const notices: string[] = [];
+    const b = await RedisStore.open({ url: redis.url, namespace: ns, processId: 'b', logLength: 10_000, onNotice: (n) => notices.push(n.kind) });
+    open.push(b);
+    await a.transaction(() => a.collection<Doc>('jobs').put('j1', { etag: '1', n: 1 }));
+    await b.fence();
+    // An entry far ahead of the counter: what a process sees when the entries before it were trimmed away.
+    await redis.client().xadd(`hubemu:{${ns}}:log`, '*', 'p', 'a', `1000\0jobs\0ghost`, JSON.stringify({ etag: 'x', n: 0 }));
+    await a.transaction(() => a.collection<Doc>('jobs').put('j2', { etag: '1', n: 2 }));
+    await b.fence();
+    await expect.poll(() => notices.includes('resync'), { timeout: 5000 }).toBe(true);
+    expect([...b.collection<Doc>('jobs').keys()].sort()).toEqual(['j1', 'j2']);
+  });
+
   it('names the Redis it could not reach', async () => {
     await expect(RedisStore.open({ url: 'redis://127.0.0.1:1', namespace: 'x', processId: 'a', logLength: 10_000 })).rejects.toThrow(/Could not use Redis at redis:\/\/127\.0\.0\.1:1/);
   });

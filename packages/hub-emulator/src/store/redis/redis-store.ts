@@ -71,13 +71,13 @@ export class RedisStore implements Store {
   private closed = false;
   /** Times the store was emptied (here or by another process). */
   private epoch = 0;
-  private tailing: Promise<void> | undefined;
 
   private constructor(private readonly options: RedisStoreOptions) {
     this.keys = new RedisKeys(options.namespace);
     this.notify = options.onNotice ?? (() => {});
     this.maxAttempts = options.maxAttempts ?? 20;
-    const base = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `hubemu-${options.processId}` };
+    // Reconnect within half a second of Redis coming back: reads wait for the tail, so it must not lag behind.
+    const base = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `hubemu-${options.processId}`, retryStrategy: (times: number) => Math.min(times * 50, 500) };
     this.commands = new Redis(options.url, base) as CommitClient;
     this.commands.defineCommand('hubemuCommit', { numberOfKeys: 3, lua: COMMIT_SCRIPT });
     this.tail = new Redis(options.url, { ...base, enableAutoPipelining: false, maxRetriesPerRequest: null });
@@ -108,7 +108,7 @@ export class RedisStore implements Store {
       const text = error instanceof Error ? error.message : String(error);
       throw new Error(`Could not use Redis at ${options.url}: ${text}`);
     }
-    store.tailing = store.follow();
+    void store.follow();
     store.commands.on('ready', () => void store.resync('Redis came back'));
     return store;
   }
@@ -207,8 +207,8 @@ export class RedisStore implements Store {
     if (this.closed) return;
     await this.drain();
     this.closed = true;
+    // Not awaited: a tail waiting to reconnect keeps its read pending forever, and the loop ends on its own once `closed`.
     this.tail.disconnect();
-    await this.tailing?.catch(() => undefined);
     await this.commands.quit().catch(() => undefined);
   }
 
