@@ -42,7 +42,7 @@ function processIdOf(options: HubOptions): string {
  * The store: Redis shared with other hub processes, memory, or the durable log. Their notices (torn
  * lines, refused writes, failed compactions, a lost Redis) are logged and emitted.
  */
-async function openStore(options: HubOptions, events: HubEvents, logger: Logger): Promise<Store> {
+async function openStore(options: HubOptions, processId: string, events: HubEvents, logger: Logger): Promise<Store> {
   const onNotice = (notice: StoreNotice): void => {
     logger[notice.level]({ file: notice.file, ...(notice.line === undefined ? {} : { line: notice.line }), kind: notice.kind }, notice.message);
     events.emit('storeNotice', notice);
@@ -52,7 +52,7 @@ async function openStore(options: HubOptions, events: HubEvents, logger: Logger)
     return RedisStore.open({
       url: redis.url,
       namespace: redis.namespace ?? hubNameOf(options.hostName),
-      processId: processIdOf(options),
+      processId,
       logLength: redis.logLength,
       volatile: redis.volatile,
       schemas: HUB_RECORD_SCHEMAS,
@@ -76,7 +76,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const tls = tlsMaterial(options);
   const events = new HubEvents();
   const logger = options.logger ?? silentLogger;
-  const store = await openStore(options, events, logger);
+  const processId = processIdOf(options);
+  const store = await openStore(options, processId, events, logger);
   const core = createCore({ options, store, events, logger });
 
   let ready = false;
@@ -101,6 +102,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     amqp = createAmqpPlane({ ...core, hostName: options.hostName, openTimeoutMs: options.timeouts.amqpOpenMs, amqpPort: () => listeners?.ports.amqp ?? options.amqpPort });
     controls = createControls(core, mqtt);
     const mountRoutes = (a: Express): void => {
+      // Which process of a cluster answered (docs/scale-out.md).
+      if (options.redis) a.use((_req, res, next) => void (res.setHeader('x-hubemu-process', processId), next()));
       // The test controls at /emulator/: each area adds its router here.
       mountControlPlane(a, core.auth, controlRoutes(controls), faultsRouter(core.faults), clockRouter(clock), consumerGroupsRouter(core.eventHub));
       if (options.dashboard) {

@@ -70,7 +70,9 @@ function describeListenError(error: unknown): Error {
  */
 export async function startListeners(options: HubOptions, tls: { key: string; cert: string }, app: Express, handlers: ConnectionHandlers): Promise<Listeners> {
   const handleMqtt = handlers.mqtt;
-  const tlsOptions = { key: tls.key, cert: tls.cert, handshakeTimeout: options.timeouts.tlsHandshakeMs };
+  // Processes of a cluster share their ticket keys, so a device resumes its TLS session on whichever one it reaches next.
+  const ticketKeys = options.tlsTicketKeys === undefined ? {} : { ticketKeys: Buffer.from(options.tlsTicketKeys, 'base64') };
+  const tlsOptions = { key: tls.key, cert: tls.cert, handshakeTimeout: options.timeouts.tlsHandshakeMs, ...ticketKeys };
   const bound: Array<{ server: Server; destroySockets: () => void }> = [];
   const close = async (): Promise<void> => {
     await Promise.all(
@@ -84,6 +86,7 @@ export async function startListeners(options: HubOptions, tls: { key: string; ce
     );
   };
   const bind = async (server: Server, port: number): Promise<number> => {
+    if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
     const tracked = trackSockets(server);
     const actual = await listen(server, port, options.bindAddress);
     bound.push(tracked);
@@ -92,7 +95,7 @@ export async function startListeners(options: HubOptions, tls: { key: string; ce
   try {
     const ports: HubPorts = {
       mqtt: await bind(createTlsServer(tlsOptions, (socket) => handleMqtt(socket)), options.mqttPort),
-      https: await bind(createHubServer(app, handleMqtt, options.timeouts, tls, handlers.amqpWebSocket), options.httpsPort),
+      https: await bind(createHubServer(app, handleMqtt, options.timeouts, { ...tls, ...ticketKeys }, handlers.amqpWebSocket), options.httpsPort),
       amqp: await bind(createTlsServer(tlsOptions, (socket) => handlers.amqp(socket)), options.amqpPort),
     };
     if (options.mqttPlainPort !== undefined) ports.mqttPlain = await bind(createNetServer((socket) => handleMqtt(socket)), options.mqttPlainPort);

@@ -96,7 +96,12 @@ export const HubOptionsSchema = z.object({
   /** This process's name in a cluster (unique per process; default: host name, pid and a random suffix). */
   processId: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
   /** TLS session ticket keys (48 bytes, base64) shared by the processes of a cluster, so a resumed session works on any of them. */
-  tlsTicketKeys: z.string().optional(),
+  tlsTicketKeys: z
+    .string()
+    .refine((s) => Buffer.from(s, 'base64').length === 48, 'must be 48 bytes, base64-encoded')
+    .optional(),
+  /** Connections each listener holds at most; more are refused (and retried by clients) rather than run the process out of open files. */
+  maxConnections: z.number().int().min(1).optional(),
   /** Your own certificate and key (PEM text); the hub then makes none. */
   tls: z.object({ cert: z.string(), key: z.string(), ca: z.string().optional() }).optional(),
   /** Refuse arrays in twins, as the service did before 2021. */

@@ -4,7 +4,8 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { HubOptionsSchema, NON_TELEMETRY_MESSAGE_SOURCES, parseHubOptions, type ConnectionTimeouts, type HubOptionsInput, type NonTelemetryMessageSource } from '@hubemu/shared';
 import type { Hub } from '@hubemu/hub-emulator';
 import { createLogger, logHubRequests } from '../log.js';
-import { parsePort, rangeOf, schemaFlag } from '../options.js';
+import { integerFlag, parsePort, rangeOf, schemaFlag } from '../options.js';
+import { isHubWorker, reportToPrimary, runPrimary, workerIdentity } from './start-cluster.js';
 
 // Defaults, ranges and choices come from the hub's options schema (in shared, so `hubemu start --help`
 // and every client command load without the hub); the hub itself loads only when `start` runs.
@@ -78,6 +79,11 @@ interface StartFlags {
   jobOpsPerSecond?: number;
   clock: 'system' | 'manual';
   clockStart?: string;
+  redis?: string;
+  redisNamespace?: string;
+  redisVolatile?: boolean;
+  processes: number;
+  maxConnectionsPerProcess?: number;
   [timeoutFlag: string]: unknown;
 }
 
@@ -179,12 +185,23 @@ export function registerStart(program: Command): void {
     .option('--max-concurrent-jobs <n>', `jobs active at once before 429, overrides --tier (${rangeOf(JOBS.maxConcurrentJobs)})`, schemaFlag('--max-concurrent-jobs', JOBS.maxConcurrentJobs))
     .option('--job-ops-per-second <n>', `device operations per second across jobs, overrides --tier (${rangeOf(JOBS.deviceOperationsPerSecond)})`, schemaFlag('--job-ops-per-second', JOBS.deviceOperationsPerSecond))
     .addOption(new Option('--clock <mode>', 'manual: a test clock that stands still until set or advanced (POST /emulator/clock, hubemu emulator clock)').choices(['system', 'manual']).default('system'))
-    .option('--clock-start <time>', 'where the manual clock starts: an ISO 8601 time with its offset (default: now)');
+    .option('--clock-start <time>', 'where the manual clock starts: an ISO 8601 time with its offset (default: now)')
+    .option('--redis <url>', 'share the hub state with other hub processes through this Redis (redis://host:port; docs/scale-out.md)')
+    .option('--redis-namespace <name>', 'keys in Redis are prefixed hubemu:{<name>}: (default: the hub name); two hubs on one Redis need two')
+    .option('--redis-volatile', 'run on a Redis whose append-only file is off (acknowledged writes may then be lost when Redis stops)')
+    .option('--processes <n>', 'hub processes serving the same ports and state (needs --redis)', integerFlag('--processes', 1, 64), 1)
+    .option('--max-connections-per-process <n>', 'connections each listener of a process holds at most; more are refused and retried (a process may hold only so many open files)', integerFlag('--max-connections-per-process', 1, 1_000_000));
   for (const [flag, key, description] of TIMEOUT_FLAGS) {
     start.option(`${flag} <ms>`, `${description} (${rangeOf(TIMEOUTS[key])})`, schemaFlag(flag, TIMEOUTS[key]), DEFAULTS.timeouts[key]);
   }
   start.action(async (flags: StartFlags) => {
     if (Boolean(flags.cert) !== Boolean(flags.key)) throw new Error('--cert and --key go together.');
+    if (flags.processes > 1 && !flags.redis) {
+      throw new Error(
+        `--processes ${flags.processes} needs --redis <url>: hub processes share their state through Redis (docs/scale-out.md). Install and start one with: apt-get install redis-server && redis-server --appendonly yes`,
+      );
+    }
+    if (flags.redis && flags.inMemory) throw new Error('--redis keeps the state in Redis; leave out --in-memory.');
     const logger = createLogger(flags.logLevel);
     const options: HubOptionsInput = {
       hostName: flags.hostName,
@@ -220,12 +237,27 @@ export function registerStart(program: Command): void {
     if (flags.httpPort !== undefined) options.httpPort = flags.httpPort;
     if (flags.amqpPlainPort !== undefined) options.amqpPlainPort = flags.amqpPlainPort;
     if (flags.cert && flags.key) options.tls = { cert: readFileSync(flags.cert, 'utf8'), key: readFileSync(flags.key, 'utf8') };
+    if (flags.redis) options.redis = { url: flags.redis, volatile: Boolean(flags.redisVolatile), ...(flags.redisNamespace ? { namespace: flags.redisNamespace } : {}) };
+    if (flags.maxConnectionsPerProcess !== undefined) options.maxConnections = flags.maxConnectionsPerProcess;
+    const worker = isHubWorker();
+    if (worker) Object.assign(options, workerIdentity());
     parseHubOptions(options); // refuses what the flags cannot check one by one (httpHeadersMs > httpRequestMs) before loading the hub
     // The hub (and the demo's device agent) load only for `start`, so client commands start fast.
     const [{ startHub }, { DEMO_SEED, startDemoFleet }] = await Promise.all([import('@hubemu/hub-emulator'), import('../demo.js')]);
     if (flags.seed) options.seed = resolve(flags.seed); // read and validated by the hub, errors naming file:line
     else if (flags.demo) options.seed = DEMO_SEED;
-    const hub = await startHub(options);
+    if (flags.processes > 1 && !worker) {
+      // The certificates are made once, here, before the hub processes read them.
+      if (!options.tls) (await import('@hubemu/hub-emulator')).loadOrCreateCertificates(flags.hostName, options.certDir);
+      return runPrimary(flags.processes, flags.redis as string, logger);
+    }
+    let hub: Hub;
+    try {
+      hub = await startHub(options);
+    } catch (error) {
+      if (worker) reportToPrimary({ error });
+      throw error;
+    }
     logHubRequests(hub, logger);
     let demo: Awaited<ReturnType<typeof startDemoFleet>> | undefined;
     let stopping = false;
@@ -240,8 +272,11 @@ export function registerStart(program: Command): void {
     // Before the banner: whoever waits for it (a script, a test) may stop the hub the moment it appears.
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
-    process.stdout.write(`${banner(hub)}\n`);
-    if (flags.demo) demo = await startDemoFleet(hub, logger);
+    // One banner for a cluster: its primary prints the first hub process's, with the list of processes.
+    if (worker) reportToPrimary({ banner: banner(hub) });
+    else process.stdout.write(`${banner(hub)}\n`);
+    // One demo fleet for a cluster, run by its first hub process.
+    if (flags.demo && (!worker || workerIdentity().processId.endsWith('-w1'))) demo = await startDemoFleet(hub, logger);
     // Started by another process over IPC (hubemu fleet run): stop when it goes, however it went.
     if (process.send) process.once('disconnect', () => void stop('parent exited'));
   });

@@ -26,7 +26,7 @@ export function createHubServer(
   app: Express,
   handleMqttStream: (stream: Duplex, req: import('node:http').IncomingMessage) => void,
   timeouts: ConnectionTimeouts,
-  tls?: { key: string; cert: string },
+  tls?: { key: string; cert: string; ticketKeys?: Buffer },
   handleAmqpWebSocket?: (ws: WebSocket) => void,
 ): HttpServer | HttpsServer {
   // Idle and slow sockets are closed (a connection that sends nothing gets 408 after httpHeadersMs);
@@ -38,7 +38,7 @@ export function createHubServer(
     connectionsCheckingInterval: Math.min(1_000, timeouts.httpHeadersMs),
   };
   const server = tls
-    ? createHttpsServer({ ...limits, key: tls.key, cert: tls.cert, handshakeTimeout: timeouts.tlsHandshakeMs }, app)
+    ? createHttpsServer({ ...limits, key: tls.key, cert: tls.cert, handshakeTimeout: timeouts.tlsHandshakeMs, ...(tls.ticketKeys ? { ticketKeys: tls.ticketKeys } : {}) }, app)
     : createHttpServer(limits, app);
   const wss = new WebSocketServer({
     noServer: true,
