@@ -1,6 +1,8 @@
 import { identityKey } from '@hubemu/shared';
 import type { HubEvents, TwinUpdatedEvent } from './events.js';
 import type { DeviceEntry, Presence } from './registry/device-entry.js';
+import type { DeviceLinks } from './device-link.js';
+import type { StoredJob } from './jobs/job-schemas.js';
 import type { DeviceTable } from './registry/device-table.js';
 import type { Store } from './store/collection.js';
 
@@ -17,6 +19,11 @@ export interface ReplicaDeps {
   store: Store;
   table: DeviceTable;
   events: HubEvents;
+  links: DeviceLinks;
+  /** Another process stored a job. */
+  jobStored: (job: StoredJob) => void;
+  /** Another process created, changed or deleted a configuration. */
+  configurationsChanged: () => void;
   /** Forgets caches and indexes after another process emptied the store. */
   cleared: () => void;
 }
@@ -27,7 +34,7 @@ export interface ReplicaDeps {
  * with it, so a desired change made anywhere reaches the device wherever it is connected. Nothing
  * happens on a store that belongs to one process.
  */
-export function followReplica({ store, table, events, cleared }: ReplicaDeps): void {
+export function followReplica({ store, table, events, links, jobStored, configurationsChanged, cleared }: ReplicaDeps): void {
   if (!store.replicated) return;
   let remote = false;
   events.holdWith((name, args, deliver) => {
@@ -41,6 +48,8 @@ export function followReplica({ store, table, events, cleared }: ReplicaDeps): v
     switch (write.collection) {
       case 'identities':
         table.applyRemote(write.key, write.value as DeviceEntry | undefined, write.previous as DeviceEntry | undefined);
+        // Deleted or disabled through another process: a connection here goes, as it would on one process.
+        if (write.value === undefined || (write.value as DeviceEntry).status === 'disabled') links.disconnectHere(write.key);
         if (isTwinNote(write.note)) {
           remote = true;
           try {
@@ -50,8 +59,18 @@ export function followReplica({ store, table, events, cleared }: ReplicaDeps): v
           }
         }
         return;
-      case 'presence':
+      case 'presence': {
         table.presence.applyRemote(write.key, write.value as Presence | undefined);
+        // One connection per identity across the cluster: the identity connected to another process, so the one here goes.
+        if (table.presence.heldElsewhere(write.key)) links.disconnectHere(write.key);
+        links.changed(write.key);
+        return;
+      }
+      case 'jobs':
+        if (write.value) jobStored(write.value as StoredJob);
+        return;
+      case 'configurations':
+        configurationsChanged();
         return;
       default:
         return;

@@ -5,6 +5,7 @@ import { C2dService } from './c2d/c2d-service.js';
 import { ConfigurationRepository } from './configurations/configuration-repository.js';
 import type { StoredConfiguration, TwinLedger } from './configurations/configuration-schemas.js';
 import { ConfigurationService, type ConfigurationServiceOptions } from './configurations/configuration-service.js';
+import type { ClusterMembership } from './cluster/process-registry.js';
 import { followReplica } from './core-replica.js';
 import { DeviceLinks } from './device-link.js';
 import { TrafficRecorder } from './control/traffic-record.js';
@@ -36,6 +37,8 @@ export interface CoreDeps {
   clock?: Clock;
   logger?: Logger;
   events?: HubEvents;
+  /** The cluster this process belongs to, on a store shared through Redis (docs/scale-out.md); without it the process runs everything. */
+  cluster?: ClusterMembership;
 }
 
 /**
@@ -117,6 +120,7 @@ export function configurationService(
     clock: core.clock,
     logger: core.logger,
     options,
+    ...(store.replicated ? { cluster: { unit: <R>(fn: () => R) => store.transaction(fn) } } : {}),
   });
 }
 
@@ -129,7 +133,9 @@ export function createCore(deps: CoreDeps): HubCore {
   const logger = deps.logger ?? options.logger ?? silentLogger;
   const events = deps.events ?? new HubEvents();
 
-  const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'), store.replicated);
+  const { cluster } = deps;
+  const leading = (): boolean => cluster?.isLeader ?? true;
+  const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'), cluster?.processId);
   const links = new DeviceLinks(clock);
   const auth = new SasAuthenticator(options.hostName, options.policies, (key) => table.get(key), clock);
   const registry = new RegistryService(table, clock, events, (deviceId, moduleId) => void links.disconnect(identityKey(deviceId, moduleId)));
@@ -141,14 +147,29 @@ export function createCore(deps: CoreDeps): HubCore {
   const jobs = new JobService({
     repository: new JobRepository(store.collection<StoredJob>('jobs'), store.collection<DeviceJobRecord>('deviceJobs')),
     targets: query,
-    twins,
+    // A job's twin write is a unit of its own: on a shared store it runs again if a device's report overtook it.
+    twins: store.replicated ? { write: (d, m, w, o) => store.transaction(() => twins.write(d, m, w, o)) } : twins,
     methods,
     clock,
     logger,
-    options: { maxConcurrentJobs: limits.maxConcurrentJobs, deviceOperationsPerSecond: limits.deviceOperationsPerSecond },
+    options: { maxConcurrentJobs: limits.maxConcurrentJobs, deviceOperationsPerSecond: limits.deviceOperationsPerSecond, leading: leading() },
   });
   query.setDeviceJobsSource(() => jobs.deviceJobRecords());
   const configurations = configurationService({ store, query, table, twins, clock, logger }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
+  // One process of a cluster runs configuration passes and jobs, and marks Disconnected the devices of a process that died: its leader.
+  cluster?.onLeaderChange((lead) => {
+    if (lead) {
+      jobs.lead();
+      configurations.start();
+    } else {
+      jobs.follow();
+      configurations.stop();
+    }
+  });
+  cluster?.onProcessGone((gone) => {
+    if (!cluster.isLeader) return;
+    for (const key of table.presence.heldBy(gone)) void store.transaction(() => table.presence.ownerGone(key, gone));
+  });
 
   const c2d = new C2dService({ table, links, clock, store, options: options.c2d });
 
@@ -185,6 +206,9 @@ export function createCore(deps: CoreDeps): HubCore {
     store,
     table,
     events,
+    links,
+    jobStored: (job) => jobs.jobStored(job),
+    configurationsChanged: () => void (leading() ? configurations.evaluateNow() : undefined),
     cleared: () => {
       table.cleared();
       table.presence.clear();
@@ -226,7 +250,10 @@ export function createCore(deps: CoreDeps): HubCore {
     eventHub,
     traffic,
     ready,
-    start: () => configurations.start(),
+    start: () => {
+      if (leading()) configurations.start();
+      else configurations.stop();
+    },
     reset() {
       stop();
       try {

@@ -35,6 +35,8 @@ export interface DeviceLink {
   disconnect(key: string): boolean;
   /** The identities connected on this plane. */
   connected(): Iterable<string>;
+  /** True for the link to identities connected to other processes of a cluster (docs/scale-out.md). */
+  readonly remote?: boolean;
 }
 
 /**
@@ -72,6 +74,13 @@ export class DeviceLinks {
   disconnect(key: string): boolean {
     let dropped = false;
     for (const link of this.links) dropped = link.disconnect(key) || dropped;
+    return dropped;
+  }
+
+  /** Drops the identity's connection to this process only (it connected to another process of the cluster). */
+  disconnectHere(key: string): boolean {
+    let dropped = false;
+    for (const link of this.links) if (!link.remote) dropped = link.disconnect(key) || dropped;
     return dropped;
   }
 

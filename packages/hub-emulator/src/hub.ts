@@ -26,12 +26,19 @@ import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis/redis-store.js';
+import { ClusterLink } from './cluster/cluster-link.js';
+import { ProcessRegistry } from './cluster/process-registry.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
 import type { StoreNotice } from './store/store-notice.js';
 import { HubEvents } from './events.js';
 import { readSeedFile } from './seed-file.js';
 
 export type { Hub } from './hub-facade.js';
+
+/** Where a hub's keys live in Redis: `hubemu:{<namespace>}:`. */
+function namespaceOf(options: HubOptions): string {
+  return options.redis?.namespace ?? hubNameOf(options.hostName);
+}
 
 /** This process's name among the processes of a cluster. */
 function processIdOf(options: HubOptions): string {
@@ -51,7 +58,7 @@ async function openStore(options: HubOptions, processId: string, events: HubEven
   if (redis) {
     return RedisStore.open({
       url: redis.url,
-      namespace: redis.namespace ?? hubNameOf(options.hostName),
+      namespace: namespaceOf(options),
       processId,
       logLength: redis.logLength,
       volatile: redis.volatile,
@@ -78,7 +85,27 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   const logger = options.logger ?? silentLogger;
   const processId = processIdOf(options);
   const store = await openStore(options, processId, events, logger);
-  const core = createCore({ options, store, events, logger });
+  let cluster: ProcessRegistry | undefined;
+  try {
+    cluster = options.redis ? await ProcessRegistry.open({ url: options.redis.url, namespace: namespaceOf(options), processId, leaseMs: options.redis.leaseMs }) : undefined;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const core = createCore({ options, store, events, logger, ...(cluster ? { cluster } : {}) });
+  // Methods and disconnects for devices connected to the other processes of a cluster.
+  let clusterLink: ClusterLink | undefined;
+  if (cluster && options.redis) {
+    try {
+      clusterLink = await ClusterLink.open({ url: options.redis.url, namespace: namespaceOf(options), membership: cluster, table: core.table, links: core.links, methods: core.methods, logger });
+    } catch (error) {
+      core.stop();
+      await cluster.close();
+      await store.close();
+      throw error;
+    }
+    core.links.register(clusterLink);
+  }
 
   let ready = false;
   const clock = clockControl(core.clock);
@@ -94,6 +121,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     await mqtt?.close();
     await amqp?.close();
     await listeners?.close();
+    await clusterLink?.close();
+    await cluster?.close();
     await store.close();
   };
   let controls: Controls;

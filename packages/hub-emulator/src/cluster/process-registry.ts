@@ -15,6 +15,16 @@ export interface ProcessRegistryOptions {
 const ProcessInfoSchema = z.object({ processId: z.string(), pid: z.number(), startedAt: z.string() }).passthrough();
 export type ProcessInfo = z.infer<typeof ProcessInfoSchema>;
 
+/** What the core knows of the cluster it belongs to (docs/scale-out.md). */
+export interface ClusterMembership {
+  readonly processId: string;
+  /** True while this process holds the leader's lease: it runs jobs, configuration passes and the sweep of dead processes' devices. */
+  readonly isLeader: boolean;
+  onLeaderChange(listener: (leading: boolean) => void): void;
+  onProcessGone(listener: (processId: string) => void): void;
+  isAlive(processId: string): boolean;
+}
+
 /** Renews the lease only while it still names this process: a compare-and-expire. */
 const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -43,7 +53,7 @@ interface LeaseClient extends Redis {
  * sweep of identities whose process died. A leader that cannot renew in time stops leading before its
  * lease can pass to another process; a process whose key expired is dead to the others.
  */
-export class ProcessRegistry {
+export class ProcessRegistry implements ClusterMembership {
   private readonly redis: LeaseClient;
   private readonly prefix: string;
   private timer: NodeJS.Timeout | undefined;

@@ -30,6 +30,8 @@ export interface EvaluatorOptions {
   logger: Logger;
   /** True once the hub stops or resets: the evaluation gives up between chunks. */
   cancelled: () => boolean;
+  /** Runs one twin's reconciliation as a unit of the store (docs/scale-out.md): on a shared store it may finish later, run again on newer state. */
+  unit?: <R>(fn: () => R) => R | Promise<R>;
 }
 
 /** Highest precedence first: priority, then the most recently created. */
@@ -108,22 +110,40 @@ export class ConfigurationEvaluator {
     const byId = new Map(configurations.map((c) => [c.id, c]));
     const plans = new Map<string, Plan>();
     let handled = 0;
+    const count = (applied: ReadonlySet<string>): void => {
+      for (const id of applied) {
+        const result = results.get(id);
+        if (result) result.appliedCount += 1;
+      }
+    };
+    // Units a shared store commits later: counted when they have.
+    let committing: Array<Promise<void>> = [];
+    const settle = async (): Promise<void> => {
+      await Promise.all(committing);
+      committing = [];
+    };
     for (const key of keys) {
       const ids = targetsOf.get(key) ?? [];
       const planKey = ids.join('\u0000');
       let plan = plans.get(planKey);
       if (!plan) plans.set(planKey, (plan = this.plan(ids.map((id) => byId.get(id) as StoredConfiguration), leavesOf)));
-      const applied = this.reconcile(key, plan);
-      for (const id of applied) {
-        const result = results.get(id);
-        if (result) result.appliedCount += 1;
-      }
+      const reconcile = (): ReadonlySet<string> => this.reconcile(key, plan as Plan);
+      const applied = this.options.unit ? this.options.unit(reconcile) : reconcile();
+      if (applied instanceof Promise) {
+        committing.push(
+          applied.then(count, (error: unknown) => {
+            this.options.logger.warn({ key, err: error }, 'configuration content could not be stored');
+          }),
+        );
+      } else count(applied);
       handled += 1;
       if (handled % this.options.chunkSize === 0) {
+        await settle();
         await yieldToEventLoop();
         if (this.options.cancelled()) return undefined;
       }
     }
+    await settle();
     // The metric queries see the twins this pass wrote: those reach the query engine in chunks too.
     if (configurations.some((c) => Object.keys(c.metricQueries).length > 0)) {
       await this.queries.catchUp();

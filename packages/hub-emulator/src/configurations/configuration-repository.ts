@@ -1,8 +1,10 @@
 import type { Collection } from '../store/collection.js';
-import type { StoredConfiguration, TwinLedger } from './configuration-schemas.js';
+import type { ConfigurationResults, StoredConfiguration, TwinLedger } from './configuration-schemas.js';
 
 /** Where the creation counter is kept in the `meta` collection. */
 const SEQUENCE_KEY = 'configurationSequence';
+/** Where the last pass's metrics are kept for the other processes of a cluster. */
+const RESULTS_KEY = 'configurationResults';
 
 /** The creation numbers a ledger signature (`id#sequence|...`) mentions. */
 function sequencesIn(sig: string | undefined): number[] {
@@ -74,5 +76,20 @@ export class ConfigurationRepository {
 
   deleteLedger(key: string): void {
     this.ledgers.delete(key);
+  }
+
+  /** The metrics of the last pass, as the process that ran it saved them (a cluster's leader); empty when none. */
+  sharedResults(): Map<string, ConfigurationResults> {
+    const raw = this.meta.get(RESULTS_KEY);
+    if (raw === undefined) return new Map();
+    try {
+      return new Map(Object.entries(JSON.parse(raw) as Record<string, ConfigurationResults>));
+    } catch {
+      return new Map();
+    }
+  }
+
+  saveResults(results: ReadonlyMap<string, ConfigurationResults>): void {
+    this.meta.put(RESULTS_KEY, JSON.stringify(Object.fromEntries(results)));
   }
 }

@@ -30,6 +30,12 @@ export interface ConfigurationServiceDeps {
   clock: HubClock;
   logger?: Logger;
   options: ConfigurationServiceOptions;
+  /**
+   * On a hub of several processes (docs/scale-out.md): each twin's reconciliation runs as a unit of the
+   * shared store, the process that runs the passes (the leader) saves their metrics, and the others show
+   * the saved ones.
+   */
+  cluster?: { unit: <R>(fn: () => R) => R | Promise<R> };
 }
 
 const MODULE_CONDITION = /^\s*from\s+devices\.modules\b/i;
@@ -63,6 +69,7 @@ export class ConfigurationService {
       chunkSize: deps.options.chunkSize ?? 250,
       logger: this.logger,
       cancelled: () => this.closed,
+      ...(deps.cluster ? { unit: deps.cluster.unit } : {}),
     });
   }
 
@@ -144,12 +151,17 @@ export class ConfigurationService {
     }
     this.repository.put(next);
     this.kick(true);
-    return { configuration: renderConfiguration(next, this.results.get(next.id)), created: !existing };
+    return { configuration: renderConfiguration(next, this.resultsOf(next.id)), created: !existing };
   }
 
   get(id: string): Configuration {
     const configuration = this.require(id);
-    return renderConfiguration(configuration, this.results.get(configuration.id));
+    return renderConfiguration(configuration, this.resultsOf(configuration.id));
+  }
+
+  /** The last pass's metrics: this process's own, or on a cluster's other processes the ones its leader saved. */
+  private resultsOf(id: string): ConfigurationResults | undefined {
+    return this.results.get(id) ?? (this.deps.cluster ? this.repository.sharedResults().get(id) : undefined);
   }
 
   /** `GET /configurations?top=N`, oldest first. */
@@ -158,7 +170,7 @@ export class ConfigurationService {
       .all()
       .sort((a, b) => a.sequence - b.sequence)
       .slice(0, top ?? Number.POSITIVE_INFINITY)
-      .map((c) => renderConfiguration(c, this.results.get(c.id)));
+      .map((c) => renderConfiguration(c, this.resultsOf(c.id)));
   }
 
   /** `DELETE /configurations/{id}`: twins lose its settings and take the next configuration's, at the next evaluation (started now). */
@@ -221,7 +233,10 @@ export class ConfigurationService {
         const waiting = this.waiting.splice(0);
         try {
           const results = await this.evaluator.evaluate();
-          if (results && !this.closed) this.results = results;
+          if (results && !this.closed) {
+            this.results = results;
+            if (this.deps.cluster) this.repository.saveResults(results);
+          }
         } catch (error) {
           this.logger.error({ err: error }, 'configuration evaluation failed');
         }

@@ -29,10 +29,12 @@ export function deviceOperation(job: StoredJob, twins: JobTwinWriter, methods: J
   const write: TwinWrite = serviceTwinWrite(patch, 'patch');
   const etag = patch.etag ?? '*';
   const options = etag === '*' ? { source: 'job' as const } : { source: 'job' as const, ifMatch: etag };
-  return (deviceId): DeviceResult => {
+  const done: DeviceResult = { ok: true, outcome: { deviceMethodResponse: null } };
+  return (deviceId): DeviceResult | Promise<DeviceResult> => {
     try {
-      twins.write(deviceId, undefined, write, options);
-      return { ok: true, outcome: { deviceMethodResponse: null } };
+      // On a store shared by several processes the write is a unit that may commit later (docs/scale-out.md).
+      const written = twins.write(deviceId, undefined, write, options);
+      return written instanceof Promise ? written.then(() => done, resultOfError) : done;
     } catch (error) {
       return resultOfError(error);
     }

@@ -29,6 +29,11 @@ export interface JobServiceOptions {
   methodParallelism?: number;
   /** Devices handled between two yields to the event loop (default 200). */
   chunkSize?: number;
+  /**
+   * Whether this process runs jobs (default true). On a hub of several processes only the leader does
+   * (docs/scale-out.md): the others store jobs and cancellations, and follow what the leader writes.
+   */
+  leading?: boolean;
 }
 
 export interface JobServiceDeps {
@@ -84,13 +89,48 @@ export class JobService {
   private readonly waiters = new Map<string, Array<(job: JobResponse) => void>>();
   private scheduleTimer: Timer | undefined;
   private closed = false;
+  private leading: boolean;
 
   constructor(private readonly deps: JobServiceDeps) {
     this.repository = deps.repository;
     this.clock = deps.clock;
     this.logger = deps.logger ?? silentLogger;
     this.limiter = new RateLimiter(deps.options?.deviceOperationsPerSecond, deps.clock);
+    this.leading = deps.options?.leading ?? true;
+    if (this.leading) this.recover();
+  }
+
+  /** This process became the cluster's leader: jobs left running by the one before fail as after a restart, queued ones start, scheduled ones wait. */
+  lead(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.closed = false;
     this.recover();
+  }
+
+  /** This process is no longer the leader: its runs stop (the next leader fails what they left running). */
+  follow(): void {
+    if (!this.leading) return;
+    this.leading = false;
+    const waiters = [...this.waiters];
+    this.halt();
+    this.closed = false;
+    for (const [jobId, list] of waiters) this.waiters.set(jobId, list);
+  }
+
+  /** Another process stored `job` (docs/scale-out.md): the leader runs or stops it; every process wakes `whenFinished` callers. */
+  jobStored(job: StoredJob): void {
+    if (isFinalJobStatus(job.status)) this.wake(job);
+    if (!this.leading || this.closed) return;
+    if (job.status === 'queued' && !this.runs.has(job.jobId)) this.startSoon(job.jobId);
+    else if (job.status === 'scheduled') this.armSchedule();
+    else if (job.status === 'cancelled') {
+      const run = this.runs.get(job.jobId);
+      if (run && !run.stop) {
+        run.stop = 'cancelled';
+        this.endPending(job, run, 'cancelled');
+      }
+    }
   }
 
   /** `PUT /jobs/v2/{id}` with a request parsed at its edge (parseJobRequest): stores the job and answers `queued` or `scheduled`. */
@@ -103,7 +143,7 @@ export class JobService {
       throw new HubError('ThrottlingMaxActiveJobCountExceeded', `The hub allows ${max} active job(s) at once. Wait for one to finish or cancel one.`);
     }
     this.repository.putJob(job);
-    this.afterStored(job);
+    if (this.leading) this.afterStored(job);
     return renderJob(job, job.statistics);
   }
 
@@ -123,7 +163,7 @@ export class JobService {
       this.endPending(job, run, 'cancelled');
     }
     const ended = this.transition(job, 'cancel', { endMs: this.clock.now() }, run?.statistics);
-    if (job.status === 'scheduled') this.armSchedule();
+    if (job.status === 'scheduled' && this.leading) this.armSchedule();
     return renderJob(ended, this.statisticsOf(ended));
   }
 
@@ -170,6 +210,8 @@ export class JobService {
 
   /** The service keeps a finished job's history (the job and its device rows) for 30 days; so does the hub. */
   private forgetOldJobs(): void {
+    // One process forgets for a cluster: its leader.
+    if (!this.leading) return;
     const before = this.clock.now() - JOB_HISTORY_MS;
     for (const job of [...this.repository.allJobs()]) {
       if (isFinalJobStatus(job.status) && job.endMs !== undefined && job.endMs < before) this.repository.deleteJob(job.jobId);
@@ -388,12 +430,15 @@ export class JobService {
     const status = nextStatus(job.status, event) as HubJobStatus;
     const next: StoredJob = { ...job, ...changes, status, statistics: { ...(statistics ?? job.statistics) } };
     this.repository.putJob(next);
-    if (isFinalJobStatus(status)) {
-      const waiting = this.waiters.get(job.jobId);
-      this.waiters.delete(job.jobId);
-      const response = renderJob(next, next.statistics);
-      for (const resolve of waiting ?? []) resolve(response);
-    }
+    if (isFinalJobStatus(status)) this.wake(next);
     return next;
+  }
+
+  /** Resolves the `whenFinished` callers of a job that ended. */
+  private wake(job: StoredJob): void {
+    const waiting = this.waiters.get(job.jobId);
+    this.waiters.delete(job.jobId);
+    const response = renderJob(job, job.statistics);
+    for (const resolve of waiting ?? []) resolve(response);
   }
 }

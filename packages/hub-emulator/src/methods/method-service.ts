@@ -18,6 +18,8 @@ interface Pending {
 export class MethodService {
   private readonly pending = new Map<string, Pending>();
   private nextRid = 1;
+  /** Where answers to calls this process did not make go (another process of a cluster made them: docs/scale-out.md). */
+  private others: ((key: string, rid: string, status: number, body: Buffer) => void) | undefined;
 
   constructor(
     private readonly table: DeviceTable,
@@ -76,7 +78,7 @@ export class MethodService {
   onResponse(key: string, rid: string, status: number, body: Buffer): void {
     const pendingKey = `${key}\u0000${rid}`;
     const pending = this.pending.get(pendingKey);
-    if (!pending) return;
+    if (!pending) return this.others?.(key, rid, status, body);
     this.pending.delete(pendingKey);
     pending.timer.cancel();
     const text = body.toString('utf8');
@@ -86,6 +88,21 @@ export class MethodService {
       payload = json.ok && !nestsDeeperThan(json.value, LIMITS.methodPayloadDepth) ? json.value : text;
     }
     pending.resolve({ status, payload });
+  }
+
+  /** Passes the answers to calls this process did not make to `handler` (the cluster link). */
+  forwardOthers(handler: (key: string, rid: string, status: number, body: Buffer) => void): void {
+    this.others = handler;
+  }
+
+  /** Fails one call with the error the process holding the device's connection reported. */
+  fail(key: string, rid: string, error: HubError): void {
+    const pendingKey = `${key}\u0000${rid}`;
+    const pending = this.pending.get(pendingKey);
+    if (!pending) return;
+    this.pending.delete(pendingKey);
+    pending.timer.cancel();
+    pending.reject(error);
   }
 
   /** Fails the calls waiting on a connection that went away. */

@@ -47,6 +47,8 @@ export interface Presence {
   connectionState: 'Connected' | 'Disconnected';
   connectionStateUpdatedTime: string;
   lastActivityTime: string;
+  /** On a hub of several processes: the process that holds (or last held) the connection (docs/scale-out.md). */
+  owner?: string;
 }
 
 export const OFFLINE: Presence = { connectionState: 'Disconnected', connectionStateUpdatedTime: NEVER, lastActivityTime: NEVER };

@@ -27,9 +27,10 @@ export class DeviceTable {
     private readonly collection: Collection<DeviceEntry>,
     clock: Clock,
     savedPresence?: Collection<Presence>,
-    sharedPresence = false,
+    /** On a hub of several processes, this process's name (presence records name the process holding a connection). */
+    processId?: string,
   ) {
-    this.presence = new PresenceTracker(clock, (key) => this.changed(key), savedPresence, sharedPresence);
+    this.presence = new PresenceTracker(clock, (key) => this.changed(key), savedPresence, processId);
     for (const entry of collection.values()) this.indexModule(entry, true);
   }
 

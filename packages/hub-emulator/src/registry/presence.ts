@@ -14,14 +14,37 @@ export class PresenceTracker {
     private readonly clock: Clock,
     private readonly onChange: (key: string) => void,
     private readonly saved?: Collection<Presence>,
-    /** Other hub processes share the saved records: they say who is connected now, so they are taken as they are. */
-    shared = false,
+    /**
+     * On a hub of several processes, this one's name: the saved records are shared and say who is connected
+     * now, so they are taken as they are, and each names the process holding the connection.
+     */
+    private readonly owner?: string,
   ) {
     if (!saved) return;
     for (const key of saved.keys()) {
       const presence = saved.get(key) as Presence;
-      this.byKey.set(key, shared ? { ...presence } : { ...presence, connectionState: 'Disconnected' });
+      this.byKey.set(key, owner ? { ...presence } : { ...presence, connectionState: 'Disconnected' });
     }
+  }
+
+  /** Whether the record of `key` says another process of the cluster holds its connection now. */
+  heldElsewhere(key: string): boolean {
+    const presence = this.byKey.get(key);
+    return this.owner !== undefined && presence?.connectionState === 'Connected' && presence.owner !== undefined && presence.owner !== this.owner;
+  }
+
+  /** The identities whose record says `process` holds their connection (a process that died: the leader marks them Disconnected). */
+  heldBy(process: string): string[] {
+    const keys: string[] = [];
+    for (const [key, presence] of this.byKey) if (presence.connectionState === 'Connected' && presence.owner === process) keys.push(key);
+    return keys;
+  }
+
+  /** Marks `key` Disconnected for its owner `process`, which is gone. */
+  ownerGone(key: string, process: string): void {
+    const current = this.byKey.get(key);
+    if (!current || current.connectionState !== 'Connected' || current.owner !== process) return;
+    this.set(key, { ...current, connectionState: 'Disconnected', connectionStateUpdatedTime: formatTimestamp(this.clock.now()) });
   }
 
   /** Another hub process saved (or removed) the record of `key`. */
@@ -42,13 +65,15 @@ export class PresenceTracker {
 
   connected(deviceId: string, moduleId?: string): void {
     const now = formatTimestamp(this.clock.now());
-    this.set(identityKey(deviceId, moduleId), { connectionState: 'Connected', connectionStateUpdatedTime: now, lastActivityTime: now });
+    this.set(identityKey(deviceId, moduleId), { connectionState: 'Connected', connectionStateUpdatedTime: now, lastActivityTime: now, ...(this.owner ? { owner: this.owner } : {}) });
   }
 
   disconnected(deviceId: string, moduleId?: string): void {
     const key = identityKey(deviceId, moduleId);
     const current = this.byKey.get(key);
     if (!current) return;
+    // The identity connected to another process since (it took the connection over): its record stays.
+    if (this.heldElsewhere(key)) return;
     this.set(key, { ...current, connectionState: 'Disconnected', connectionStateUpdatedTime: formatTimestamp(this.clock.now()) });
   }
 
