@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { Aedes, PublishPacket } from 'aedes';
+import type { Aedes, Client, PublishPacket } from 'aedes';
 import { formatTimestamp, identityKey, topics } from '@hubemu/shared';
 import type { HubCore } from '../core.js';
 import type { DeviceLink } from '../device-link.js';
@@ -135,7 +135,11 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     admit: (request) => admission.admit(request),
     onConnected: (session, modelId) => {
       if (modelId !== undefined) core.registry.recordModelId(session.deviceId, session.moduleId, modelId);
-      core.table.presence.connected(session.deviceId, session.moduleId);
+      // A persistent session (CleanSession=0) that last connected to another process of a cluster keeps its subscriptions:
+      // Microsoft's SDK subscribes once and counts on them (docs/scale-out.md).
+      const carried = core.store.replicated && session.client.clean === false ? (core.table.presence.get(session.key).filters ?? []) : [];
+      for (const filter of carried) sessions.granted(session.client, filter);
+      core.table.presence.connected(session.deviceId, session.moduleId, carried);
       logger.info({ deviceId: session.deviceId, moduleId: session.moduleId, transport: session.transport }, 'device connected');
       events.emit('deviceConnected', { deviceId: session.deviceId, ...(session.moduleId === undefined ? {} : { moduleId: session.moduleId }), transport: session.transport });
     },
@@ -147,6 +151,14 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     },
     onPuback: (session, messageId) => c2d.acked(session, messageId),
   });
+  if (core.store.replicated) {
+    const keepFilters = (client: Client): void => {
+      const session = sessions.ofClient(client);
+      if (session && client.clean === false) core.table.presence.subscribed(session.key, sessions.filters(session.key));
+    };
+    broker.on('subscribe', (_subscriptions, client) => keepFilters(client));
+    broker.on('unsubscribe', (_filters, client) => keepFilters(client));
+  }
 
   const link: DeviceLink = {
     isConnected: (key) => sessions.get(key) !== undefined,

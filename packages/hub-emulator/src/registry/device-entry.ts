@@ -49,6 +49,8 @@ export interface Presence {
   lastActivityTime: string;
   /** On a hub of several processes: the process that holds (or last held) the connection (docs/scale-out.md). */
   owner?: string;
+  /** On a hub of several processes: what a CleanSession=0 connection subscribed to, restored when it reconnects to any process. */
+  filters?: string[];
 }
 
 export const OFFLINE: Presence = { connectionState: 'Disconnected', connectionStateUpdatedTime: NEVER, lastActivityTime: NEVER };

@@ -63,9 +63,19 @@ export class PresenceTracker {
     return this.byKey.get(key) ?? OFFLINE;
   }
 
-  connected(deviceId: string, moduleId?: string): void {
+  /** `filters`: the subscriptions of a persistent session it carries on (a cluster's processes keep them in the record). */
+  connected(deviceId: string, moduleId?: string, filters: readonly string[] = []): void {
     const now = formatTimestamp(this.clock.now());
-    this.set(identityKey(deviceId, moduleId), { connectionState: 'Connected', connectionStateUpdatedTime: now, lastActivityTime: now, ...(this.owner ? { owner: this.owner } : {}) });
+    const shared = this.owner ? { owner: this.owner, ...(filters.length > 0 ? { filters: [...filters] } : {}) } : {};
+    this.set(identityKey(deviceId, moduleId), { connectionState: 'Connected', connectionStateUpdatedTime: now, lastActivityTime: now, ...shared });
+  }
+
+  /** Keeps what a persistent session subscribed to in the shared record, for the process it reconnects to (cluster only). */
+  subscribed(key: string, filters: readonly string[]): void {
+    const current = this.byKey.get(key);
+    if (!this.owner || !current || current.owner !== this.owner) return;
+    const { filters: _previous, ...rest } = current;
+    this.set(key, filters.length > 0 ? { ...rest, filters: [...filters] } : rest);
   }
 
   disconnected(deviceId: string, moduleId?: string): void {

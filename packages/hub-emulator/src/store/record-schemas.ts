@@ -33,7 +33,7 @@ export const StoredIdentitySchema = z.looseObject({
   configurations: z.record(z.string(), z.looseObject({ status: z.enum(['Targeted', 'Applied']) })).optional(),
 });
 
-export const StoredPresenceSchema = z.looseObject({ connectionState: z.enum(['Connected', 'Disconnected']), connectionStateUpdatedTime: text, lastActivityTime: text, owner: text.optional() });
+export const StoredPresenceSchema = z.looseObject({ connectionState: z.enum(['Connected', 'Disconnected']), connectionStateUpdatedTime: text, lastActivityTime: text, owner: text.optional(), filters: z.array(text).optional() });
 
 export const StoredJobSchema = z.looseObject({
   jobId: text.min(1),
