@@ -95,4 +95,15 @@ describe('hubemu start --processes N --redis', { timeout: 90_000 }, () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
+
+  it('runs a fleet against a hub of two processes it starts on --redis, sampling both, and says what is missing without --redis', async () => {
+    const missing = await runCli(['fleet', 'run', '--devices', '5', '--hub-processes', '2'], { cwd: dir });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('--hub-processes 2 needs --redis <url>');
+    const run = await runCli(['fleet', 'run', '--devices', '20', '--scenario', 'telemetry-config', '--hub-processes', '2', '--redis', redis.url, '--output', 'json', '--no-progress'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.json.devices).toEqual({ planned: 20, connected: 20, converged: 20, failed: 0 });
+    expect(run.json.identities).toMatchObject({ created: 20, removed: 20 });
+    expect(run.json.hub.memory.maxRssMb).toBeGreaterThan(0);
+  });
 });

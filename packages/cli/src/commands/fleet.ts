@@ -32,6 +32,8 @@ interface FleetRunFlags {
   devicesPerProcess: number;
   tierUnits: number;
   progress: boolean;
+  hubProcesses: number;
+  redis?: string;
 }
 
 function readCa(flags: FleetRunFlags): string | undefined {
@@ -70,9 +72,15 @@ export function registerFleet(program: Command): void {
     .option('--devices-per-process <n>', 'devices per child process (a process may hold 20,000 open files)', integerFlag('--devices-per-process', 1, 18_000), 5_000)
     .option('--tier-units <n>', "units of each real tier in the report's tier table (F1 has one; S1 and S2 up to 200, S3 up to 10)", integerFlag('--tier-units', 1, 200), 1)
     .option('--no-progress', 'no progress bar (it is drawn only when stdout is a terminal anyway)')
+    .option('--hub-processes <n>', 'the hub this command starts runs as this many processes sharing their state through --redis (docs/scale-out.md)', integerFlag('--hub-processes', 1, 64), 1)
+    .option('--redis <url>', 'the Redis the hub this command starts keeps its state in (a namespace of the run\'s own)')
     .action(async (flags: FleetRunFlags) => {
       let loaded;
       try {
+        if (flags.hubProcesses > 1 && flags.redis === undefined) {
+          throw new Error(`--hub-processes ${flags.hubProcesses} needs --redis <url>: hub processes share their state through Redis (docs/scale-out.md).`);
+        }
+        if (flags.redis !== undefined && flags.hub !== undefined) throw new Error('--redis is for the hub this command starts; leave it out with --hub.');
         loaded = loadScenario(flags.scenario);
       } catch (error) {
         process.stderr.write(`hubemu: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -104,6 +112,8 @@ export function registerFleet(program: Command): void {
           seed: flags.seed,
           keep: Boolean(flags.keep),
           devicesPerProcess: flags.devicesPerProcess,
+          hubProcesses: flags.hubProcesses,
+          ...(flags.redis === undefined ? {} : { redis: flags.redis }),
           tierUnits: flags.tierUnits,
           signal: interrupt.signal,
           onProgress: (recorder, phase) => {

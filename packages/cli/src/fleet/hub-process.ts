@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 /** A hub `hubemu fleet run` started in its own process, so the hub and the simulator are measured apart. */
 export interface HubProcess {
   pid: number;
+  /** Every process of the hub: the one started, and on a cluster its hub processes (sampled together). */
+  pids: number[];
   connectionString: string;
   caPem: string;
   ports: { mqtt: number; https: number; mqttPlain: number };
@@ -50,11 +52,17 @@ export function removeStaleHubDirs(parent = tmpdir()): number {
   return removed;
 }
 
-/** Starts `hubemu start --in-memory` on free ports (and a throwaway data dir) and reads its banner. */
-export async function startHubProcess(options: { configurationIntervalMs: number }): Promise<HubProcess> {
+/**
+ * Starts `hubemu start --in-memory` on free ports (and a throwaway data dir) and reads its banner. With
+ * `cluster`, a hub of that many processes sharing their state through that Redis, under a namespace of
+ * this run's own (docs/scale-out.md).
+ */
+export async function startHubProcess(options: { configurationIntervalMs: number; cluster?: { processes: number; redis: string; namespace: string } }): Promise<HubProcess> {
   removeStaleHubDirs();
   const dataDir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
-  const args = [BIN, 'start', '--in-memory', '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0', '--mqtt-plain-port', '0'];
+  const { cluster } = options;
+  const state = cluster ? ['--redis', cluster.redis, '--redis-namespace', cluster.namespace, '--processes', String(cluster.processes)] : ['--in-memory'];
+  const args = [BIN, 'start', ...state, '--data-dir', dataDir, '--mqtt-port', '0', '--https-port', '0', '--amqp-port', '0', '--mqtt-plain-port', '0'];
   args.push('--log-level', 'warn', '--configuration-interval', String(options.configurationIntervalMs));
   // Its own process group: Ctrl-C in the terminal reaches the fleet command, which stops the hub last. The IPC
   // channel is how the hub knows the command is gone, even when it was killed outright.
@@ -70,7 +78,7 @@ export async function startHubProcess(options: { configurationIntervalMs: number
     const timer = setTimeout(() => reject(new Error(`The hub did not start within ${START_TIMEOUT_MS} ms: ${stderr}`)), START_TIMEOUT_MS);
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
-      if (/Owner connection string:\s+\S+\n/.test(stdout)) {
+      if (/Owner connection string:\s+\S+\n/.test(stdout) && (!cluster || /hub processes [\d, ]+\)/.test(stdout))) {
         clearTimeout(timer);
         resolve(stdout);
       }
@@ -91,8 +99,10 @@ export async function startHubProcess(options: { configurationIntervalMs: number
     if (stopping) return;
     for (const handler of crashHandlers) handler(`hub: exited (${signal ?? `code ${code}`}) during the run`);
   });
+  const workers = (/hub processes ([\d, ]+)\)/.exec(banner)?.[1] ?? '').split(', ').filter(Boolean).map(Number);
   return {
     pid: child.pid ?? 0,
+    pids: [child.pid ?? 0, ...workers],
     connectionString: field(banner, /Owner connection string:\s+(\S+)/, 'connection string'),
     caPem: readFileSync(caPath, 'utf8'),
     ports: {

@@ -17,12 +17,23 @@ export interface HubSampler {
 
 const mb = (bytes: number): number => Math.round((bytes / 1_048_576) * 10) / 10;
 
+/** The processes of a hub together (a cluster's hub processes: CPU and memory summed); a process that is gone counts nothing. */
+function readUsage(pids: readonly number[]): ProcessUsage | undefined {
+  let total: ProcessUsage | undefined;
+  for (const pid of pids) {
+    const usage = readProcessUsage(pid);
+    if (usage) total = { cpuMs: (total?.cpuMs ?? 0) + usage.cpuMs, rssBytes: (total?.rssBytes ?? 0) + usage.rssBytes };
+  }
+  return total;
+}
+
 /**
  * Twice a second: appends a timeline sample (devices connected/converged/failed, messages per second each way)
  * and, when the command started the hub (`pid`), the hub's CPU share and resident memory from /proc.
  */
-export function sampleHub(pid: number | undefined, recorder: FleetRecorder): HubSampler {
-  const first = pid === undefined ? undefined : readProcessUsage(pid);
+export function sampleHub(pids: readonly number[] | undefined, recorder: FleetRecorder): HubSampler {
+  const pid = pids && pids.length > 0 ? pids : undefined;
+  const first = pid === undefined ? undefined : readUsage(pid);
   let previous: { at: number; usage: ProcessUsage | undefined; sent: number; received: number } = { at: performance.now(), usage: first, sent: 0, received: 0 };
   // Running numbers, not histories: a week-long soak keeps as little as a ten-second run.
   const cpu = { sum: 0, count: 0, max: 0 };
@@ -33,7 +44,7 @@ export function sampleHub(pid: number | undefined, recorder: FleetRecorder): Hub
     // The timeline keeps at most MAX_SAMPLES points: when full, every other one goes and the spacing doubles.
     if (++ticks % stride !== 0 && !force) return;
     const at = performance.now();
-    const usage = pid === undefined ? undefined : readProcessUsage(pid);
+    const usage = pid === undefined ? undefined : readUsage(pid);
     const counts = recorder.counts();
     const seconds = Math.max(at - previous.at, 1) / 1000;
     let cpuPercent: number | null = null;

@@ -35,6 +35,9 @@ export interface FleetRunOptions {
   seed: number;
   keep: boolean;
   devicesPerProcess: number;
+  /** Start a hub of this many processes sharing their state through `redis` (only when `hub` is not given). */
+  hubProcesses?: number;
+  redis?: string;
   /** Units of each real tier in the report's tier table. */
   tierUnits: number;
   signal: AbortSignal;
@@ -60,7 +63,8 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
   const devices: WorkerDevice[] = allocateDevices(scenario, options.devices);
   const recorder = new FleetRecorder(devices.length, startedAt);
   const progress = (phase: string): void => options.onProgress?.(recorder, phase);
-  const hub = options.hub === undefined ? await startHubProcess({ configurationIntervalMs: scenario.configurationIntervalMs }) : undefined;
+  const cluster = options.redis === undefined ? undefined : { processes: options.hubProcesses ?? 1, redis: options.redis, namespace: `fleet-${process.pid}-${startedAt}` };
+  const hub = options.hub === undefined ? await startHubProcess({ configurationIntervalMs: scenario.configurationIntervalMs, ...(cluster ? { cluster } : {}) }) : undefined;
   const connectionString = hub?.connectionString ?? (options.hub as string);
   const caPem = hub?.caPem ?? options.caPem;
   // The run stops on Ctrl-C, and when the hub it started dies (nothing more can converge).
@@ -75,7 +79,7 @@ export async function runScenario(options: FleetRunOptions): Promise<FleetRunRep
   });
   const signal = halt.signal;
   const client = ServiceClient.fromConnectionString(connectionString, caPem === undefined ? {} : { ca: caPem });
-  const sampler: HubSampler = sampleHub(hub?.pid, recorder);
+  const sampler: HubSampler = sampleHub(hub?.pids, recorder);
   const pool = new WorkerPool(recorder);
   const steps: StepRecord[] = [];
   const identities = { created: 0, createMs: 0, removed: 0, kept: options.keep };
