@@ -2,14 +2,13 @@
 // hub processes sharing one Redis, against the bare-aedes floor and the embedded (in-memory) hub measured in the
 // same run, with the CPU each round trip costs the hub processes and Redis together.
 import { execFileSync, spawn } from 'node:child_process';
-import mqtt from 'mqtt';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { signSasToken, topics, TWIN_RESPONSE_FILTER } from '../packages/shared/dist/index.js';
-import { roundTrips } from './device-plane.mjs';
+import { topics } from '../packages/shared/dist/index.js';
+import { connectAll, roundTrips } from './device-plane.mjs';
 import { startServer } from './lib/start-server.mjs';
 import { round } from './lib/stats.mjs';
 
@@ -52,33 +51,13 @@ async function startRedis() {
   };
 }
 
-/** Connects devices dev-<from> … dev-<from + count - 1> to one server. */
-async function connectSlice(server, from, count) {
-  const clients = [];
-  for (let i = from; i < from + count; i++) {
-    const id = `dev-${i}`;
-    const client = await mqtt.connectAsync(`mqtts://localhost:${server.port}`, {
-      ca: server.ca,
-      clientId: id,
-      username: `localhost/${id}/?api-version=2021-04-12`,
-      password: signSasToken(`localhost/devices/${id}`, server.key, Math.floor(Date.now() / 1000) + 3600),
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-      keepalive: 0,
-    });
-    await client.subscribeAsync(TWIN_RESPONSE_FILTER, { qos: 0 });
-    clients.push(client);
-  }
-  return clients;
-}
-
 /**
  * Round trips per second through all servers at once (the devices split evenly between them), and the CPU
  * (µs) the servers, and Redis when given, spent per round trip.
  */
 async function measure(servers, devices, seconds, redis) {
   const per = Math.floor(devices / servers.length);
-  const clients = (await Promise.all(servers.map((server, i) => connectSlice(server, i * per, per)))).flat();
+  const clients = (await Promise.all(servers.map(async (server, i) => (await connectAll(server, per, 50, i * per)).clients))).flat();
   const cpu = async () => (await Promise.all(servers.map((s) => s.cpuMicros()))).reduce((a, b) => a + b, 0) + (redis ? redis.cpuMicros() : 0);
   const window = async (makeRequest) => {
     await roundTrips(clients, seconds / 2, makeRequest); // warm-up, not measured

@@ -6,7 +6,8 @@ import { signSasToken, topics, TWIN_RESPONSE_FILTER } from '../packages/shared/d
 import { startServer } from './lib/start-server.mjs';
 import { round, summarize } from './lib/stats.mjs';
 
-export async function connectAll(server, count, concurrency) {
+/** Connects devices dev-<from> … dev-<from + count - 1>, `concurrency` at a time, and subscribes them to twin answers. */
+export async function connectAll(server, count, concurrency, from = 0) {
   const clients = new Array(count);
   const times = [];
   let next = 0;
@@ -14,7 +15,7 @@ export async function connectAll(server, count, concurrency) {
   async function worker() {
     while (next < count) {
       const i = next++;
-      const id = `dev-${i}`;
+      const id = `dev-${from + i}`;
       const t0 = performance.now();
       clients[i] = await mqtt.connectAsync(`mqtts://localhost:${server.port}`, {
         ca: server.ca,
