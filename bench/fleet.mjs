@@ -11,8 +11,9 @@ import { round } from './lib/stats.mjs';
 const BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
 const CONNECT_RATE = 500;
 
-function fleetRun(devices) {
-  const args = [BIN, 'fleet', 'run', '--devices', String(devices), '--scenario', 'telemetry-config', '--output', 'json', '--no-progress', '--connect-rate', String(CONNECT_RATE)];
+/** `hubemu fleet run --scenario telemetry-config` with `devices` devices (and `extra` flags); resolves with its JSON report. */
+export function fleetRun(devices, extra = []) {
+  const args = [BIN, 'fleet', 'run', '--devices', String(devices), '--scenario', 'telemetry-config', '--output', 'json', '--no-progress', '--connect-rate', String(CONNECT_RATE), ...extra];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { maxBuffer: 64 * 2 ** 20, timeout: 3_600_000 }, (error, stdout, stderr) => {
       try {
@@ -26,29 +27,30 @@ function fleetRun(devices) {
 
 const int = (n) => (n === null || n === undefined ? '-' : Math.round(n).toLocaleString('en'));
 
-function rows(report, floor, seconds) {
-  const n = report.devices.planned;
+/** The rows of one run; `floor` is the same rollout on bare aedes, or undefined where it cannot run (more sockets than one process may hold). */
+export function rows(report, floor, seconds, label = `${report.devices.planned} devices`) {
+  const n = label;
   const d = report.devices;
   const c = report.connect.latencyMs;
   const v = report.convergence.latencyMs;
   const t = report.convergence.timeToPercentMs;
   const tls = report.run.tlsSessionResumption;
   const hub = report.messages.rollout;
-  const base = floor.rollout;
+  const base = floor?.rollout;
   const errors = report.errors.map((e) => `${e.count} ${e.reason}`).join(', ') || 'no errors';
   return [
-    { name: `${n} devices: connected / converged / failed`, value: `${d.connected} / ${d.converged} / ${d.failed}`, unit: 'devices', note: `${errors}; ${int(tls.resumed)} of ${int(tls.connections)} connections resumed a TLS session; ${round(seconds, 0)} s for the whole command` },
-    { name: `${n} devices: connect rate`, value: report.connect.ratePerSecond, unit: 'conn/s', note: `limit ${CONNECT_RATE}/s; latency p50 ${int(c.p50)} / p95 ${int(c.p95)} / p99 ${int(c.p99)} / max ${int(c.max)} ms` },
-    { name: `${n} devices: convergence p50 / p95 / p99 / max`, value: `${int(v.p50)} / ${int(v.p95)} / ${int(v.p99)} / ${int(v.max)}`, unit: 'ms', note: `converged by: 50 % ${int(t['50'])}, 90 % ${int(t['90'])}, 99 % ${int(t['99'])}, 100 % ${int(t['100'])} ms; floor: 100 % after ${int(floor.convergence.timeToPercentMs['100'])} ms (${floor.devices.converged} of ${floor.devices.planned} converged)` },
+    { name: `${n}: connected / converged / failed`, value: `${d.connected} / ${d.converged} / ${d.failed}`, unit: 'devices', note: `${errors}; ${int(tls.resumed)} of ${int(tls.connections)} connections resumed a TLS session; ${round(seconds, 0)} s for the whole command` },
+    { name: `${n}: connect rate`, value: report.connect.ratePerSecond, unit: 'conn/s', note: `limit ${CONNECT_RATE}/s; latency p50 ${int(c.p50)} / p95 ${int(c.p95)} / p99 ${int(c.p99)} / max ${int(c.max)} ms` },
+    { name: `${n}: convergence p50 / p95 / p99 / max`, value: `${int(v.p50)} / ${int(v.p95)} / ${int(v.p99)} / ${int(v.max)}`, unit: 'ms', note: `converged by: 50 % ${int(t['50'])}, 90 % ${int(t['90'])}, 99 % ${int(t['99'])}, 100 % ${int(t['100'])} ms; ${floor ? `floor: 100 % after ${int(floor.convergence.timeToPercentMs['100'])} ms (${floor.devices.converged} of ${floor.devices.planned} converged)` : 'no floor at this size: one aedes process cannot hold the sockets'}` },
     {
-      name: `${n} devices: rollout message rate`,
+      name: `${n}: rollout message rate`,
       value: hub?.perSecond ?? null,
       unit: 'msg/s',
       floor: base?.perSecond ?? null,
       ratio: hub && base ? round(hub.perSecond / base.perSecond) : null,
       note: `target >= 0.5; hub ${int(hub ? hub.deviceToHub + hub.hubToDevice : null)} messages in ${int(hub?.windowMs)} ms, floor ${int(base ? base.deviceToHub + base.hubToDevice : null)} in ${int(base?.windowMs)} ms`,
     },
-    { name: `${n} devices: hub CPU and memory`, value: report.hub ? report.hub.cpu.meanPercent : null, unit: '% CPU (mean)', note: report.hub ? `max ${report.hub.cpu.maxPercent} %; RSS max ${int(report.hub.memory.maxRssMb)} MB, ${report.hub.memory.perConnectedDeviceKb ?? '-'} KB per connected device` : '' },
+    { name: `${n}: hub CPU and memory`, value: report.hub ? report.hub.cpu.meanPercent : null, unit: '% CPU (mean)', note: report.hub ? `max ${report.hub.cpu.maxPercent} %; RSS max ${int(report.hub.memory.maxRssMb)} MB, ${report.hub.memory.perConnectedDeviceKb ?? '-'} KB per connected device` : '' },
   ];
 }
 

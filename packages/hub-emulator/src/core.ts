@@ -135,6 +135,11 @@ export function createCore(deps: CoreDeps): HubCore {
 
   const { cluster } = deps;
   const leading = (): boolean => cluster?.isLeader ?? true;
+  /** A unit nobody waits for: a failure is logged. */
+  const inBackground = (fn: () => void, what: string): void => {
+    const done = store.transaction(fn);
+    if (done instanceof Promise) done.catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, `${what} failed`));
+  };
   const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'), cluster?.processId);
   const links = new DeviceLinks(clock);
   const auth = new SasAuthenticator(options.hostName, options.policies, (key) => table.get(key), clock);
@@ -168,7 +173,7 @@ export function createCore(deps: CoreDeps): HubCore {
   });
   cluster?.onProcessGone((gone) => {
     if (!cluster.isLeader) return;
-    for (const key of table.presence.heldBy(gone)) void store.transaction(() => table.presence.ownerGone(key, gone));
+    for (const key of table.presence.heldBy(gone)) inBackground(() => table.presence.ownerGone(key, gone), 'marking a dead process\'s device Disconnected');
   });
 
   const c2d = new C2dService({ table, links, clock, store, options: options.c2d });
@@ -209,14 +214,18 @@ export function createCore(deps: CoreDeps): HubCore {
     links,
     jobStored: (job) => jobs.jobStored(job),
     configurationsChanged: () => void (leading() ? configurations.evaluateNow() : undefined),
+    // Another process reset the hub: what this one holds goes too (presence first, so the dropped connections write nothing).
     cleared: () => {
       table.cleared();
       table.presence.clear();
+      for (const key of links.connectedKeys()) links.disconnectHere(key);
       query.reset();
+      jobs.reset();
+      configurations.reset();
+      c2d.reset();
     },
   });
 
-  // One unit: of processes starting together on one shared store, one seeds it.
   // Units: of processes starting together on one shared store, one seeds it and one makes the query secret.
   const seeded = seed && store.transaction(() => (table.size === 0 ? applySeed(seed, registry, twins, configurations) : 0));
   const secretMade = store.replicated ? store.transaction(secret) : undefined;

@@ -22,6 +22,8 @@ export function createControls(core: HubCore, mqtt: Pick<MqttPlane, 'disconnectA
       core.stop();
       const disconnected = await mqtt.disconnectAll();
       const devices = core.reset();
+      // On a hub of several processes, the reset is answered once it is committed for all of them.
+      await core.store.settled();
       return { devices, disconnected, durationMs: performance.now() - started };
     },
     traffic: (filter = {}) => core.traffic.list(parseWithSchema(TrafficFilterSchema, filter, 'traffic query')),

@@ -1,7 +1,7 @@
 import { DESIRED_PATCH_FILTER, TWIN_RESPONSE_FILTER, topics } from '@hubemu/shared';
 import { describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
-import { connectRaw, type RawDevice } from '../raw-device.js';
+import { closed, connectRaw, type RawDevice } from '../raw-device.js';
 import { call } from '../rest-api/http-helpers.js';
 import { testCluster } from './cluster-fixture.js';
 
@@ -83,5 +83,16 @@ describe('two hub processes sharing one Redis', () => {
     });
     expect(second.status).toBe(200);
     expect([...first.json, ...second.json].map((r: { deviceId: string }) => r.deviceId).sort()).toEqual(['q-0', 'q-1', 'q-2', 'q-3', 'q-4', 'q-5']);
+  });
+
+  it('empties every process on a reset through one, and drops the devices connected to the other', async () => {
+    await createOn(b(), 'before-reset');
+    const device = await deviceOn(a(), 'before-reset');
+    const gone = closed(device.client);
+    const reset = await call(b(), { method: 'POST', path: '/emulator/reset' });
+    expect(reset.status).toBe(200);
+    await gone;
+    expect((await call(a(), { method: 'GET', path: '/devices/before-reset' })).status).toBe(404);
+    expect((await call(a(), { method: 'POST', path: '/devices/query', body: { query: 'SELECT * FROM devices' } })).json).toEqual([]);
   });
 });
