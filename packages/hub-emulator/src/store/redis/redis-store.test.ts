@@ -185,8 +185,11 @@ describe('RedisStore: processes sharing one hub state', () => {
       }
       expect((error as HubError).code).toBe(503001);
       expect(c.get('kept')?.n).toBe(1);
+      // A read that must see every acknowledged write cannot while Redis is away: 503, and fences work again after.
+      await expect(a.fence()).rejects.toMatchObject({ code: 503001 });
       await own.start();
       await expect.poll(async () => Promise.resolve(a.transaction(() => c.put('after', { etag: '1', n: 3 }))).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+      await a.fence();
       // The write that was refused is not in the replica once it has reloaded.
       await expect.poll(() => c.has('lost'), { timeout: 5000 }).toBe(false);
       expect(c.get('kept')?.n).toBe(1);

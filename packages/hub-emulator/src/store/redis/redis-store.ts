@@ -67,7 +67,12 @@ export class RedisStore implements Store {
   private appliedRev = 0;
   private lastId = '0-0';
   private readonly waiters: Array<{ rev: number; resolve: () => void }> = [];
+  /** The fence whose `GET rev` is on its way, and the one callers arriving meanwhile share. */
+  private currentFence: Promise<void> | undefined;
   private nextFence: Promise<void> | undefined;
+  /** The last unit sent to Redis (what `settled` waits for when nothing is queued). */
+  private lastSent: Unit | undefined;
+  private resyncing: Promise<void> | undefined;
   private closed = false;
   /** Times the store was emptied (here or by another process). */
   private epoch = 0;
@@ -182,18 +187,23 @@ export class RedisStore implements Store {
 
   fence(): Promise<void> {
     // A read waits for a revision asked for after it started: callers that arrive while a GET is on its way share the next one.
-    this.nextFence ??= (this.currentFence ?? Promise.resolve()).then(async () => {
-      this.currentFence = this.nextFence;
-      this.nextFence = undefined;
-      const rev = Number((await this.commands.get(this.keys.rev)) ?? 0);
-      this.currentFence = undefined;
-      await this.caughtUp(rev);
-    });
+    this.nextFence ??= (this.currentFence ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(async () => {
+        this.currentFence = this.nextFence;
+        this.nextFence = undefined;
+        let rev: number;
+        try {
+          rev = Number((await this.commands.get(this.keys.rev)) ?? 0);
+        } catch (error) {
+          throw new HubError('ServiceUnavailable', `The hub could not reach its shared state in Redis (${text(error)}); retry when Redis is back.`);
+        } finally {
+          this.currentFence = undefined;
+        }
+        await this.caughtUp(rev);
+      });
     return this.nextFence;
   }
-
-  private currentFence: Promise<void> | undefined;
-  private lastSent: Unit | undefined;
 
   clear(): void {
     const unit = new Unit(this.epoch);
@@ -520,8 +530,6 @@ export class RedisStore implements Store {
       waiter.resolve();
     }
   }
-
-  private resyncing: Promise<void> | undefined;
 
   /** Reloads the replica from Redis (after a gap in the log, a failed commit or a reconnect), telling listeners what changed. */
   private resync(reason: string): Promise<void> {
