@@ -37,11 +37,18 @@ export function TelemetryPage() {
   const [device, setDevice] = useState('');
   const [field, setField] = useState('');
   const arrivals = useRef(0);
+  // Read when each event arrives: the click sets it at once, before the re-render that would hand the stream a new handler.
+  const pausedNow = useRef(false);
+  const togglePause = (): void => {
+    pausedNow.current = !pausedNow.current;
+    setPaused(pausedNow.current);
+    setMissed(0);
+  };
 
   useLiveEvents(
     (name, data) => {
       if (name !== 'telemetry') return;
-      if (paused) {
+      if (pausedNow.current) {
         setMissed((n) => n + 1);
         return;
       }
@@ -51,7 +58,7 @@ export function TelemetryPage() {
       const names = Object.keys(numbers);
       if (names.length > 0) setFields((known) => (names.every((n) => known.includes(n)) || known.length >= MAX_FIELDS ? known : [...new Set([...known, ...names])].slice(0, MAX_FIELDS)));
     },
-    [paused],
+    [],
   );
 
   const filter = device.trim();
@@ -95,7 +102,7 @@ export function TelemetryPage() {
             ))}
           </select>
         </label>
-        <button type="button" aria-pressed={paused} onClick={() => (setPaused(!paused), setMissed(0))}>
+        <button type="button" aria-pressed={paused} onClick={togglePause}>
           {paused ? 'Resume' : 'Pause'}
         </button>
         <button type="button" onClick={() => setMessages([])}>
