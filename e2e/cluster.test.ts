@@ -1,7 +1,8 @@
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client as DeviceClient, type Twin as DeviceTwin } from 'azure-iot-device';
+import { Client as DeviceClient, type Message as DeviceMessage, type Twin as DeviceTwin } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
-import { Registry } from 'azure-iothub';
+import { Client as ServiceClient, Registry } from 'azure-iothub';
 import type { Hub } from '@hubemu/hub-emulator';
 import { startRedisServer, type RedisServer } from '../packages/hub-emulator/test/redis-server.js';
 import { startE2eHub, waitFor } from './hub-fixture.js';
@@ -12,6 +13,9 @@ import { startE2eHub, waitFor } from './hub-fixture.js';
  * GatewayHostName), each on the real ports, driven by Microsoft's SDKs (docs/scale-out.md).
  */
 type E2eHub = Hub & { dispose(): Promise<void> };
+const require = createRequire(import.meta.url);
+const { Amqp } = require('azure-iothub') as { Amqp: unknown };
+const { Message } = require('azure-iot-common') as { Message: typeof DeviceMessage };
 let redis: RedisServer;
 let a: E2eHub;
 let b: E2eHub;
@@ -70,5 +74,41 @@ describe('a hub of two processes on one Redis, through Microsoft SDKs', () => {
     expect(responseBody.properties.reported.firmware).toBe('2.0.1');
     const { result } = await registry.createQuery("SELECT deviceId FROM devices WHERE properties.reported.firmware = '2.0.1'").next();
     expect(result).toEqual([{ deviceId: 'cluster-dev-3' }]);
+  });
+});
+
+describe('cloud-to-device messages on a hub of two processes, through Microsoft SDKs', () => {
+  it('delivers what the service SDK sends through A to the device on B, and feedback from B reaches the reader on A once per message', async () => {
+    const service = ServiceClient.fromConnectionString(a.connectionString('service'), Amqp as never);
+    await service.open();
+    const { result: receiver } = (await service.getFeedbackReceiver()) as unknown as { result: { on(event: 'message', listener: (m: { data: Buffer }) => void): void } };
+    const records: Array<{ originalMessageId: string; statusCode: string; deviceId: string }> = [];
+    receiver.on('message', (m) => records.push(...(JSON.parse(m.data.toString()) as typeof records)));
+    const { client } = await deviceOnB('cluster-c2d');
+    client.on('message', (m: DeviceMessage) => void client.complete(m));
+    const send = (messageId: string, options: { expiry?: number } = {}): Promise<unknown> => {
+      const m = new Message(`{"id":"${messageId}"}`);
+      m.messageId = messageId;
+      m.ack = 'full';
+      if (options.expiry !== undefined) m.expiryTimeUtc = options.expiry;
+      return service.send('cluster-c2d', m);
+    };
+    await send('to-complete');
+    await send('to-complete-too');
+    const statusOf = (messageId: string): Promise<string> => waitFor(() => records.find((r) => r.originalMessageId === messageId)?.statusCode, 15_000, `feedback for ${messageId}`);
+    expect(await statusOf('to-complete')).toBe('Success');
+    expect(await statusOf('to-complete-too')).toBe('Success');
+
+    // A message that expires while its device is away is dead-lettered once for the hub (by the leader), not once per process.
+    await client.close();
+    await waitFor(() => (b.connectedDevices().includes('cluster-c2d') ? undefined : true), 10_000, 'the device gone from B');
+    await send('to-expire', { expiry: Date.now() + 1_000 });
+    expect(await statusOf('to-expire')).toBe('Expired');
+    await send('to-purge');
+    await waitFor(() => (b.c2d.pending('cluster-c2d').length === 1 ? true : undefined), 10_000, 'the message on B');
+    expect(b.c2d.purge('cluster-c2d')).toBe(1);
+    expect(await statusOf('to-purge')).toBe('Purged');
+    expect(records.map((r) => r.originalMessageId).sort()).toEqual(['to-complete', 'to-complete-too', 'to-expire', 'to-purge']);
+    await service.close();
   });
 });

@@ -176,7 +176,8 @@ export function createCore(deps: CoreDeps): HubCore {
     for (const key of table.presence.heldBy(gone)) inBackground(() => table.presence.ownerGone(key, gone), 'marking a dead process\'s device Disconnected');
   });
 
-  const c2d = new C2dService({ table, links, clock, store, options: options.c2d });
+  const c2d = new C2dService({ table, links, clock, store, options: options.c2d, leading });
+  cluster?.onLeaderChange(() => c2d.leadershipChanged());
 
   const faultTable = new FaultTable();
   const admission = new Admission(faultTable, options.tier ? new TierThrottle(tierThrottles(options.tier, options.tierUnits)) : undefined, clock, events);

@@ -198,7 +198,12 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
     invokeMethod: (deviceId, request, moduleId) => methods.invoke(deviceId, moduleId, parseMethodRequest(request)),
     c2d: {
       send: (deviceId, message) => {
-        const sent = core.c2d.send(parseC2dSendRequest(deviceId, message));
+        const input = parseC2dSendRequest(deviceId, message);
+        // Set by the unit's first run, which is synchronous.
+        let sent = undefined as unknown as C2dMessage;
+        const committed = core.store.transaction(() => (sent = core.c2d.enqueue(input)));
+        // On a cluster the message commits in the background (`settled()` waits for it); a send another process overtook runs again.
+        if (committed instanceof Promise) committed.catch((error: unknown) => core.logger.warn({ deviceId, err: error instanceof Error ? error.message : String(error) }, 'C2D send failed'));
         return { ...sent, properties: { ...sent.properties }, body: Buffer.from(sent.body) };
       },
       pending: (deviceId) => core.c2d.pending(deviceId),

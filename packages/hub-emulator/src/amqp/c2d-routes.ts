@@ -64,14 +64,19 @@ export function c2dRoutes(deps: C2dRouteDeps): LinkRoute[] {
       settle(toHubError(thrown));
       return;
     }
+    const failed = (thrown: unknown, fault?: string): void => {
+      const error = toHubError(thrown);
+      if (error.errorCode === 'ServerError') logger.error({ deviceId: input.deviceId, err: error.info }, 'C2D send failed');
+      settle(error, fault, input.deviceId);
+    };
     const carryOut = (fault?: string): void => {
       try {
-        c2d.send(input);
-        settle(undefined, fault, input.deviceId);
+        const sent = c2d.send(input);
+        // On a store shared by hub processes the sender is answered once the message is committed.
+        if (sent instanceof Promise) sent.then(() => settle(undefined, fault, input.deviceId), (thrown: unknown) => failed(thrown, fault));
+        else settle(undefined, fault, input.deviceId);
       } catch (thrown) {
-        const error = toHubError(thrown);
-        if (error.errorCode === 'ServerError') logger.error({ deviceId: input.deviceId, err: error.info }, 'C2D send failed');
-        settle(error, fault, input.deviceId);
+        failed(thrown, fault);
       }
     };
     const verdict = admission.idle ? undefined : admission.admit({ operation: 'c2d.send', deviceId: input.deviceId, bytes: requestBytes });

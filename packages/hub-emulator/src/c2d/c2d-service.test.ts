@@ -42,15 +42,15 @@ function drainFeedback(core: HubCore): FeedbackRecord[] {
 describe('the C2D service', () => {
   it('refuses a message for an unknown device, one over 64 KB and one already expired', () => {
     const { core } = coreWith();
-    expect(codeOf(() => core.c2d.send(send({ deviceId: 'ghost' })))).toBe('DeviceNotFound');
-    expect(codeOf(() => core.c2d.send(send({ body: Buffer.alloc(64 * 1024 + 1) })))).toBe('MessageTooLarge');
-    expect(codeOf(() => core.c2d.send(send({ expiresAtMs: T0 - 1 })))).toBe('ArgumentInvalid');
+    expect(codeOf(() => core.c2d.enqueue(send({ deviceId: 'ghost' })))).toBe('DeviceNotFound');
+    expect(codeOf(() => core.c2d.enqueue(send({ body: Buffer.alloc(64 * 1024 + 1) })))).toBe('MessageTooLarge');
+    expect(codeOf(() => core.c2d.enqueue(send({ expiresAtMs: T0 - 1 })))).toBe('ArgumentInvalid');
     expect(codeOf(() => core.c2d.receive('ghost'))).toBe('DeviceNotFound');
   });
 
   it('expires a message after the default TTL and sends Expired feedback on the next turn', async () => {
     const { core, clock } = coreWith();
-    const sent = core.c2d.send(send());
+    const sent = core.c2d.enqueue(send());
     expect(sent.expiresAtMs).toBe(T0 + 3_600_000);
     await clock.advance(3_600_000);
     expect(core.c2d.pending('d1')).toEqual([]);
@@ -61,12 +61,12 @@ describe('the C2D service', () => {
 
   it('gives feedback only for the outcomes iothub-ack asks for', async () => {
     const { core, clock } = coreWith();
-    core.c2d.send(send({ messageId: 'pos', ack: 'positive' }));
-    core.c2d.send(send({ messageId: 'neg', ack: 'negative' }));
-    core.c2d.send(send({ messageId: 'none', ack: 'none' }));
+    core.c2d.enqueue(send({ messageId: 'pos', ack: 'positive' }));
+    core.c2d.enqueue(send({ messageId: 'neg', ack: 'negative' }));
+    core.c2d.enqueue(send({ messageId: 'none', ack: 'none' }));
     for (let locked = core.c2d.receive('d1'); locked; locked = core.c2d.receive('d1')) core.c2d.complete('d1', locked.lockToken);
-    core.c2d.send(send({ messageId: 'pos2', ack: 'positive' }));
-    core.c2d.send(send({ messageId: 'neg2', ack: 'negative' }));
+    core.c2d.enqueue(send({ messageId: 'pos2', ack: 'positive' }));
+    core.c2d.enqueue(send({ messageId: 'neg2', ack: 'negative' }));
     expect(core.c2d.purge('d1')).toBe(2);
     await clock.advance(0);
     expect(drainFeedback(core).map((r) => [r.originalMessageId, r.statusCode])).toEqual([
@@ -77,7 +77,7 @@ describe('the C2D service', () => {
 
   it('returns a message whose lock ran out to the queue, and refuses a late completion with DeviceMessageLockLost', async () => {
     const { core, clock } = coreWith();
-    core.c2d.send(send());
+    core.c2d.enqueue(send());
     const locked = core.c2d.receive('d1');
     expect(core.c2d.receive('d1')).toBeUndefined();
     await clock.advance(60_000);
@@ -87,7 +87,7 @@ describe('the C2D service', () => {
 
   it('dead-letters a message abandoned maxDeliveryCount times with DeliveryCountExceeded', async () => {
     const { core, clock } = coreWith();
-    core.c2d.send(send());
+    core.c2d.enqueue(send());
     core.c2d.abandon('d1', core.c2d.receive('d1')?.lockToken ?? '');
     core.c2d.abandon('d1', core.c2d.receive('d1')?.lockToken ?? '');
     expect(core.c2d.pending('d1')).toEqual([]);
@@ -98,8 +98,8 @@ describe('the C2D service', () => {
   it('batches feedback 64 records at a time, offers an abandoned batch again and drops a deleted device\'s feedback', async () => {
     const { core, clock } = coreWith();
     core.registry.createDevice('d2', {});
-    for (let i = 0; i < 40; i++) core.c2d.send(send({ messageId: `a${i}` }));
-    for (let i = 0; i < 40; i++) core.c2d.send(send({ deviceId: 'd2', messageId: `b${i}` }));
+    for (let i = 0; i < 40; i++) core.c2d.enqueue(send({ messageId: `a${i}` }));
+    for (let i = 0; i < 40; i++) core.c2d.enqueue(send({ deviceId: 'd2', messageId: `b${i}` }));
     core.c2d.purge('d1');
     core.c2d.purge('d2');
     await clock.advance(0);
@@ -117,7 +117,7 @@ describe('the C2D service', () => {
   it('keeps queued messages across a restart over the same store, Enqueued with their sequence', () => {
     const store = new MemoryStore();
     const { core } = coreWith(store);
-    core.c2d.send(send({ messageId: 'kept', properties: { k: 'v' }, expiresAtMs: T0 + 120_000 }));
+    core.c2d.enqueue(send({ messageId: 'kept', properties: { k: 'v' }, expiresAtMs: T0 + 120_000 }));
     core.c2d.receive('d1');
     core.stop();
     const { core: again } = coreWith(store);
@@ -125,7 +125,7 @@ describe('the C2D service', () => {
     expect(restored).toMatchObject({ messageId: 'kept', properties: { k: 'v' }, sequenceNumber: 1, senderSetExpiry: true, expiresAtMs: T0 + 120_000 });
     expect(restored?.body.toString()).toBe('hi');
     expect(restored?.lockedUntilMs).toBeUndefined();
-    expect(again.c2d.send(send()).sequenceNumber).toBe(2);
+    expect(again.c2d.enqueue(send()).sequenceNumber).toBe(2);
   });
 
   it('keeps queued messages in the durable store: they pass its record schemas when the log is replayed', () => {
@@ -133,7 +133,7 @@ describe('the C2D service', () => {
     try {
       const first = new DurableStore(dir, { schemas: HUB_RECORD_SCHEMAS });
       const { core } = coreWith(first);
-      core.c2d.send(send({ messageId: 'durable', body: Buffer.from([0, 255, 1]) }));
+      core.c2d.enqueue(send({ messageId: 'durable', body: Buffer.from([0, 255, 1]) }));
       core.stop();
       first.close();
       const second = new DurableStore(dir, { schemas: HUB_RECORD_SCHEMAS });
@@ -148,11 +148,11 @@ describe('the C2D service', () => {
 
   it('drops the queue of a deleted device and empties everything on reset', () => {
     const { core } = coreWith();
-    core.c2d.send(send());
+    core.c2d.enqueue(send());
     core.registry.deleteDevice('d1');
     core.registry.createDevice('d1', {});
     expect(core.c2d.pending('d1')).toEqual([]);
-    core.c2d.send(send());
+    core.c2d.enqueue(send());
     core.reset();
     core.registry.createDevice('d1', {});
     expect(core.c2d.pending('d1')).toEqual([]);

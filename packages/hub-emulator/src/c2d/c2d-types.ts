@@ -68,9 +68,10 @@ export interface FeedbackBatch {
 export interface C2dSendSide {
   /**
    * Enqueues a message for its device, or throws a HubError: DeviceNotFound, DeviceMaximumQueueDepthExceeded
-   * (50 pending), MessageTooLarge (64 KB), ArgumentInvalid (an expiry in the past).
+   * (50 pending), MessageTooLarge (64 KB), ArgumentInvalid (an expiry in the past). On a store shared
+   * by hub processes, a promise of the message once committed (rejected with the same errors).
    */
-  send(input: C2dSendInput): C2dMessage;
+  send(input: C2dSendInput): C2dMessage | Promise<C2dMessage>;
   readonly feedback: FeedbackQueue;
 }
 

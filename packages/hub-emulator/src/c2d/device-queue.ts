@@ -47,11 +47,29 @@ export class DeviceQueue {
     return this.nextSequence++;
   }
 
-  /** Adds a message (its sequence number from `reserve`, or restored). */
-  add(message: C2dMessage): void {
-    this.entries.push({ message });
-    if (message.sequenceNumber >= this.nextSequence) this.nextSequence = message.sequenceNumber + 1;
-    this.entries.sort((a, b) => a.message.sequenceNumber - b.message.sequenceNumber);
+  /** Adds a message (its sequence number from `reserve`, or restored with the lock it had), or replaces the one with its sequence number. */
+  add(message: C2dMessage, lock?: { token: string; untilMs: number }): void {
+    const entry: Entry = lock ? { message, lock } : { message };
+    const i = this.entries.findIndex((e) => e.message.sequenceNumber === message.sequenceNumber);
+    if (i >= 0) this.entries[i] = entry;
+    else {
+      this.entries.push(entry);
+      this.entries.sort((a, b) => a.message.sequenceNumber - b.message.sequenceNumber);
+    }
+    this.follow(message.sequenceNumber + 1);
+  }
+
+  /** Removes the message with this sequence number (another hub process settled it); false when there was none. */
+  drop(sequenceNumber: number): boolean {
+    const i = this.entries.findIndex((e) => e.message.sequenceNumber === sequenceNumber);
+    if (i < 0) return false;
+    this.entries.splice(i, 1);
+    return true;
+  }
+
+  /** Another hub process reserved sequence numbers below `next`: they are not given again. */
+  follow(next: number): void {
+    if (next > this.nextSequence) this.nextSequence = next;
   }
 
   /** The pending messages in sequence order, with their locks. */
@@ -89,16 +107,16 @@ export class DeviceQueue {
     return { message: entry.message, settled: { message: this.remove(entry), status: 'DeliveryCountExceeded' } };
   }
 
-  /** A plane gives it back unsettled (the device went away): Enqueued again, its count unchanged. False when the lock was gone. */
-  release(lockToken: string): boolean {
+  /** A plane gives it back unsettled (the device went away): Enqueued again, its count unchanged. Undefined when the lock was gone. */
+  release(lockToken: string): C2dMessage | undefined {
     const entry = this.entries.find((e) => e.lock?.token === lockToken);
-    if (!entry) return false;
+    if (!entry) return undefined;
     delete entry.lock;
-    return true;
+    return entry.message;
   }
 
-  /** Returns messages whose lock ran out to Enqueued (not counted) and dead-letters Enqueued ones that expired. */
-  sweep(nowMs: number): { expired: Settled[]; unlocked: number } {
+  /** Returns messages whose lock ran out to Enqueued (not counted) and (when `expire`) dead-letters Enqueued ones that expired. */
+  sweep(nowMs: number, expire = true): { expired: Settled[]; unlocked: number } {
     let unlocked = 0;
     for (const entry of this.entries) {
       if (entry.lock && entry.lock.untilMs <= nowMs) {
@@ -106,6 +124,7 @@ export class DeviceQueue {
         unlocked++;
       }
     }
+    if (!expire) return { expired: [], unlocked };
     const expired = this.entries.filter((e) => !e.lock && e.message.expiresAtMs <= nowMs).map((e) => ({ message: this.remove(e), status: 'Expired' as const }));
     return { expired, unlocked };
   }
@@ -115,10 +134,11 @@ export class DeviceQueue {
     return this.entries.splice(0).map((e) => ({ message: e.message, status: 'Purged' as const }));
   }
 
-  /** When `sweep` next has work: the earliest lock end or expiry; undefined when empty. */
-  nextDeadline(): number | undefined {
+  /** When `sweep` next has work: the earliest lock end or (unless `locksOnly`) expiry; undefined when there is none. */
+  nextDeadline(locksOnly = false): number | undefined {
     let next: number | undefined;
     for (const e of this.entries) {
+      if (locksOnly && !e.lock) continue;
       const due = e.lock ? e.lock.untilMs : e.message.expiresAtMs;
       if (next === undefined || due < next) next = due;
     }

@@ -54,4 +54,25 @@ describe('the feedback queue', () => {
     await clock.advance(3_600_000);
     expect(q.take()).toBeUndefined();
   });
+
+  it('names the records that leave for good, and forgets one another hub process delivered before a reader here took it', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const gone: string[][] = [];
+    const q = new HubFeedbackQueue(clock, { ttlMs: 60_000, lockMs: 10_000, onGone: (ids) => gone.push(ids) });
+    q.add(record('a'), 'id-a');
+    q.add(record('b'), 'id-b');
+    q.add(record('c'), 'id-c');
+    q.forget('id-b');
+    const batch = q.take();
+    expect(batch?.records.map((r) => r.originalMessageId)).toEqual(['a', 'c']);
+    q.complete(batch?.lockToken as string);
+    expect(gone).toEqual([['id-a', 'id-c']]);
+    q.add(record('d'), 'id-d');
+    expect(q.take()).toBeDefined();
+    // Taken, never settled: offered again when the lock ends, dropped once its time to live is over.
+    await clock.advance(61_000);
+    expect(q.take()).toBeUndefined();
+    expect(gone).toEqual([['id-a', 'id-c'], ['id-d']]);
+  });
 });
+

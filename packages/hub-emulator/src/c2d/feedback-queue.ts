@@ -3,11 +3,17 @@ import { HubError, type HubClock, type Timer } from '@hubemu/shared';
 import { FEEDBACK_BATCH_MAX, FEEDBACK_MAX_DELIVERY_COUNT } from './c2d-rules.js';
 import type { FeedbackBatch, FeedbackQueue, FeedbackRecord } from './c2d-types.js';
 
+/** A record and its id (the key other hub processes know it by). */
+interface Item {
+  id: string;
+  record: FeedbackRecord;
+}
+
 interface StoredBatch {
   messageId: string;
   enqueuedAtMs: number;
   expiresAtMs: number;
-  records: FeedbackRecord[];
+  items: Item[];
   deliveryCount: number;
   lock?: { token: string; untilMs: number };
 }
@@ -17,6 +23,8 @@ export interface FeedbackQueueOptions {
   ttlMs: number;
   /** A batch taken and not settled within this long is offered again. */
   lockMs: number;
+  /** Told the ids of records that left the queue for good (settled, dropped or expired). */
+  onGone?: (ids: string[]) => void;
 }
 
 /**
@@ -26,7 +34,7 @@ export interface FeedbackQueueOptions {
  * FEEDBACK_MAX_DELIVERY_COUNT times, then are dropped, as are expired ones.
  */
 export class HubFeedbackQueue implements FeedbackQueue {
-  private gathering: FeedbackRecord[] = [];
+  private gathering: Item[] = [];
   private flushTimer: Timer | undefined;
   private batches: StoredBatch[] = [];
   private readonly listeners = new Set<() => void>();
@@ -38,8 +46,8 @@ export class HubFeedbackQueue implements FeedbackQueue {
   ) {}
 
   /** Adds a record; it is batched on the next turn (at once when 64 are waiting). */
-  add(record: FeedbackRecord): void {
-    this.gathering.push(record);
+  add(record: FeedbackRecord, id: string = randomUUID()): void {
+    this.gathering.push({ id, record });
     if (this.gathering.length >= FEEDBACK_BATCH_MAX) this.flush();
     else this.flushTimer ??= this.clock.after(0, () => this.flush());
   }
@@ -54,23 +62,23 @@ export class HubFeedbackQueue implements FeedbackQueue {
     batch.lock = { token: randomUUID(), untilMs: now + this.options.lockMs };
     // When the lock runs out the batch is offered again: tell the readers then.
     this.schedule(batch.lock.untilMs, () => this.notify());
-    return { lockToken: batch.lock.token, messageId: batch.messageId, enqueuedAtMs: batch.enqueuedAtMs, records: batch.records.map((r) => ({ ...r })) };
+    return { lockToken: batch.lock.token, messageId: batch.messageId, enqueuedAtMs: batch.enqueuedAtMs, records: batch.items.map((item) => ({ ...item.record })) };
   }
 
   complete(lockToken: string): void {
-    this.remove(this.locked(lockToken));
+    this.remove([this.locked(lockToken)]);
   }
 
   abandon(lockToken: string): void {
     const batch = this.locked(lockToken);
     delete batch.lock;
     batch.deliveryCount++;
-    if (batch.deliveryCount >= FEEDBACK_MAX_DELIVERY_COUNT) this.remove(batch);
+    if (batch.deliveryCount >= FEEDBACK_MAX_DELIVERY_COUNT) this.remove([batch]);
     else this.notify();
   }
 
   reject(lockToken: string): void {
-    this.remove(this.locked(lockToken));
+    this.remove([this.locked(lockToken)]);
   }
 
   onAvailable(listener: () => void): () => void {
@@ -78,11 +86,14 @@ export class HubFeedbackQueue implements FeedbackQueue {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Drops the feedback of a deleted device, as the service does, from records not yet taken. */
-  dropDevice(deviceId: string): void {
-    this.gathering = this.gathering.filter((r) => r.deviceId !== deviceId);
-    for (const batch of this.batches) if (!batch.lock) batch.records = batch.records.filter((r) => r.deviceId !== deviceId);
-    this.batches = this.batches.filter((b) => b.records.length > 0);
+  /** Drops the feedback of a deleted device, as the service does, from records not yet taken; returns their ids. */
+  dropDevice(deviceId: string): string[] {
+    return this.drop((item) => item.record.deviceId === deviceId);
+  }
+
+  /** Drops a record not yet taken (another hub process delivered it). */
+  forget(id: string): void {
+    this.drop((item) => item.id === id);
   }
 
   /** Batches waiting or locked (inspection and tests). */
@@ -106,8 +117,8 @@ export class HubFeedbackQueue implements FeedbackQueue {
     if (this.gathering.length === 0) return;
     const now = this.clock.now();
     while (this.gathering.length > 0) {
-      const records = this.gathering.splice(0, FEEDBACK_BATCH_MAX);
-      const batch: StoredBatch = { messageId: randomUUID(), enqueuedAtMs: now, expiresAtMs: now + this.options.ttlMs, records, deliveryCount: 0 };
+      const items = this.gathering.splice(0, FEEDBACK_BATCH_MAX);
+      const batch: StoredBatch = { messageId: randomUUID(), enqueuedAtMs: now, expiresAtMs: now + this.options.ttlMs, items, deliveryCount: 0 };
       this.batches.push(batch);
       this.schedule(batch.expiresAtMs, () => this.dropExpired(this.clock.now()));
     }
@@ -123,7 +134,22 @@ export class HubFeedbackQueue implements FeedbackQueue {
   }
 
   private dropExpired(now: number): void {
-    this.batches = this.batches.filter((b) => b.expiresAtMs > now || (b.lock !== undefined && b.lock.untilMs > now));
+    this.remove(this.batches.filter((b) => b.expiresAtMs <= now && (b.lock === undefined || b.lock.untilMs <= now)));
+  }
+
+  /** Drops the records `matches` picks from those gathering and from batches no reader holds; returns their ids. */
+  private drop(matches: (item: Item) => boolean): string[] {
+    const dropped: string[] = [];
+    const keep = (items: Item[]): Item[] =>
+      items.filter((item) => {
+        if (!matches(item)) return true;
+        dropped.push(item.id);
+        return false;
+      });
+    this.gathering = keep(this.gathering);
+    for (const batch of this.batches) if (!batch.lock) batch.items = keep(batch.items);
+    this.batches = this.batches.filter((b) => b.items.length > 0);
+    return dropped;
   }
 
   private locked(lockToken: string): StoredBatch {
@@ -133,8 +159,10 @@ export class HubFeedbackQueue implements FeedbackQueue {
     return batch;
   }
 
-  private remove(batch: StoredBatch): void {
-    this.batches = this.batches.filter((b) => b !== batch);
+  private remove(gone: StoredBatch[]): void {
+    if (gone.length === 0) return;
+    this.batches = this.batches.filter((b) => !gone.includes(b));
+    this.options.onGone?.(gone.flatMap((b) => b.items.map((item) => item.id)));
   }
 
   private notify(): void {

@@ -14,7 +14,7 @@ export interface TwinSource {
  */
 export class DeviceTable {
   private readonly twinCache = new Map<string, Twin>();
-  private readonly listeners: Array<(key: string, entry: DeviceEntry | undefined) => void> = [];
+  private readonly listeners: Array<(key: string, entry: DeviceEntry | undefined, remote: boolean) => void> = [];
   private readonly modules = new Map<string, Set<string>>();
 
   /** How many C2D messages an identity has pending; the C2D service provides it and calls `changed` when it moves. */
@@ -59,8 +59,8 @@ export class DeviceTable {
     this.messageCount = count;
   }
 
-  /** Called after every write and presence change, with the new entry (undefined when deleted). */
-  onChange(listener: (key: string, entry: DeviceEntry | undefined) => void): void {
+  /** Called after every write and presence change, with the new entry (undefined when deleted); `remote` when another hub process made the write. */
+  onChange(listener: (key: string, entry: DeviceEntry | undefined, remote: boolean) => void): void {
     this.listeners.push(listener);
   }
 
@@ -98,14 +98,14 @@ export class DeviceTable {
     if (previous) this.indexModule(previous, false);
     if (entry) this.indexModule(entry, true);
     else this.presence.dropLocal(key);
-    this.changed(key);
+    this.changed(key, true);
   }
 
   /** Drops cached views of `key` and tells the listeners. */
-  changed(key: string): void {
+  changed(key: string, remote = false): void {
     this.twinCache.delete(key);
     const entry = this.collection.get(key);
-    for (const listener of this.listeners) listener(key, entry);
+    for (const listener of this.listeners) listener(key, entry, remote);
   }
 
   /** Forgets caches and indexes after the store was emptied (the embedded `reset()`). */

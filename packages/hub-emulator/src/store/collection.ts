@@ -28,7 +28,7 @@ export interface Collection<T> {
   clear(): void;
 }
 
-export const COLLECTION_NAMES = ['identities', 'presence', 'jobs', 'deviceJobs', 'configurations', 'configurationLedger', 'meta', 'c2dMessages', 'c2dSequences'] as const;
+export const COLLECTION_NAMES = ['identities', 'presence', 'jobs', 'deviceJobs', 'configurations', 'configurationLedger', 'meta', 'c2dMessages', 'c2dSequences', 'c2dFeedback'] as const;
 export type CollectionName = (typeof COLLECTION_NAMES)[number];
 
 /** A write another hub process made to a store both share (docs/scale-out.md), as this process applied it. */

@@ -79,7 +79,11 @@ export const StoredTwinLedgerSchema = z.looseObject({
   sig: text.optional(),
 });
 
-/** A queued cloud-to-device message (its body in base64); locks are not kept: after a restart every message is Enqueued. */
+/**
+ * A queued cloud-to-device message (its body in base64). On a store shared by hub processes it carries
+ * its lock, so a device may settle through any process; on one process locks are not kept: after a
+ * restart every message is Enqueued.
+ */
 export const StoredC2dMessageSchema = z.looseObject({
   deviceId: text.min(1),
   sequenceNumber: count,
@@ -96,6 +100,18 @@ export const StoredC2dMessageSchema = z.looseObject({
   senderSetExpiry: z.boolean().optional(),
   deliveryCount: count,
   deviceGenerationId: text,
+  lockToken: text.optional(),
+  lockedUntilMs: z.number().optional(),
+});
+
+/** A feedback record no reader has settled yet, kept only on a store shared by hub processes (so a reader on any process gets it). */
+export const StoredFeedbackSchema = z.looseObject({
+  originalMessageId: z.string(),
+  enqueuedTimeUtc: text,
+  statusCode: z.enum(['Success', 'Expired', 'DeliveryCountExceeded', 'Rejected', 'Purged']),
+  description: z.string(),
+  deviceId: text.min(1),
+  deviceGenerationId: text,
 });
 
 /** The schemas the hub hands its durable store. */
@@ -109,4 +125,5 @@ export const HUB_RECORD_SCHEMAS: RecordSchemas = {
   meta: text,
   c2dMessages: StoredC2dMessageSchema,
   c2dSequences: count,
+  c2dFeedback: StoredFeedbackSchema,
 };
