@@ -171,9 +171,10 @@ export function createCore(deps: CoreDeps): HubCore {
       configurations.stop();
     }
   });
-  cluster?.onProcessGone((gone) => {
+  // Devices whose process died (killed, or stopped with the whole cluster and never back) are marked Disconnected by the leader.
+  cluster?.onRound(() => {
     if (!cluster.isLeader) return;
-    for (const key of table.presence.heldBy(gone)) inBackground(() => table.presence.ownerGone(key, gone), 'marking a dead process\'s device Disconnected');
+    for (const [key, gone] of table.presence.heldByGone((owner) => cluster.isGone(owner))) inBackground(() => table.presence.ownerGone(key, gone), "marking a dead process's device Disconnected");
   });
 
   const c2d = new C2dService({ table, links, clock, store, options: options.c2d, leading });

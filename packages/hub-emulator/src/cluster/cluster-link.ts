@@ -117,9 +117,15 @@ export class ClusterLink implements DeviceLink {
   }
 
   private send(processId: string, message: BusMessage): void {
-    this.publisher.publish(this.channel(processId), JSON.stringify(message)).catch((error: unknown) => {
-      this.deps.logger.warn({ processId, kind: message.kind, err: error instanceof Error ? error.message : String(error) }, 'could not reach another hub process');
-    });
+    this.publisher.publish(this.channel(processId), JSON.stringify(message)).then(
+      (receivers) => {
+        // Nobody listens for that process (it died before this one saw it): the device is not online anywhere.
+        if (receivers === 0 && message.kind === 'method') this.deps.methods.fail(message.key, message.rid, new HubError('DeviceNotOnline', 'Timed out waiting for device to connect.'));
+      },
+      (error: unknown) => {
+        this.deps.logger.warn({ processId, kind: message.kind, err: error instanceof Error ? error.message : String(error) }, 'could not reach another hub process');
+      },
+    );
   }
 
   private receive(text: string): void {

@@ -21,8 +21,12 @@ export interface ClusterMembership {
   /** True while this process holds the leader's lease: it runs jobs, configuration passes and the sweep of dead processes' devices. */
   readonly isLeader: boolean;
   onLeaderChange(listener: (leading: boolean) => void): void;
-  onProcessGone(listener: (processId: string) => void): void;
+  /** Told after every round of renewing and reading who is alive (every third of the lease). */
+  onRound(listener: () => void): void;
+  /** Whether `processId` may be alive: it renewed within the lease, or started too recently to have been seen. */
   isAlive(processId: string): boolean;
+  /** Whether `processId` is surely dead: missing from the last two readings of who is alive. */
+  isGone(processId: string): boolean;
 }
 
 /** Renews the lease only while it still names this process: a compare-and-expire. */
@@ -60,8 +64,14 @@ export class ProcessRegistry implements ClusterMembership {
   private leading = false;
   private lastRenewed = 0;
   private alive = new Map<string, ProcessInfo>();
+  /** Who was alive at the reading before the last; undefined until two readings were made. */
+  private before: Set<string> | undefined;
+  private readings = 0;
+  private ticking = false;
+  /** Every process seen alive since this one started. */
+  private readonly seen = new Set<string>();
   private readonly leaderListeners: Array<(leading: boolean) => void> = [];
-  private readonly goneListeners: Array<(processId: string) => void> = [];
+  private readonly roundListeners: Array<() => void> = [];
   private closed = false;
 
   private constructor(private readonly options: ProcessRegistryOptions) {
@@ -94,14 +104,21 @@ export class ProcessRegistry implements ClusterMembership {
     this.leaderListeners.push(listener);
   }
 
-  /** Told when a process that was alive stopped renewing (killed, hung or cut off). */
-  onProcessGone(listener: (processId: string) => void): void {
-    this.goneListeners.push(listener);
+  onRound(listener: () => void): void {
+    this.roundListeners.push(listener);
   }
 
-  /** Whether `processId` renewed its key within the lease, as of the last check. */
+  /**
+   * Whether `processId` renewed its key within the lease as of the last reading, or was never seen: a
+   * process that started since is not known yet, and one long dead fails its callers when nobody
+   * receives what is sent to it.
+   */
   isAlive(processId: string): boolean {
-    return processId === this.options.processId || this.alive.has(processId);
+    return processId === this.options.processId || this.alive.has(processId) || !this.seen.has(processId);
+  }
+
+  isGone(processId: string): boolean {
+    return processId !== this.options.processId && this.before !== undefined && !this.before.has(processId) && !this.alive.has(processId);
   }
 
   processes(): ProcessInfo[] {
@@ -123,8 +140,6 @@ export class ProcessRegistry implements ClusterMembership {
     }
   }
 
-  private ticking = false;
-
   private async round(): Promise<void> {
     const { processId, leaseMs } = this.options;
     const started = Date.now();
@@ -135,12 +150,16 @@ export class ProcessRegistry implements ClusterMembership {
       if (this.leading) leading = (await this.redis.hubemuRenew(this.key('leader'), processId, leaseMs)) === 1;
       else leading = (await this.redis.set(this.key('leader'), processId, 'PX', leaseMs, 'NX')) === 'OK';
       if (leading) this.lastRenewed = started;
+      // Who is alive is read before leading starts: the new leader's first sweep goes by a fresh reading.
+      // A reading that fails keeps the last one: it only tells who may be gone.
+      await this.readAlive().catch(() => undefined);
       this.setLeading(leading);
-      await this.readAlive();
     } catch {
       // Redis did not answer: a leader that has not renewed for two thirds of its lease stands down before it can lapse.
       if (this.leading && Date.now() - this.lastRenewed > (leaseMs * 2) / 3) this.setLeading(false);
+      return;
     }
+    for (const listener of this.roundListeners) listener();
   }
 
   private async readAlive(): Promise<void> {
@@ -158,10 +177,11 @@ export class ProcessRegistry implements ClusterMembership {
       const parsed = ProcessInfoSchema.safeParse(JSON.parse(raw));
       if (parsed.success) alive.set(parsed.data.processId, parsed.data);
     }
-    const before = this.alive;
+    this.before = this.readings++ > 0 ? new Set(this.alive.keys()) : undefined;
     this.alive = alive;
-    for (const id of before.keys()) if (!alive.has(id)) for (const listener of this.goneListeners) listener(id);
+    for (const id of alive.keys()) this.seen.add(id);
   }
+
 
   private setLeading(leading: boolean): void {
     if (leading === this.leading) return;

@@ -33,11 +33,11 @@ export class PresenceTracker {
     return this.owner !== undefined && presence?.connectionState === 'Connected' && presence.owner !== undefined && presence.owner !== this.owner;
   }
 
-  /** The identities whose record says `process` holds their connection (a process that died: the leader marks them Disconnected). */
-  heldBy(process: string): string[] {
-    const keys: string[] = [];
-    for (const [key, presence] of this.byKey) if (presence.connectionState === 'Connected' && presence.owner === process) keys.push(key);
-    return keys;
+  /** The identities whose record says a process `gone` picks holds their connection, with that process (the leader marks them Disconnected). */
+  heldByGone(gone: (process: string) => boolean): Array<[key: string, process: string]> {
+    const held: Array<[string, string]> = [];
+    for (const [key, presence] of this.byKey) if (presence.connectionState === 'Connected' && presence.owner !== undefined && gone(presence.owner)) held.push([key, presence.owner]);
+    return held;
   }
 
   /** Marks `key` Disconnected for its owner `process`, which is gone. */
