@@ -18,7 +18,7 @@ import type { C2dMessage } from './c2d/c2d-types.js';
 import type { TlsMaterial } from './certs.js';
 import type { ClockControl } from './control/clock-control.js';
 import type { HubCore } from './core.js';
-import type { Controls } from './control/controls.js';
+import { parseTrafficFilter, type Controls } from './control/controls.js';
 import type { DashboardStatus } from './dashboard/dashboard-status.js';
 import type { TelemetryMessage } from './events.js';
 import { telemetryMessageOf } from './event-hub/telemetry-event.js';
@@ -220,7 +220,8 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
       create: (name) => core.eventHub.createConsumerGroup(name),
       delete: (name) => core.eventHub.deleteConsumerGroup(name),
     },
-    traffic: (filter) => controls.traffic(filter).records,
+    // This process's record: on a hub of several processes, `GET /emulator/traffic` gives all of them.
+    traffic: (filter = {}) => core.traffic.list(parseTrafficFilter(filter)).records,
     trafficDropped: () => core.traffic.dropped,
     clock,
     dashboard,

@@ -26,6 +26,7 @@ import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis/redis-store.js';
+import { ClusterControls } from './cluster/cluster-controls.js';
 import { ClusterLink } from './cluster/cluster-link.js';
 import { ProcessRegistry } from './cluster/process-registry.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
@@ -93,13 +94,18 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     throw error;
   }
   const core = createCore({ options, store, events, logger, ...(cluster ? { cluster } : {}) });
-  // Methods and disconnects for devices connected to the other processes of a cluster.
+  const clock = clockControl(core.clock);
+  // Methods and disconnects for devices connected to the other processes of a cluster, and the test controls that reach all of them.
   let clusterLink: ClusterLink | undefined;
+  let clusterControls: ClusterControls | undefined;
   if (cluster && options.redis) {
+    const namespace = namespaceOf(options);
     try {
-      clusterLink = await ClusterLink.open({ url: options.redis.url, namespace: namespaceOf(options), membership: cluster, table: core.table, links: core.links, methods: core.methods, logger });
+      clusterLink = await ClusterLink.open({ url: options.redis.url, namespace, membership: cluster, table: core.table, links: core.links, methods: core.methods, logger });
+      clusterControls = await ClusterControls.open({ url: options.redis.url, namespace, processId, faults: core.faults, clock, traffic: (filter) => core.traffic.list(filter), logger });
     } catch (error) {
       core.stop();
+      await clusterLink?.close();
       await cluster.close();
       await store.close();
       throw error;
@@ -108,7 +114,6 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   }
 
   let ready = false;
-  const clock = clockControl(core.clock);
   const logins = new LoginTokens(core.clock);
   const files = locateDashboardFiles(options.dashboardDir);
   if (options.dashboard && !files.built) logger.warn({ dir: files.dir }, 'the dashboard is not built: the hub runs without it (npm run build)');
@@ -121,6 +126,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     await mqtt?.close();
     await amqp?.close();
     await listeners?.close();
+    await clusterControls?.close();
     await clusterLink?.close();
     await cluster?.close();
     await store.close();
@@ -129,12 +135,20 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   try {
     mqtt = await createMqttPlane(core);
     amqp = createAmqpPlane({ ...core, hostName: options.hostName, openTimeoutMs: options.timeouts.amqpOpenMs, amqpPort: () => listeners?.ports.amqp ?? options.amqpPort });
-    controls = createControls(core, mqtt);
+    const everywhere = clusterControls;
+    controls = createControls(core, mqtt, everywhere && ((filter) => everywhere.traffic(filter)));
     const mountRoutes = (a: Express): void => {
       // Which process of a cluster answered (docs/scale-out.md).
       if (options.redis) a.use((_req, res, next) => void (res.setHeader('x-hubemu-process', processId), next()));
       // The test controls at /emulator/: each area adds its router here.
-      mountControlPlane(a, core.auth, controlRoutes(controls), faultsRouter(core.faults), clockRouter(clock), consumerGroupsRouter(core.eventHub));
+      mountControlPlane(
+        a,
+        core.auth,
+        controlRoutes(controls),
+        faultsRouter(clusterControls?.faults() ?? core.faults),
+        clockRouter(clusterControls?.clock() ?? clock),
+        consumerGroupsRouter(core.eventHub),
+      );
       if (options.dashboard) {
         a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies }));
       }

@@ -33,6 +33,8 @@ export const TrafficRecordSchema = z.object({
   payload: z.string().optional(),
   /** The id of the injected fault that acted on it (failed, delayed, dropped it...); `status` 0 when nothing was answered. */
   fault: z.string().optional(),
+  /** On a hub of several processes (docs/scale-out.md): the process that recorded it; `seq` counts per process. */
+  process: z.string().optional(),
 });
 export type TrafficRecord = z.output<typeof TrafficRecordSchema>;
 

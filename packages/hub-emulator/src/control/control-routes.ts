@@ -29,9 +29,9 @@ export function controlRoutes(controls: Controls): Router {
   router.post('/reset', asyncRoute(async (_req, res) => sendJson(res, 200, await controls.reset())));
   router.get(
     '/traffic',
-    asyncRoute((req, res) => {
+    asyncRoute(async (req, res) => {
       const jsonLines = wantsJsonLines(req);
-      const page = controls.traffic(filterOf(req));
+      const page = await controls.traffic(filterOf(req));
       if (!jsonLines) return sendJson(res, 200, page);
       res.status(200);
       res.setHeader('Content-Type', `${JSON_LINES}; charset=utf-8`);

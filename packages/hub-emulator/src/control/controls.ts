@@ -9,13 +9,17 @@ import type { MqttPlane } from '../mqtt/device-plane.js';
 export interface Controls {
   /** Back to the seeded state without restarting listeners: every connection closed, state emptied, the seed applied again. */
   reset(): Promise<ResetResult>;
-  /** What crossed the planes (the bounded traffic record), filtered by a TrafficFilter (parsed here: a bad one is 400 ArgumentInvalid). */
-  traffic(filter?: TrafficFilter | Record<string, unknown>): TrafficPage;
+  /**
+   * What crossed the planes (the bounded traffic record), filtered by a TrafficFilter (parsed here: a bad
+   * one is 400 ArgumentInvalid). On a hub of several processes, every process's record, merged by time.
+   */
+  traffic(filter?: TrafficFilter | Record<string, unknown>): TrafficPage | Promise<TrafficPage>;
   /** Drops an identity's connection on every plane; false when it was not connected, 404 when it does not exist. */
   disconnect(deviceId: string, moduleId?: string): boolean;
 }
 
-export function createControls(core: HubCore, mqtt: Pick<MqttPlane, 'disconnectAll'>): Controls {
+/** `everywhere`: on a hub of several processes, the traffic of all of them (`ClusterControls.traffic`). */
+export function createControls(core: HubCore, mqtt: Pick<MqttPlane, 'disconnectAll'>, everywhere?: (filter: TrafficFilter) => Promise<TrafficPage>): Controls {
   return {
     async reset() {
       const started = performance.now();
@@ -26,11 +30,19 @@ export function createControls(core: HubCore, mqtt: Pick<MqttPlane, 'disconnectA
       await core.store.settled();
       return { devices, disconnected, durationMs: performance.now() - started };
     },
-    traffic: (filter = {}) => core.traffic.list(parseWithSchema(TrafficFilterSchema, filter, 'traffic query')),
+    traffic: (filter = {}) => {
+      const parsed = parseTrafficFilter(filter);
+      return everywhere ? everywhere(parsed) : core.traffic.list(parsed);
+    },
     disconnect(deviceId, moduleId) {
       const key = identityKey(deviceId, moduleId);
       if (!core.table.get(key)) throw new HubError(moduleId === undefined ? 'DeviceNotFound' : 'ModuleNotFound', `There is no identity '${key}'.`);
       return core.links.disconnect(key);
     },
   };
+}
+
+/** A traffic query as given (REST query parameters, the embedded API), checked: 400 ArgumentInvalid naming what is wrong. */
+export function parseTrafficFilter(filter: TrafficFilter | Record<string, unknown>): TrafficFilter {
+  return parseWithSchema(TrafficFilterSchema, filter, 'traffic query');
 }
