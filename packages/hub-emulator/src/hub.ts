@@ -27,6 +27,7 @@ import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis/redis-store.js';
 import { ClusterControls } from './cluster/cluster-controls.js';
+import { ClusterEvents } from './cluster/cluster-events.js';
 import { ClusterLink } from './cluster/cluster-link.js';
 import { ProcessRegistry } from './cluster/process-registry.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
@@ -98,13 +99,16 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   // Methods and disconnects for devices connected to the other processes of a cluster, and the test controls that reach all of them.
   let clusterLink: ClusterLink | undefined;
   let clusterControls: ClusterControls | undefined;
+  let clusterEvents: ClusterEvents | undefined;
   if (cluster && options.redis) {
     const namespace = namespaceOf(options);
     try {
       clusterLink = await ClusterLink.open({ url: options.redis.url, namespace, membership: cluster, table: core.table, links: core.links, methods: core.methods, logger });
       clusterControls = await ClusterControls.open({ url: options.redis.url, namespace, processId, faults: core.faults, clock, traffic: (filter) => core.traffic.list(filter), logger });
+      if (options.dashboard) clusterEvents = await ClusterEvents.open({ url: options.redis.url, namespace, processId, logger });
     } catch (error) {
       core.stop();
+      await clusterControls?.close();
       await clusterLink?.close();
       await cluster.close();
       await store.close();
@@ -126,6 +130,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     await mqtt?.close();
     await amqp?.close();
     await listeners?.close();
+    await clusterEvents?.close();
     await clusterControls?.close();
     await clusterLink?.close();
     await cluster?.close();
@@ -150,7 +155,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
         consumerGroupsRouter(core.eventHub),
       );
       if (options.dashboard) {
-        a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies }));
+        a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies, ...(clusterEvents ? { shared: clusterEvents } : {}) }));
       }
       mountServiceApi(a, core);
     };

@@ -6,6 +6,7 @@ import type { SasAuthenticator, ServicePrincipal } from '../auth/sas-authenticat
 import type { HubEvents } from '../events.js';
 import { asyncRoute, parseBody, bodyOf, requireAuth, ROUTE_PERMISSIONS, sendJson } from '../http/route-kit.js';
 import type { Clock } from '@hubemu/shared';
+import type { ClusterEvents } from '../cluster/cluster-events.js';
 import { EventStreams } from './event-stream.js';
 import type { LoginTokens } from './login-tokens.js';
 import type { DashboardFiles } from './static-dir.js';
@@ -26,6 +27,8 @@ export interface DashboardDeps {
   clock: Clock;
   hostName: string;
   policies: readonly AccessPolicy[];
+  /** On a hub of several processes: the other processes' live events (docs/scale-out.md). */
+  shared?: ClusterEvents;
 }
 
 /** The policy a banner login speaks for: the one with the most permissions (iothubowner with the well-known set). */
@@ -41,7 +44,7 @@ function ownerPolicy(policies: readonly AccessPolicy[]): AccessPolicy | undefine
  */
 export function dashboardRouter(deps: DashboardDeps): Router {
   const router = Router();
-  const streams = new EventStreams(deps.events);
+  const streams = new EventStreams(deps.events, deps.shared);
   const sendPage = (_req: Request, res: Response): void => {
     if (!deps.files.built) throw new HubError('NotFound', 'The dashboard is not built: run `npm run build` (or `npm run build -w packages/dashboard`).');
     res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);

@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Request, Response } from 'express';
 import { HubError } from '@hubemu/shared';
+import type { ClusterEvents } from '../cluster/cluster-events.js';
 import type { HubEventMap, HubEvents, TelemetryMessage } from '../events.js';
 
 /** Bytes an event-stream client may have unread in its socket buffer; past that, events are dropped (and counted), never queued. */
@@ -15,6 +16,11 @@ const HEARTBEAT_MS = 15_000;
 /** The hub events the stream forwards; telemetry only to a principal with ServiceConnect. */
 const FORWARDED = ['request', 'twinUpdated', 'deviceConnected', 'deviceDisconnected', 'identityCreated', 'identityUpdated', 'identityDeleted', 'methodInvoked', 'telemetry'] as const;
 type Forwarded = (typeof FORWARDED)[number];
+
+/** An event as the stream sends it. */
+function rendered(name: Forwarded, payload: HubEventMap[Forwarded][0]): unknown {
+  return name === 'telemetry' ? telemetryForStream(payload as TelemetryMessage) : payload;
+}
 
 /** A telemetry message as the stream sends it: the body as UTF-8 text (or base64 when it is not text), cut to EVENT_STREAM_BODY_CHARS. */
 export function telemetryForStream(message: TelemetryMessage): Record<string, unknown> {
@@ -41,7 +47,20 @@ export function telemetryForStream(message: TelemetryMessage): Record<string, un
 export class EventStreams {
   private open = 0;
 
-  constructor(private readonly events: HubEvents) {}
+  /**
+   * `shared`: on a hub of several processes, the other processes' events reach the streams here and
+   * this one's reach theirs; `twinUpdated` is not sent, since every process raises it already.
+   */
+  constructor(
+    private readonly events: HubEvents,
+    private readonly shared?: Pick<ClusterEvents, 'wanted' | 'publish' | 'listen'>,
+  ) {
+    if (!shared) return;
+    const emitter = events as unknown as EventEmitter;
+    for (const name of FORWARDED) {
+      if (name !== 'twinUpdated') emitter.on(name, (payload: HubEventMap[Forwarded][0]) => void (shared.wanted ? shared.publish(name, rendered(name, payload)) : undefined));
+    }
+  }
 
   serve(req: Request, res: Response, withTelemetry: boolean): void {
     if (this.open >= EVENT_STREAM_MAX_CLIENTS) throw new HubError('ThrottlingException', `At most ${EVENT_STREAM_MAX_CLIENTS} event streams may be open at once.`);
@@ -69,10 +88,11 @@ export class EventStreams {
     const listeners = new Map<Forwarded, (payload: HubEventMap[Forwarded][0]) => void>();
     for (const name of FORWARDED) {
       if (name === 'telemetry' && !withTelemetry) continue;
-      const listener = (payload: HubEventMap[Forwarded][0]): void => send(name, name === 'telemetry' ? telemetryForStream(payload as TelemetryMessage) : payload);
+      const listener = (payload: HubEventMap[Forwarded][0]): void => send(name, rendered(name, payload));
       listeners.set(name, listener);
       emitter.on(name, listener);
     }
+    const unlisten = this.shared?.listen((name, data) => (name !== 'telemetry' || withTelemetry ? send(name, data) : undefined));
     const heartbeat = setInterval(() => {
       if (res.writableLength <= EVENT_STREAM_MAX_PENDING_BYTES) res.write(': ping\n\n');
     }, HEARTBEAT_MS);
@@ -84,6 +104,7 @@ export class EventStreams {
       this.open -= 1;
       clearInterval(heartbeat);
       for (const [name, listener] of listeners) emitter.off(name, listener);
+      unlisten?.();
     };
     req.on('close', close);
     res.on('close', close);
