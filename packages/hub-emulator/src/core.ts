@@ -105,7 +105,7 @@ function querySecret(store: Store): () => string {
 
 /** The configuration service over the core's store, queries and twins (also used alone by tests, as after a restart). */
 export function configurationService(
-  core: Pick<HubCore, 'store' | 'query' | 'table' | 'twins' | 'clock' | 'logger'>,
+  core: Pick<HubCore, 'store' | 'query' | 'table' | 'twins' | 'clock' | 'logger'> & { leading?: () => boolean },
   options: ConfigurationServiceOptions,
 ): ConfigurationService {
   const { store, table, twins } = core;
@@ -120,7 +120,7 @@ export function configurationService(
     clock: core.clock,
     logger: core.logger,
     options,
-    ...(store.replicated ? { cluster: { unit: <R>(fn: () => R) => store.transaction(fn) } } : {}),
+    ...(store.replicated ? { cluster: { unit: <R>(fn: () => R) => store.transaction(fn), leading: core.leading ?? (() => true) } } : {}),
   });
 }
 
@@ -157,10 +157,10 @@ export function createCore(deps: CoreDeps): HubCore {
     methods,
     clock,
     logger,
-    options: { maxConcurrentJobs: limits.maxConcurrentJobs, deviceOperationsPerSecond: limits.deviceOperationsPerSecond, leading: leading() },
+    options: { maxConcurrentJobs: limits.maxConcurrentJobs, deviceOperationsPerSecond: limits.deviceOperationsPerSecond, leading: leading(), stillLeading: leading },
   });
   query.setDeviceJobsSource(() => jobs.deviceJobRecords());
-  const configurations = configurationService({ store, query, table, twins, clock, logger }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
+  const configurations = configurationService({ store, query, table, twins, clock, logger, leading }, { intervalMs: options.configurationIntervalMs, maxConfigurations: limits.maxConfigurations });
   // One process of a cluster runs configuration passes and jobs, and marks Disconnected the devices of a process that died: its leader.
   cluster?.onLeaderChange((lead) => {
     if (lead) {

@@ -26,4 +26,23 @@ describe('ProcessRegistry: liveness and the leader lease', () => {
     expect(b.isAlive('not-seen-yet')).toBe(true);
     await b.close();
   });
+
+  it('stops leading, before any more leader work, once its own process stalled past two thirds of the lease', async () => {
+    const open = (processId: string) => ProcessRegistry.open({ url: redis.url, namespace: 'lease-2', processId, leaseMs: 600 });
+    const a = await open('a');
+    const b = await open('b');
+    expect(a.isLeader).toBe(true);
+    const told: boolean[] = [];
+    a.onLeaderChange((leading) => told.push(leading));
+    // The stall under test: the event loop blocked for longer than two thirds of the lease.
+    const until = Date.now() + 500;
+    while (Date.now() < until);
+    expect(a.isLeader).toBe(false);
+    await expect.poll(() => told).toEqual([false]);
+    await expect.poll(() => b.isLeader, { timeout: 3000 }).toBe(true);
+    expect(a.isLeader).toBe(false);
+    await a.close();
+    await b.close();
+  });
 });
+

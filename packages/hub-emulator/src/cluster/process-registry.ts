@@ -94,8 +94,16 @@ export class ProcessRegistry implements ClusterMembership {
     return this.options.processId;
   }
 
-  /** True while this process holds the lease. */
+  /**
+   * True while this process holds the lease. A leader that has not renewed within two thirds of its
+   * lease (its process stalled: a long pause, a blocked loop) stops leading as soon as it is asked,
+   * before doing any more of the leader's work, since the lease may have passed on.
+   */
   get isLeader(): boolean {
+    if (this.leading && Date.now() - this.lastRenewed > (this.options.leaseMs * 2) / 3) {
+      this.leading = false;
+      queueMicrotask(() => this.tell(false));
+    }
     return this.leading;
   }
 
@@ -186,6 +194,10 @@ export class ProcessRegistry implements ClusterMembership {
   private setLeading(leading: boolean): void {
     if (leading === this.leading) return;
     this.leading = leading;
+    this.tell(leading);
+  }
+
+  private tell(leading: boolean): void {
     for (const listener of this.leaderListeners) listener(leading);
   }
 

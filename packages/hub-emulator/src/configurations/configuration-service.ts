@@ -35,7 +35,8 @@ export interface ConfigurationServiceDeps {
    * shared store, the process that runs the passes (the leader) saves their metrics, and the others show
    * the saved ones.
    */
-  cluster?: { unit: <R>(fn: () => R) => R | Promise<R> };
+  /** On a hub of several processes: each twin change a unit of its own, and a pass stops once this process may no longer lead. */
+  cluster?: { unit: <R>(fn: () => R) => R | Promise<R>; leading: () => boolean };
 }
 
 const MODULE_CONDITION = /^\s*from\s+devices\.modules\b/i;
@@ -68,7 +69,7 @@ export class ConfigurationService {
     this.evaluator = new ConfigurationEvaluator(deps.repository, deps.queries, deps.twins, {
       chunkSize: deps.options.chunkSize ?? 250,
       logger: this.logger,
-      cancelled: () => this.closed,
+      cancelled: () => this.closed || !(deps.cluster?.leading() ?? true),
       ...(deps.cluster ? { unit: deps.cluster.unit } : {}),
     });
   }

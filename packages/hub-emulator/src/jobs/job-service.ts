@@ -34,6 +34,8 @@ export interface JobServiceOptions {
    * (docs/scale-out.md): the others store jobs and cancellations, and follow what the leader writes.
    */
   leading?: boolean;
+  /** Asked before each device of a run: false once this process may no longer be the leader (its lease may have passed on), and the run stops. */
+  stillLeading?: () => boolean;
 }
 
 export interface JobServiceDeps {
@@ -361,7 +363,7 @@ export class JobService {
       deviceIds,
       operation,
       {
-        stopped: () => run.stop !== undefined || this.closed,
+        stopped: () => run.stop !== undefined || this.closed || !(this.deps.options?.stillLeading?.() ?? true),
         // A twin write starts and ends in the same turn: its row goes from pending to its result directly.
         started: running.type === 'scheduleDeviceMethod' ? (deviceId) => this.updateRow(run, jobId, deviceId, 'running', {}, false) : () => {},
         finished: (deviceId, result) => this.finishRow(run, jobId, deviceId, result),
