@@ -135,7 +135,7 @@ export class C2dService implements C2dSendSide {
   release(deviceId: string, lockToken: string): void {
     const message = this.queues.get(deviceId)?.release(lockToken);
     if (message) {
-      if (this.shared) this.messages.put(storeKey(message), toStored(message));
+      this.storeUnlocked(message);
       this.arm(deviceId);
       this.deliverPending(deviceId);
     }
@@ -175,7 +175,7 @@ export class C2dService implements C2dSendSide {
         this.storeLock(locked);
         if (!link.deliverC2d(deviceId, locked)) {
           const message = queue.release(locked.lockToken);
-          if (message && this.shared) this.messages.put(storeKey(message), toStored(message));
+          if (message) this.storeUnlocked(message);
           break;
         }
       }
@@ -237,12 +237,9 @@ export class C2dService implements C2dSendSide {
         if (typeof write.value === 'number') this.queues.get(write.key)?.follow(write.value);
         return;
       case 'c2dFeedback':
-        if (write.value === undefined) this.feedback.forget(write.key);
-        else {
-          // A reload may tell of a record this process holds already.
-          this.feedback.forget(write.key);
-          this.feedback.add(write.value as FeedbackRecord, write.key);
-        }
+        // Forgotten first: a reload may tell of a record this process holds already.
+        this.feedback.forget(write.key);
+        if (write.value !== undefined) this.feedback.add(write.value as FeedbackRecord, write.key);
         return;
       default:
         return;
@@ -252,6 +249,11 @@ export class C2dService implements C2dSendSide {
   /** On a shared store, a lock is stored with its message, so the device may settle it through any process. */
   private storeLock(locked: C2dLockedMessage): void {
     if (this.shared) this.messages.put(storeKey(locked.message), toStored(locked.message, { token: locked.lockToken, untilMs: locked.lockedUntilMs }));
+  }
+
+  /** On a shared store, a message given back is stored without its lock. */
+  private storeUnlocked(message: C2dMessage): void {
+    if (this.shared) this.messages.put(storeKey(message), toStored(message));
   }
 
   /** Feedback records that left the queue for good leave the shared store. */

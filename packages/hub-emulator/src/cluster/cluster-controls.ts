@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { TrafficFilterSchema, TrafficPageSchema, type Logger, type TrafficFilter, type TrafficPage } from '@hubemu/shared';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ClockControl } from '../control/clock-control.js';
 import type { FaultControls } from '../control/faults-router.js';
 import type { FaultService } from '../faults/fault-service.js';
+import { closePubSub, openPubSub } from './pub-sub.js';
 
 /** What one process asks all the others to do for a test control (docs/scale-out.md, "Test controls"). */
 const ActionSchema = z.discriminatedUnion('op', [
@@ -55,13 +56,7 @@ export class ClusterControls {
   ) {}
 
   static async open(deps: ClusterControlsDeps): Promise<ClusterControls> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times: number) => Math.min(times * 50, 500) };
-    const publisher = new Redis(deps.url, { ...options, connectionName: `hubemu-${deps.processId}-controls` });
-    const subscriber = new Redis(deps.url, { ...options, connectionName: `hubemu-${deps.processId}-controls-sub` });
-    publisher.on('error', () => undefined);
-    subscriber.on('error', () => undefined);
-    await publisher.connect();
-    await subscriber.connect();
+    const { publisher, subscriber } = await openPubSub(deps.url, `${deps.processId}-controls`);
     const controls = new ClusterControls(deps, publisher, subscriber);
     await subscriber.subscribe(controls.everyone, controls.own(deps.processId));
     subscriber.on('message', (_channel: string, text: string) => void controls.receive(text));
@@ -109,8 +104,7 @@ export class ClusterControls {
 
   async close(): Promise<void> {
     for (const wait of this.waiting.values()) wait.done();
-    this.subscriber.disconnect();
-    await this.publisher.quit().catch(() => undefined);
+    await closePubSub({ publisher: this.publisher, subscriber: this.subscriber });
   }
 
   private get everyone(): string {

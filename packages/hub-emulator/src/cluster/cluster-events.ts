@@ -1,6 +1,7 @@
 import type { Logger } from '@hubemu/shared';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { closePubSub, openPubSub } from './pub-sub.js';
 
 /** One event as the dashboard's stream sends it, from the process where it happened. */
 const SharedEventSchema = z.object({ from: z.string(), name: z.string(), data: z.unknown() });
@@ -38,13 +39,7 @@ export class ClusterEvents {
   }
 
   static async open(deps: ClusterEventsDeps): Promise<ClusterEvents> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times: number) => Math.min(times * 50, 500) };
-    const publisher = new Redis(deps.url, { ...options, connectionName: `hubemu-${deps.processId}-events` });
-    const subscriber = new Redis(deps.url, { ...options, connectionName: `hubemu-${deps.processId}-events-sub` });
-    publisher.on('error', () => undefined);
-    subscriber.on('error', () => undefined);
-    await publisher.connect();
-    await subscriber.connect();
+    const { publisher, subscriber } = await openPubSub(deps.url, `${deps.processId}-events`);
     const events = new ClusterEvents(deps, publisher, subscriber);
     subscriber.on('message', (_channel: string, text: string) => events.receive(text));
     await events.check();
@@ -74,8 +69,7 @@ export class ClusterEvents {
   async close(): Promise<void> {
     clearInterval(this.timer);
     this.listeners.clear();
-    this.subscriber.disconnect();
-    await this.publisher.quit().catch(() => undefined);
+    await closePubSub({ publisher: this.publisher, subscriber: this.subscriber });
   }
 
   private get channel(): string {

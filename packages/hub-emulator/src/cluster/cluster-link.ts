@@ -1,10 +1,11 @@
 import { ERROR_CODES, HubError, type ErrorCodeName, type Logger } from '@hubemu/shared';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { DeviceLink, DeviceLinks, LinkChannel, MethodDelivery } from '../device-link.js';
 import type { MethodService } from '../methods/method-service.js';
 import type { DeviceTable } from '../registry/device-table.js';
 import type { ClusterMembership } from './process-registry.js';
+import { closePubSub, openPubSub } from './pub-sub.js';
 
 /** What the processes of a cluster say to each other, one Redis pub/sub channel per process; checked on arrival. */
 const BusMessageSchema = z.discriminatedUnion('kind', [
@@ -57,13 +58,7 @@ export class ClusterLink implements DeviceLink {
   }
 
   static async open(deps: ClusterLinkDeps): Promise<ClusterLink> {
-    const options = { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: (times: number) => Math.min(times * 50, 500) };
-    const publisher = new Redis(deps.url, { ...options, connectionName: `hubemu-${deps.membership.processId}-pub` });
-    const subscriber = new Redis(deps.url, { ...options, connectionName: `hubemu-${deps.membership.processId}-sub` });
-    publisher.on('error', () => undefined);
-    subscriber.on('error', () => undefined);
-    await publisher.connect();
-    await subscriber.connect();
+    const { publisher, subscriber } = await openPubSub(deps.url, `${deps.membership.processId}-link`);
     const link = new ClusterLink(deps, publisher, subscriber);
     await subscriber.subscribe(link.channel(deps.membership.processId));
     subscriber.on('message', (_channel: string, text: string) => link.receive(text));
@@ -112,8 +107,7 @@ export class ClusterLink implements DeviceLink {
   }
 
   async close(): Promise<void> {
-    this.subscriber.disconnect();
-    await this.publisher.quit().catch(() => undefined);
+    await closePubSub({ publisher: this.publisher, subscriber: this.subscriber });
   }
 
   private send(processId: string, message: BusMessage): void {
