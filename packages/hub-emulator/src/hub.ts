@@ -118,7 +118,8 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   }
 
   let ready = false;
-  const logins = new LoginTokens(core.clock);
+  // On a hub of several processes the banner's login link is good on any of them.
+  const logins = new LoginTokens(core.clock, store.replicated ? store.collection<string>('meta') : undefined);
   const files = locateDashboardFiles(options.dashboardDir);
   if (options.dashboard && !files.built) logger.warn({ dir: files.dir }, 'the dashboard is not built: the hub runs without it (npm run build)');
   let mqtt: MqttPlane | undefined;

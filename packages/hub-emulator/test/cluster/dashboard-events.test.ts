@@ -1,11 +1,20 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Hub } from '../../src/index.js';
 import { openEventStream, type OpenStream } from '../dashboard/event-stream-client.js';
 import { connectRaw } from '../raw-device.js';
-import { call, policyToken } from '../rest-api/http-helpers.js';
+import { call, errorOf, policyToken } from '../rest-api/http-helpers.js';
 import { testCluster } from './cluster-fixture.js';
 
-const cluster = testCluster(['a', 'b'], { leaseMs: 600, dashboard: true });
+/** A stand-in for the built dashboard: the hub serves whatever folder it is given. */
+const dashboardDir = mkdtempSync(join(tmpdir(), 'hubemu-cluster-dashboard-'));
+mkdirSync(join(dashboardDir, 'assets'));
+writeFileSync(join(dashboardDir, 'index.html'), '<!doctype html><title>hubemu dashboard</title>');
+afterAll(() => rmSync(dashboardDir, { recursive: true, force: true }));
+
+const cluster = testCluster(['a', 'b'], { leaseMs: 600, dashboard: true, dashboardDir });
 const a = (): Hub => cluster.hub('a');
 const b = (): Hub => cluster.hub('b');
 
@@ -48,4 +57,20 @@ describe("the dashboard's live events on a hub of several processes", () => {
     expect(named(reader, 'deviceConnected')).toHaveLength(1);
     expect(named(reader, 'telemetry')).toEqual([]);
   });
+
+  it("takes the banner's one-time login link, minted by one process, through the other, once", async () => {
+    const hub = a();
+    if (hub.dashboard.state !== 'ready') throw new Error(`dashboard is ${hub.dashboard.state}`);
+    const login = new URL(hub.dashboard.loginUrl()).hash.replace('#login=', '');
+    await hub.settled();
+    await b().settled();
+    const session = await call(b(), { method: 'POST', path: '/dashboard/session', body: { login }, policy: null });
+    expect(session.status).toBe(200);
+    expect(session.json).toMatchObject({ policyName: 'iothubowner' });
+    await b().settled();
+    await a().settled();
+    const again = await call(a(), { method: 'POST', path: '/dashboard/session', body: { login }, policy: null });
+    expect([again.status, errorOf(again).header]).toEqual([401, 'IotHubUnauthorized']);
+  });
 });
+
