@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { EventHubConsumerClient, earliestEventPosition, type ReceivedEventData } from '@azure/event-hubs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client as DeviceClient, type Message as DeviceMessage, type Twin as DeviceTwin } from 'azure-iot-device';
 import { Mqtt } from 'azure-iot-device-mqtt';
@@ -110,5 +111,41 @@ describe('cloud-to-device messages on a hub of two processes, through Microsoft 
     expect(await statusOf('to-purge')).toBe('Purged');
     expect(records.map((r) => r.originalMessageId).sort()).toEqual(['to-complete', 'to-complete-too', 'to-expire', 'to-purge']);
     await service.close();
+  });
+});
+
+describe('the Event Hubs-compatible endpoint of a hub of two processes, through Microsoft SDKs', () => {
+  it('reads through B, with @azure/event-hubs, what a device sent to A, numbered as A numbers it', async () => {
+    await registry.create({ deviceId: 'cluster-eh' });
+    const { responseBody } = await registry.get('cluster-eh');
+    const key = responseBody.authentication?.symmetricKey?.primaryKey as string;
+    const device = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=cluster-eh;SharedAccessKey=${key}`, Mqtt);
+    devices.push(device);
+    await device.open();
+    for (let i = 0; i < 3; i++) await device.sendEvent(new Message(JSON.stringify({ n: i })));
+    expect(a.connectedDevices()).toContain('cluster-eh');
+
+    // B's AMQP port on its own address; the connection string names the hub as the SDK signs for it.
+    const client = new EventHubConsumerClient('$Default', b.eventHubConnectionString(), { customEndpointAddress: 'amqps://127.0.0.2:5671' });
+    const events: Array<ReceivedEventData & { partitionId: string }> = [];
+    const subscription = client.subscribe(
+      {
+        processEvents: async (batch, context) => void events.push(...batch.filter((e) => e.systemProperties?.['iothub-connection-device-id'] === 'cluster-eh').map((e) => ({ ...e, partitionId: context.partitionId }))),
+        processError: async () => undefined,
+      },
+      { startPosition: earliestEventPosition, maxWaitTimeInSeconds: 1 },
+    );
+    try {
+      await waitFor(() => (events.length >= 3 ? true : undefined), 30_000, 'three events through B');
+    } finally {
+      await subscription.close();
+      await client.close();
+    }
+    expect(events.map((e) => e.body)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+    // Read through B, and B never held the device.
+    expect(b.traffic({ operation: 'link.attach' }).some((r) => r.topic?.includes('/Partitions/') && r.status === 200)).toBe(true);
+    expect(b.traffic({ deviceId: 'cluster-eh', operation: 'telemetry' })).toEqual([]);
+    const onA = a.eventHub.retained().filter((e) => e.deviceId === 'cluster-eh');
+    expect(events.map((e) => [Number(e.partitionId), e.sequenceNumber, String(e.offset)])).toEqual(onA.map((e) => [e.partition, e.sequenceNumber, e.offset]));
   });
 });

@@ -36,11 +36,10 @@ export interface ReplicaDeps {
  */
 export function followReplica({ store, table, events, links, jobStored, configurationsChanged, cleared }: ReplicaDeps): void {
   if (!store.replicated) return;
-  let remote = false;
   events.holdWith((name, args, deliver) => {
-    if (name === 'twinUpdated' && !remote) {
+    if (name === 'twinUpdated') {
       const event = args[0] as TwinUpdatedEvent;
-      store.note('identities', identityKey(event.deviceId, event.moduleId), { twinUpdated: event } satisfies TwinNote);
+      if (!event.remote) store.note('identities', identityKey(event.deviceId, event.moduleId), { twinUpdated: event } satisfies TwinNote);
     }
     store.afterCommit(deliver);
   });
@@ -50,14 +49,7 @@ export function followReplica({ store, table, events, links, jobStored, configur
         table.applyRemote(write.key, write.value as DeviceEntry | undefined, write.previous as DeviceEntry | undefined);
         // Deleted or disabled through another process: a connection here goes, as it would on one process.
         if (write.value === undefined || (write.value as DeviceEntry).status === 'disabled') links.disconnectHere(write.key);
-        if (isTwinNote(write.note)) {
-          remote = true;
-          try {
-            events.emit('twinUpdated', write.note.twinUpdated);
-          } finally {
-            remote = false;
-          }
-        }
+        if (isTwinNote(write.note)) events.emit('twinUpdated', { ...write.note.twinUpdated, remote: true });
         return;
       case 'presence': {
         table.presence.applyRemote(write.key, write.value as Presence | undefined);

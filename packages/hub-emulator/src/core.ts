@@ -13,8 +13,11 @@ import { Admission } from './faults/admission.js';
 import { FaultService } from './faults/fault-service.js';
 import { FaultTable } from './faults/fault-table.js';
 import { TierThrottle, tierThrottles } from './faults/tier-throttles.js';
-import { HubEvents } from './events.js';
+import { HubEvents, type TelemetryMessage } from './events.js';
 import { EventLog } from './event-hub/event-log.js';
+import type { ConsumerGroups } from './control/consumer-groups-router.js';
+import { sharedConsumerGroups } from './event-hub/consumer-groups.js';
+import type { SharedEventLog } from './event-hub/event-log-shared.js';
 import { attachMessageSources } from './event-hub/message-sources.js';
 import { telemetryEvent } from './event-hub/telemetry-event.js';
 import { JobRepository } from './jobs/job-repository.js';
@@ -74,6 +77,16 @@ export interface HubCore {
    * and `eventHub.retentionMs`. The AMQP plane serves it; `hub.telemetry()` reads it.
    */
   readonly eventHub: EventLog;
+  /** The log's consumer groups as the control routes and the embedded API change them (shared by the processes of a cluster). */
+  readonly consumerGroups: ConsumerGroups;
+  /**
+   * What a device plane hands the hub for each device-to-cloud message: raised as the `telemetry` event
+   * and appended to the Event Hubs-compatible log. On a hub of several processes, a promise that settles
+   * once the shared log holds it (the plane acknowledges then; rejected with 503 when Redis is away).
+   */
+  acceptTelemetry(message: TelemetryMessage): void | Promise<void>;
+  /** Hands the log to the one the processes of a cluster share (docs/scale-out.md): appends go there, and it feeds `eventHub`. */
+  shareEventLog(shared: Pick<SharedEventLog, 'append' | 'clear'>): void;
   /** What crossed the planes, fed by the `request` events (bounded by `trafficBufferSize` records and `trafficBufferBytes`). */
   readonly traffic: TrafficRecorder;
   /** Settles once what the core writes at start (the seed, the query secret) is stored; rejects when it could not be. */
@@ -194,13 +207,21 @@ export function createCore(deps: CoreDeps): HubCore {
     clock,
     logger,
   });
-  events.on('telemetry', (message) => {
+  let sharedLog: Pick<SharedEventLog, 'append' | 'clear'> | undefined;
+  const acceptTelemetry = (message: TelemetryMessage): void | Promise<void> => {
+    events.emit('telemetry', message);
     // A plane that knows the sender's generation and model id says so; otherwise the registry does.
     const entry = message.generationId === undefined ? table.get(identityKey(message.deviceId, message.moduleId)) : undefined;
-    eventHub.append(telemetryEvent(message, entry ? { generationId: entry.generationId, ...(entry.modelId ? { modelId: entry.modelId } : {}) } : {}));
-  });
+    const event = telemetryEvent(message, entry ? { generationId: entry.generationId, ...(entry.modelId ? { modelId: entry.modelId } : {}) } : {});
+    if (sharedLog) return sharedLog.append(event);
+    eventHub.append(event);
+  };
+  const consumerGroups = sharedConsumerGroups(eventHub, store);
   attachMessageSources({
-    log: eventHub,
+    append: (event) => {
+      if (!sharedLog) return void eventHub.append(event);
+      sharedLog.append(event).catch((error: unknown) => logger.warn({ deviceId: event.deviceId, source: event.messageSource, err: error instanceof Error ? error.message : String(error) }, 'an event could not be stored'));
+    },
     events,
     hubName: eventHub.name,
     clock,
@@ -225,6 +246,8 @@ export function createCore(deps: CoreDeps): HubCore {
       jobs.reset();
       configurations.reset();
       c2d.reset();
+      eventHub.clear();
+      eventHub.resetConsumerGroups();
     },
   });
 
@@ -259,6 +282,11 @@ export function createCore(deps: CoreDeps): HubCore {
     admission,
     faults,
     eventHub,
+    consumerGroups,
+    acceptTelemetry,
+    shareEventLog: (shared) => {
+      sharedLog = shared;
+    },
     traffic,
     ready,
     start: () => {
@@ -282,6 +310,7 @@ export function createCore(deps: CoreDeps): HubCore {
       configurations.reset();
       eventHub.clear();
       eventHub.resetConsumerGroups();
+      sharedLog?.clear().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the shared event log could not be emptied'));
       c2d.reset();
       traffic.clear();
       faults.clear();

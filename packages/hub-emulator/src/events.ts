@@ -23,6 +23,8 @@ export interface TwinUpdatedEvent extends IdentityRef {
   tags?: JsonObject | null;
   /** True when the write replaced the twin (`PUT`) rather than patched it. */
   replaced?: boolean;
+  /** True when another process of the hub made the write (docs/scale-out.md); this one raises the event so its devices and dashboards hear of it. */
+  remote?: boolean;
 }
 
 /**

@@ -216,9 +216,9 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
         .map(telemetryMessageOf),
     eventHub: core.eventHub,
     consumerGroups: {
-      list: () => core.eventHub.listConsumerGroups(),
-      create: (name) => core.eventHub.createConsumerGroup(name),
-      delete: (name) => core.eventHub.deleteConsumerGroup(name),
+      list: () => core.consumerGroups.listConsumerGroups(),
+      create: (name) => core.consumerGroups.createConsumerGroup(name),
+      delete: (name) => core.consumerGroups.deleteConsumerGroup(name),
     },
     // This process's record: on a hub of several processes, `GET /emulator/traffic` gives all of them.
     traffic: (filter = {}) => core.traffic.list(parseTrafficFilter(filter)).records,

@@ -28,6 +28,7 @@ import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis/redis-store.js';
 import { ClusterControls } from './cluster/cluster-controls.js';
 import { ClusterEvents } from './cluster/cluster-events.js';
+import { SharedEventLog } from './event-hub/event-log-shared.js';
 import { ClusterLink } from './cluster/cluster-link.js';
 import { ProcessRegistry } from './cluster/process-registry.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
@@ -100,14 +101,20 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   let clusterLink: ClusterLink | undefined;
   let clusterControls: ClusterControls | undefined;
   let clusterEvents: ClusterEvents | undefined;
+  let sharedLog: SharedEventLog | undefined;
   if (cluster && options.redis) {
     const namespace = namespaceOf(options);
     try {
       clusterLink = await ClusterLink.open({ url: options.redis.url, namespace, membership: cluster, table: core.table, links: core.links, methods: core.methods, logger });
       clusterControls = await ClusterControls.open({ url: options.redis.url, namespace, processId, faults: core.faults, clock, traffic: (filter) => core.traffic.list(filter), logger });
       if (options.dashboard) clusterEvents = await ClusterEvents.open({ url: options.redis.url, namespace, processId, logger });
+      // At least as many events as the log keeps, so a process that starts later reads what the others hold.
+      const maxLength = Math.max(options.telemetryBufferSize, 10_000);
+      sharedLog = await SharedEventLog.open({ url: options.redis.url, namespace, processId, log: core.eventHub, now: () => core.clock.now(), maxLength, logger });
+      core.shareEventLog(sharedLog);
     } catch (error) {
       core.stop();
+      await clusterEvents?.close();
       await clusterControls?.close();
       await clusterLink?.close();
       await cluster.close();
@@ -131,6 +138,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     await mqtt?.close();
     await amqp?.close();
     await listeners?.close();
+    await sharedLog?.close();
     await clusterEvents?.close();
     await clusterControls?.close();
     await clusterLink?.close();
@@ -153,7 +161,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
         controlRoutes(controls),
         faultsRouter(clusterControls?.faults() ?? core.faults),
         clockRouter(clusterControls?.clock() ?? clock),
-        consumerGroupsRouter(core.eventHub),
+        consumerGroupsRouter(core.consumerGroups),
       );
       if (options.dashboard) {
         a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies, ...(clusterEvents ? { shared: clusterEvents } : {}) }));

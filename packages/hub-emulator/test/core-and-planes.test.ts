@@ -40,6 +40,7 @@ describe('the core and its planes', () => {
       core.table.presence.activity(s.deviceId, s.moduleId, refresh),
       core.admission,
       core.store,
+      (message) => core.acceptTelemetry(message),
     );
     const session = { key: 'once-1', deviceId: 'once-1' } as Session;
     const changes: string[] = [];

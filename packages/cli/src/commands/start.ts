@@ -202,7 +202,8 @@ export function registerStart(program: Command): void {
       );
     }
     if (flags.redis && flags.inMemory) throw new Error('--redis keeps the state in Redis; leave out --in-memory.');
-    const logger = createLogger(flags.logLevel);
+    // The processes of `--processes N` share one output: each of their lines names its process.
+    const logger = isHubWorker() ? createLogger(flags.logLevel).child({ process: workerIdentity().processId }) : createLogger(flags.logLevel);
     const options: HubOptionsInput = {
       hostName: flags.hostName,
       bindAddress: flags.bind,

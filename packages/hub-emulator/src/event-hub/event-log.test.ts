@@ -232,4 +232,26 @@ describe('EventLog', () => {
     expect(log.partitionInfo(0)).toMatchObject({ beginSequenceNumber: 1, isEmpty: true });
     expect(log.append(event(d0!)).sequenceNumber).toBe(1);
   });
+
+  it('keeps the numbering a shared log assigned, skips what it has, and starts over in a partition whose events no longer follow on', () => {
+    const { log } = makeLog();
+    const appended: number[] = [];
+    log.onAppend((e) => appended.push(e.sequenceNumber));
+    log.appendAssigned(event(d0!, 'a'), { sequenceNumber: 7, offset: 700, enqueuedTimeMs: 1_700_000_000_500 });
+    log.appendAssigned(event(d0!, 'b'), { sequenceNumber: 8, offset: 800, enqueuedTimeMs: 1_700_000_000_600 });
+    log.appendAssigned(event(d1!, 'c'), { sequenceNumber: 0, offset: 0, enqueuedTimeMs: 1_700_000_000_650 });
+    // Told again (a reload of the shared log): kept once.
+    log.appendAssigned(event(d0!, 'b'), { sequenceNumber: 8, offset: 800, enqueuedTimeMs: 1_700_000_000_600 });
+    expect(log.partitionInfo(0)).toMatchObject({ beginSequenceNumber: 7, lastEnqueuedSequenceNumber: 8, lastEnqueuedOffset: '800', lastEnqueuedTimeMs: 1_700_000_000_600 });
+    expect(log.read(0, 0, 10).map((e) => [e.sequenceNumber, e.offset, e.body.toString()])).toEqual([
+      [7, '700', 'a'],
+      [8, '800', 'b'],
+    ]);
+    // 9 and 10 were trimmed before this process read them: what partition 0 held goes, partition 1 stays.
+    log.appendAssigned(event(d0!, 'e'), { sequenceNumber: 11, offset: 1100, enqueuedTimeMs: 1_700_000_000_900 });
+    expect(log.partitionInfo(0)).toMatchObject({ beginSequenceNumber: 11, lastEnqueuedSequenceNumber: 11 });
+    expect(log.retained().map((e) => e.body.toString())).toEqual(['c', 'e']);
+    expect(appended).toEqual([7, 8, 0, 11]);
+  });
 });
+

@@ -7,6 +7,14 @@ import { PartitionQueue, type Retained } from './partition-queue.js';
 /** What a plane or a message source hands the log; the log numbers, times and places it. */
 export type NewHubEvent = Omit<HubEvent, 'partition' | 'sequenceNumber' | 'offset' | 'enqueuedTimeMs'>;
 
+/** Where an event goes in its partition, and when it was enqueued. */
+export interface Numbering {
+  sequenceNumber: number;
+  /** Byte offset. */
+  offset: number;
+  enqueuedTimeMs: number;
+}
+
 export interface EventLogOptions {
   /** The Event Hub-compatible name: the hub name. */
   name: string;
@@ -155,13 +163,32 @@ export class EventLog implements EventHubLog {
     const queue = this.partitions[partition] as PartitionQueue;
     // Enqueued times never go back within the log, even when a test clock is set back: positions by time stay well defined.
     const enqueuedTimeMs = Math.max(this.options.clock.now(), this.lastEnqueuedMs);
-    this.lastEnqueuedMs = enqueuedTimeMs;
+    return this.keep(input, partition, { sequenceNumber: queue.nextSequenceNumber, offset: queue.nextOffset, enqueuedTimeMs });
+  }
+
+  /**
+   * Keeps an event numbered elsewhere: by the log the processes of a hub share (docs/scale-out.md),
+   * which hands every process the same events in the same order. One this log has already is skipped;
+   * one that does not follow on from the partition's last (this process fell behind the shared log's
+   * bound) drops what the partition held first, so the retained events stay consecutive.
+   */
+  appendAssigned(input: NewHubEvent, numbering: Numbering): void {
+    const partition = this.partitionOf(input.deviceId);
+    const queue = this.partitions[partition] as PartitionQueue;
+    if (numbering.sequenceNumber < queue.nextSequenceNumber) return;
+    if (numbering.sequenceNumber > queue.nextSequenceNumber && queue.size > 0) this.dropPartition(partition);
+    this.keep(input, partition, numbering);
+  }
+
+  private keep(input: NewHubEvent, partition: number, { sequenceNumber, offset, enqueuedTimeMs }: Numbering): HubEvent {
+    const queue = this.partitions[partition] as PartitionQueue;
+    this.lastEnqueuedMs = Math.max(this.lastEnqueuedMs, enqueuedTimeMs);
     const bytes = eventBytes(input);
     // Built field by field: an object spread here cost ten times the rest of the append.
     const event: HubEvent = {
       partition,
-      sequenceNumber: queue.nextSequenceNumber,
-      offset: String(queue.nextOffset),
+      sequenceNumber,
+      offset: String(offset),
       enqueuedTimeMs,
       deviceId: input.deviceId,
       messageSource: input.messageSource,
@@ -174,9 +201,8 @@ export class EventLog implements EventHubLog {
       const value = input[key];
       if (value !== undefined) event[key] = value;
     }
-    const offset = queue.nextOffset;
-    queue.nextSequenceNumber += 1;
-    queue.nextOffset += bytes;
+    queue.nextSequenceNumber = sequenceNumber + 1;
+    queue.nextOffset = offset + bytes;
     queue.last = event;
     if (this.options.maxEvents > 0 && bytes <= this.options.maxBytes) {
       queue.push({ event, bytes, offset });
@@ -315,6 +341,15 @@ export class EventLog implements EventHubLog {
     const queue = Number.isInteger(partition) ? this.partitions[partition] : undefined;
     if (!queue) throw new HubError('NotFound', `The partition '${partition}' does not exist: the partitions are 0 to ${this.partitionCount - 1}.`);
     return queue;
+  }
+
+  /** Drops every event a partition retains (the order of the others is kept). */
+  private dropPartition(partition: number): void {
+    const queue = this.partitions[partition] as PartitionQueue;
+    for (let item = queue.shift(); item; item = queue.shift()) this.heldBytes -= item.bytes;
+    const others: number[] = [];
+    for (let p = this.order.shift(); p !== undefined; p = this.order.shift()) if (p !== partition) others.push(p);
+    for (const p of others) this.order.push(p);
   }
 
   private evictOldest(): Retained | undefined {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatTimestamp, type Clock, type JsonObject, type NonTelemetryMessageSource, type Twin } from '@hubemu/shared';
 import type { HubEvents, IdentityRef, TwinUpdatedEvent } from '../events.js';
-import type { EventLog, NewHubEvent } from './event-log.js';
+import type { NewHubEvent } from './event-log.js';
 
 /**
  * Events the hub itself sends to the built-in endpoint when a route asks for them: twin changes,
@@ -12,7 +12,8 @@ import type { EventLog, NewHubEvent } from './event-log.js';
  * operationTimestamp, iothub-message-schema and opType.
  */
 export interface MessageSourceDeps {
-  log: EventLog;
+  /** Where the events go: the hub's log, or on a hub of several processes the log they share. */
+  append: (event: NewHubEvent) => void;
   events: HubEvents;
   hubName: string;
   clock: Clock;
@@ -67,7 +68,7 @@ function fileTimeHex(ms: number): string {
  * partition of its device, like the device's own telemetry.
  */
 export function attachMessageSources(deps: MessageSourceDeps): () => void {
-  const { log, events, hubName, clock } = deps;
+  const { events, hubName, clock } = deps;
   const enabled = new Set(deps.sources);
   const detach: Array<() => void> = [];
   let lastTicks = '';
@@ -93,11 +94,13 @@ export function attachMessageSources(deps: MessageSourceDeps): () => void {
       },
       body: Buffer.from(JSON.stringify(body)),
     };
-    log.append(event);
+    deps.append(event);
   };
 
   if (enabled.has('twinChangeEvents')) {
     const listener = (event: TwinUpdatedEvent): void => {
+      // A change another process made is that process's to publish.
+      if (event.remote) return;
       if (!event.desired && !event.reported && event.tags === undefined) return;
       const twin = deps.twin(event);
       if (!twin) return;

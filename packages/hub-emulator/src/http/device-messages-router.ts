@@ -3,7 +3,7 @@ import { formatTimestamp, identityKey, type HubClock } from '@hubemu/shared';
 import type { SasAuthenticator } from '../auth/sas-authenticator.js';
 import type { C2dService } from '../c2d/c2d-service.js';
 import type { C2dLockedMessage } from '../c2d/c2d-types.js';
-import type { HubEvents, TelemetryMessage } from '../events.js';
+import type { TelemetryMessage } from '../events.js';
 import type { Admission } from '../faults/admission.js';
 import { admitD2cSize, isBatch, parseBatch, telemetryProperties, type TelemetryParts } from './device-telemetry.js';
 import { committed, param, readBody , type Units } from './route-kit.js';
@@ -12,7 +12,8 @@ import { admitRoute } from './route-admission.js';
 export interface DeviceMessagesRouterDeps {
   auth: SasAuthenticator;
   c2d: C2dService;
-  events: HubEvents;
+  /** Hands a device-to-cloud message to the hub (`HubCore.acceptTelemetry`): a promise on a hub of several processes. */
+  acceptTelemetry: (message: TelemetryMessage) => void | Promise<void>;
   clock: HubClock;
   admission: Pick<Admission, 'idle' | 'admit' | 'after'>;
   /** Stamps the identity's last activity (an HTTPS device is never Connected). */
@@ -79,11 +80,11 @@ function sendC2d(res: Response, { message, lockToken }: C2dLockedMessage): void 
  * (receive, complete, reject, abandon). Paths match case-insensitively (Express' default; the REST
  * docs write `deviceBound`); errors are rendered by the app (envelope 1 and `iothub-errorcode`).
  */
-export function deviceMessagesRouter({ auth, c2d, events, clock, admission, activity, units }: DeviceMessagesRouterDeps): Router {
+export function deviceMessagesRouter({ auth, c2d, acceptTelemetry, clock, admission, activity, units }: DeviceMessagesRouterDeps): Router {
   const router = Router();
   const device = requireDevice(auth, activity);
 
-  router.post('/devices/:deviceId/messages/events', device, readBody, (req, res) => {
+  router.post('/devices/:deviceId/messages/events', device, readBody, (req, res, next) => {
     const deviceId = param(req, 'deviceId');
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const sender = res.locals.sender as Sender;
@@ -93,11 +94,14 @@ export function deviceMessagesRouter({ auth, c2d, events, clock, admission, acti
     const send = (): void => {
       // Received when carried out (after an injected or shaping delay), as on MQTT.
       const receivedAt = formatTimestamp(clock.now());
+      const pending: Array<Promise<void>> = [];
       for (const message of messages) {
-        const telemetry: TelemetryMessage = { deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender };
-        events.emit('telemetry', telemetry);
+        const accepted = acceptTelemetry({ deviceId, properties: message.properties, systemProperties: message.systemProperties, body: message.body, receivedAt, ...sender });
+        if (accepted instanceof Promise) pending.push(accepted);
       }
-      res.status(204).end();
+      if (pending.length === 0) return void res.status(204).end();
+      // On a hub of several processes the 204 waits until the log they share holds every message (503 when it could not).
+      Promise.all(pending).then(() => res.status(204).end(), next);
     };
     // The admission seam (faults on `telemetry`, the tier's D2C throttle, each message of a batch counted); unobserved, one check.
     const verdict = admission.idle ? undefined : admission.admit({ operation: 'telemetry', deviceId, bytes: body.length, messages: messages.length });

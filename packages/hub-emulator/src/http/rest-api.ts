@@ -13,7 +13,7 @@ import { statisticsRouter } from './statistics-router.js';
 import { twinsRouter } from './twins-router.js';
 
 /** What the REST service API routes call: the core's services. Routes never touch a store. */
-export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'c2d' | 'events' | 'clock' | 'admission' | 'table' | 'store'>;
+export type ServiceApiDeps = Pick<HubCore, 'auth' | 'registry' | 'twins' | 'methods' | 'query' | 'jobs' | 'configurations' | 'c2d' | 'events' | 'clock' | 'admission' | 'table' | 'store' | 'acceptTelemetry'>;
 
 /**
  * Mounts the IoT Hub service REST API (reference section 4) and the device HTTPS API (messaging §7). Any `api-version` is accepted. Each area

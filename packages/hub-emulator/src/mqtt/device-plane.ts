@@ -83,6 +83,7 @@ export async function createMqttPlane(core: HubCore): Promise<MqttPlane> {
     (session, refresh) => core.table.presence.activity(session.deviceId, session.moduleId, refresh),
     admission,
     core.store,
+    (message) => core.acceptTelemetry(message),
   );
   /** What the admission seam says about a push to an identity (a desired notification, a method call); undefined: deliver it. */
   const admitPush = (operation: 'twin.desired' | 'method.invoke', session: Session): Verdict | undefined =>

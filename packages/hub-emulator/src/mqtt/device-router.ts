@@ -69,6 +69,8 @@ export class DeviceRouter {
     private readonly admission: Pick<Admission, 'idle' | 'admit'>,
     /** Twin requests run as units of the store; on a shared store a twin GET first waits for what other processes acknowledged. */
     private readonly units: Units,
+    /** Hands a device-to-cloud message to the hub (`HubCore.acceptTelemetry`): a promise on a hub of several processes. */
+    private readonly acceptTelemetry: (message: TelemetryMessage) => void | Promise<void>,
   ) {}
 
   /** Carries out one publish; returns a promise when the admission seam delays it (the caller keeps the session's order). */
@@ -173,8 +175,19 @@ export class DeviceRouter {
           generationId: session.stamp.generationId,
           ...(session.stamp.modelId === undefined ? {} : { modelId: session.stamp.modelId }),
         };
-        this.events.emit('telemetry', message);
-        return { operation: 'telemetry', status: 200 };
+        const accepted = this.acceptTelemetry(message);
+        const outcome: Outcome = { operation: 'telemetry', status: 200 };
+        if (!(accepted instanceof Promise)) return outcome;
+        // The PUBACK waits until the log the hub's processes share holds the message; one it could not
+        // store closes the connection unacknowledged, so the device's SDK sends it again.
+        return accepted.then(
+          () => outcome,
+          (thrown: unknown) => {
+            const error = toHubError(thrown);
+            session.client.close();
+            return { operation: 'telemetry', status: error.status, error };
+          },
+        );
       }
       case 'invalid': {
         const error = new HubError('ArgumentInvalid', parsed.reason);

@@ -8,6 +8,8 @@ export interface TestCluster {
   hub(name: string): Hub;
   /** Closes `device` after the file. */
   track(device: RawDevice): RawDevice;
+  /** The Redis they share (for a process a test starts itself). */
+  redisUrl(): string;
 }
 
 /**
@@ -40,6 +42,10 @@ export function testCluster(names: readonly string[], options: Omit<HubOptionsIn
     track(device) {
       devices.push(device);
       return device;
+    },
+    redisUrl() {
+      if (!redis) throw new Error('Redis starts in beforeAll');
+      return redis.url;
     },
   };
 }
