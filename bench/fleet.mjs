@@ -48,7 +48,7 @@ export function rows(report, floor, seconds, label = `${report.devices.planned} 
       unit: 'msg/s',
       floor: base?.perSecond ?? null,
       ratio: hub && base ? round(hub.perSecond / base.perSecond) : null,
-      note: `target >= 0.5; hub ${int(hub ? hub.deviceToHub + hub.hubToDevice : null)} messages in ${int(hub?.windowMs)} ms, floor ${int(base ? base.deviceToHub + base.hubToDevice : null)} in ${int(base?.windowMs)} ms`,
+      note: `${base ? 'target >= 0.5; ' : ''}hub ${int(hub ? hub.deviceToHub + hub.hubToDevice : null)} messages in ${int(hub?.windowMs)} ms${base ? `, floor ${int(base.deviceToHub + base.hubToDevice)} in ${int(base.windowMs)} ms` : '; no floor at this size'}`,
     },
     { name: `${n}: hub CPU and memory`, value: report.hub ? report.hub.cpu.meanPercent : null, unit: '% CPU (mean)', note: report.hub ? `max ${report.hub.cpu.maxPercent} %; RSS max ${int(report.hub.memory.maxRssMb)} MB, ${report.hub.memory.perConnectedDeviceKb ?? '-'} KB per connected device` : '' },
   ];

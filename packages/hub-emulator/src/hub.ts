@@ -26,10 +26,7 @@ import type { Store } from './store/collection.js';
 import { DurableStore } from './store/durable-store.js';
 import { MemoryStore } from './store/memory-store.js';
 import { RedisStore } from './store/redis/redis-store.js';
-import { ClusterControls } from './cluster/cluster-controls.js';
-import { ClusterEvents } from './cluster/cluster-events.js';
-import { SharedEventLog } from './event-hub/event-log-shared.js';
-import { ClusterLink } from './cluster/cluster-link.js';
+import { openClusterParts, type ClusterParts } from './cluster/cluster-parts.js';
 import { ProcessRegistry } from './cluster/process-registry.js';
 import { HUB_RECORD_SCHEMAS } from './store/record-schemas.js';
 import type { StoreNotice } from './store/store-notice.js';
@@ -97,31 +94,16 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   }
   const core = createCore({ options, store, events, logger, ...(cluster ? { cluster } : {}) });
   const clock = clockControl(core.clock);
-  // Methods and disconnects for devices connected to the other processes of a cluster, and the test controls that reach all of them.
-  let clusterLink: ClusterLink | undefined;
-  let clusterControls: ClusterControls | undefined;
-  let clusterEvents: ClusterEvents | undefined;
-  let sharedLog: SharedEventLog | undefined;
+  let clusterParts: ClusterParts | undefined;
   if (cluster && options.redis) {
-    const namespace = namespaceOf(options);
     try {
-      clusterLink = await ClusterLink.open({ url: options.redis.url, namespace, membership: cluster, table: core.table, links: core.links, methods: core.methods, logger });
-      clusterControls = await ClusterControls.open({ url: options.redis.url, namespace, processId, faults: core.faults, clock, traffic: (filter) => core.traffic.list(filter), logger });
-      if (options.dashboard) clusterEvents = await ClusterEvents.open({ url: options.redis.url, namespace, processId, logger });
-      // At least as many events as the log keeps, so a process that starts later reads what the others hold.
-      const maxLength = Math.max(options.telemetryBufferSize, 10_000);
-      sharedLog = await SharedEventLog.open({ url: options.redis.url, namespace, processId, log: core.eventHub, now: () => core.clock.now(), maxLength, logger });
-      core.shareEventLog(sharedLog);
+      clusterParts = await openClusterParts(core, { url: options.redis.url, namespace: namespaceOf(options), processId, membership: cluster, clock, dashboard: options.dashboard, logger });
     } catch (error) {
       core.stop();
-      await clusterEvents?.close();
-      await clusterControls?.close();
-      await clusterLink?.close();
       await cluster.close();
       await store.close();
       throw error;
     }
-    core.links.register(clusterLink);
   }
 
   let ready = false;
@@ -138,10 +120,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
     await mqtt?.close();
     await amqp?.close();
     await listeners?.close();
-    await sharedLog?.close();
-    await clusterEvents?.close();
-    await clusterControls?.close();
-    await clusterLink?.close();
+    await clusterParts?.close();
     await cluster?.close();
     await store.close();
   };
@@ -149,7 +128,7 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
   try {
     mqtt = await createMqttPlane(core);
     amqp = createAmqpPlane({ ...core, hostName: options.hostName, openTimeoutMs: options.timeouts.amqpOpenMs, amqpPort: () => listeners?.ports.amqp ?? options.amqpPort });
-    const everywhere = clusterControls;
+    const everywhere = clusterParts?.controls;
     controls = createControls(core, mqtt, everywhere && ((filter) => everywhere.traffic(filter)));
     const mountRoutes = (a: Express): void => {
       // Which process of a cluster answered (docs/scale-out.md).
@@ -159,12 +138,12 @@ export async function startHub(input: HubOptionsInput = {}): Promise<Hub> {
         a,
         core.auth,
         controlRoutes(controls),
-        faultsRouter(clusterControls?.faults() ?? core.faults),
-        clockRouter(clusterControls?.clock() ?? clock),
+        faultsRouter(everywhere?.faults() ?? core.faults),
+        clockRouter(everywhere?.clock() ?? clock),
         consumerGroupsRouter(core.consumerGroups),
       );
       if (options.dashboard) {
-        a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies, ...(clusterEvents ? { shared: clusterEvents } : {}) }));
+        a.use(dashboardRouter({ files, logins, auth: core.auth, events: core.events, clock: core.clock, hostName: options.hostName, policies: core.options.policies, ...(clusterParts?.events ? { shared: clusterParts.events } : {}) }));
       }
       mountServiceApi(a, core);
     };
