@@ -8,8 +8,8 @@ export interface TestCluster {
   hub(name: string): Hub;
   /** Closes `device` after the file. */
   track(device: RawDevice): RawDevice;
-  /** The Redis they share (for a process a test starts itself). */
-  redisUrl(): string;
+  /** The redis-server they share (for a process a test starts itself, or to kill and restart it). */
+  redis(): RedisServer;
 }
 
 /**
@@ -43,9 +43,9 @@ export function testCluster(names: readonly string[], options: Omit<HubOptionsIn
       devices.push(device);
       return device;
     },
-    redisUrl() {
+    redis() {
       if (!redis) throw new Error('Redis starts in beforeAll');
-      return redis.url;
+      return redis;
     },
   };
 }

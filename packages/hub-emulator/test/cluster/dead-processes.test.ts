@@ -1,26 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hubNameOf } from '@hubemu/shared';
-import { startHub, type Hub } from '../../src/index.js';
 import type { Presence } from '../../src/registry/device-entry.js';
 import { RedisStore } from '../../src/store/redis/redis-store.js';
 import { call } from '../rest-api/http-helpers.js';
-import { startRedisServer, type RedisServer } from '../redis-server.js';
+import { testCluster } from './cluster-fixture.js';
 
-let redis: RedisServer;
-let hub: Hub;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  hub = await startHub({ redis: { url: redis.url, leaseMs: 600 }, processId: 'a', inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
-});
-afterAll(async () => {
-  await hub?.stop();
-  await redis?.stop();
-});
+const cluster = testCluster(['a'], { leaseMs: 600 });
 
 /** Leaves in Redis what a process killed together with the rest of its hub leaves: a device it says it holds. */
 async function leftConnectedBy(owner: string, deviceId: string): Promise<string> {
-  const store = await RedisStore.open({ url: redis.url, namespace: hubNameOf(hub.hostName), processId: 'writer', logLength: 1000 });
+  const store = await RedisStore.open({ url: cluster.redis().url, namespace: hubNameOf(cluster.hub('a').hostName), processId: 'writer', logLength: 1000 });
   const now = new Date().toISOString();
   store.collection<Presence>('presence').put(deviceId, { connectionState: 'Connected', connectionStateUpdatedTime: now, lastActivityTime: now, owner });
   await store.close();
@@ -29,6 +18,7 @@ async function leftConnectedBy(owner: string, deviceId: string): Promise<string>
 
 describe('devices of a process that died before the live ones could see it', () => {
   it('answers a method for such a device DeviceNotOnline, and the leader marks it Disconnected', async () => {
+    const hub = cluster.hub('a');
     expect((await call(hub, { method: 'PUT', path: '/devices/ghosted', body: { deviceId: 'ghosted' } })).status).toBe(200);
     const lastActivityTime = await leftConnectedBy('killed-long-ago', 'ghosted');
     await hub.settled();

@@ -1,24 +1,16 @@
 import { parseConnectionString, signSasToken } from '@hubemu/shared';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHub, type Hub } from '../../src/index.js';
+import { describe, expect, it } from 'vitest';
 import { closed, connectRaw } from '../raw-device.js';
 import { call } from '../rest-api/http-helpers.js';
-import { startRedisServer, type RedisServer } from '../redis-server.js';
+import { testCluster } from './cluster-fixture.js';
 
-let redis: RedisServer;
-let hub: Hub;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  hub = await startHub({ redis: { url: redis.url, leaseMs: 600 }, processId: 'a', inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
-});
-afterAll(async () => {
-  await hub?.stop();
-  await redis?.stop();
-});
+// Its own cluster: the test kills its Redis.
+const cluster = testCluster(['a'], { leaseMs: 600 });
 
 describe('telemetry while the Redis a hub of several processes shares is away', () => {
   it('acknowledges nothing it could not store: MQTT closes the connection unacknowledged, HTTPS answers 503, and takes telemetry again once Redis is back', async () => {
+    const hub = cluster.hub('a');
+    const redis = cluster.redis();
     expect((await call(hub, { method: 'PUT', path: '/devices/out-1', body: { deviceId: 'out-1' } })).status).toBe(200);
     const device = await connectRaw(hub, 'out-1', { mqtt: { reconnectPeriod: 0 } });
     await redis.kill();

@@ -37,7 +37,7 @@ describe('the Event Hubs-compatible log of a hub of several processes', () => {
   });
 
   it('lets a process started later read what the others retained', async () => {
-    const c = await startHub({ redis: { url: cluster.redisUrl(), leaseMs: 600 }, processId: 'c', inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
+    const c = await startHub({ redis: { url: cluster.redis().url, leaseMs: 600 }, processId: 'c', inMemory: true, mqttPort: 0, httpsPort: 0, amqpPort: 0, dashboard: false });
     try {
       await expect.poll(() => positions(c, 'eh-1')).toEqual(positions(a(), 'eh-1'));
       expect(c.eventHub.partitionInfo(c.eventHub.partitionOf('eh-1'))).toEqual(a().eventHub.partitionInfo(a().eventHub.partitionOf('eh-1')));
