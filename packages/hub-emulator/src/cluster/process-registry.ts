@@ -157,11 +157,14 @@ export class ProcessRegistry implements ClusterMembership {
       let leading: boolean;
       if (this.leading) leading = (await this.redis.hubemuRenew(this.key('leader'), processId, leaseMs)) === 1;
       else leading = (await this.redis.set(this.key('leader'), processId, 'PX', leaseMs, 'NX')) === 'OK';
-      if (leading) this.lastRenewed = started;
       // Who is alive is read before leading starts: the new leader's first sweep goes by a fresh reading.
       // A reading that fails keeps the last one: it only tells who may be gone.
       await this.readAlive().catch(() => undefined);
-      this.setLeading(leading);
+      // A lease taken or renewed longer ago than two thirds of it (this process stalled meanwhile) is not trusted:
+      // another process may have it by now, so this one does not lead on it, and waits for it to lapse.
+      const trusted = leading && Date.now() - started <= (leaseMs * 2) / 3;
+      if (trusted) this.lastRenewed = started;
+      this.setLeading(trusted);
     } catch {
       // Redis did not answer: a leader that has not renewed for two thirds of its lease stands down before it can lapse.
       if (this.leading && Date.now() - this.lastRenewed > (leaseMs * 2) / 3) this.setLeading(false);
