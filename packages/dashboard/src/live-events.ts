@@ -1,4 +1,4 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useLayoutEffect } from 'preact/hooks';
 import type { Session } from './session.js';
 
 /** The hub's events as the stream sends them (see the hub's `events.ts`). */
@@ -85,9 +85,13 @@ export function connectLiveEvents(session: Session, signal: AbortSignal): void {
   void run();
 }
 
-/** Calls `handler` for every live event while the component is mounted. */
+/**
+ * Calls `handler` for every live event while the component is mounted: from the moment the page is on
+ * screen (a layout effect runs before the browser paints, so no event arrives between the page showing
+ * and its listener being there).
+ */
 export function useLiveEvents(handler: LiveListener, deps: unknown[]): void {
-  useEffect(() => {
+  useLayoutEffect(() => {
     listeners.add(handler);
     return () => void listeners.delete(handler);
     // eslint-disable-next-line react-hooks/exhaustive-deps
