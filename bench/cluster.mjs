@@ -125,7 +125,7 @@ export async function run({ smoke }) {
   return {
     title: 'Hub cluster on Redis',
     intro:
-      'Round trips through hub processes that share their state through one Redis (AOF, fsync every second), against the bare-aedes floor and the embedded hub, all on this machine in one run. On 2 cores the processes, Redis and the load generator share the same CPUs, so more processes cannot add throughput here, and one 4-second window per row moves with the machine's load (other sessions share it); the CPU column, what each round trip costs, is the steadier figure. ' +
+      'Round trips through hub processes that share their state through one Redis (AOF, fsync every second), against the bare-aedes floor and the embedded hub, all on this machine in one run. On 2 cores the processes, Redis and the load generator share the same CPUs, so more processes cannot add throughput here, and one 4-second window per row moves with the load on the machine (other sessions share it); the CPU column, what each round trip costs, is the steadier figure. ' +
       `The fleet rows run \`hubemu fleet run --devices ${fleetDevices} --scenario telemetry-config --hub-processes 3 --redis <url>\`: more devices than one hub process may hold (see the fleet section for one process).`,
     rows,
   };
