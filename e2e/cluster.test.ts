@@ -16,7 +16,7 @@ import { startE2eHub, waitFor } from './hub-fixture.js';
 type E2eHub = Hub & { dispose(): Promise<void> };
 const require = createRequire(import.meta.url);
 const { Amqp } = require('azure-iothub') as { Amqp: unknown };
-const { Message } = require('azure-iot-common') as { Message: typeof DeviceMessage };
+const { Message, NoRetry } = require('azure-iot-common') as { Message: typeof DeviceMessage; NoRetry: new () => Parameters<DeviceClient['setRetryPolicy']>[0] };
 let redis: RedisServer;
 let a: E2eHub;
 let b: E2eHub;
@@ -66,6 +66,30 @@ describe('a hub of two processes on one Redis, through Microsoft SDKs', () => {
     const { responseBody: current } = await registry.getTwin('cluster-dev-2');
     await registry.updateTwin('cluster-dev-2', { properties: { desired: { interval: 30 } } }, current.etag);
     await waitFor(() => (seen.includes(30) ? true : undefined), 10_000, 'the desired interval on the device');
+  });
+
+  it('carries a direct method the service SDK invokes through A to the device SDK on B, and its answer back', async () => {
+    const { client } = await deviceOnB('cluster-method');
+    client.onDeviceMethod('reboot', (request, response) => void response.send(200, { rebooted: true, delay: (request.payload as { delay: number }).delay }));
+    const service = ServiceClient.fromConnectionString(a.connectionString('service'));
+    const { result } = (await service.invokeDeviceMethod('cluster-method', { methodName: 'reboot', payload: { delay: 5 }, responseTimeoutInSeconds: 10 })) as unknown as { result: { status: number; payload: unknown } };
+    expect(result).toEqual({ status: 200, payload: { rebooted: true, delay: 5 } });
+    await service.close();
+  });
+
+  it('keeps one connection per identity: the device connecting to A drops its connection to B', async () => {
+    const { client: first } = await deviceOnB('cluster-once');
+    first.setRetryPolicy(new NoRetry());
+    const dropped = new Promise<void>((resolve) => first.once('disconnect', () => resolve()));
+    const { responseBody } = await registry.get('cluster-once');
+    const key = responseBody.authentication?.symmetricKey?.primaryKey as string;
+    const second = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=cluster-once;SharedAccessKey=${key}`, Mqtt);
+    devices.push(second);
+    await second.open();
+    await dropped;
+    await waitFor(() => (b.connectedDevices().includes('cluster-once') ? undefined : true), 10_000, 'the connection to B gone');
+    expect(a.connectedDevices()).toContain('cluster-once');
+    expect((await registry.get('cluster-once')).responseBody.connectionState).toBe('Connected');
   });
 
   it('shows a reported property sent to B to the service SDK and to queries on A', async () => {
