@@ -14,7 +14,7 @@ import { FaultService } from './faults/fault-service.js';
 import { FaultTable } from './faults/fault-table.js';
 import { TierThrottle, tierThrottles } from './faults/tier-throttles.js';
 import { HubEvents, type TelemetryMessage } from './events.js';
-import { EventLog } from './event-hub/event-log.js';
+import { EventLog, type NewHubEvent } from './event-hub/event-log.js';
 import type { ConsumerGroups } from './control/consumer-groups-router.js';
 import { sharedConsumerGroups } from './event-hub/consumer-groups.js';
 import type { SharedEventLog } from './event-hub/event-log-shared.js';
@@ -32,6 +32,7 @@ import { RegistryService } from './registry/registry-service.js';
 import { applySeed, parseSeed, withSeedPolicies, type Seed } from './seed.js';
 import type { Store } from './store/collection.js';
 import { TwinService } from './twin/twin-service.js';
+import { errorText } from './store/log-writes.js';
 
 /** What the core needs from its host: options, a store and (optionally) a clock, a logger and an event stream. */
 export interface CoreDeps {
@@ -151,7 +152,7 @@ export function createCore(deps: CoreDeps): HubCore {
   /** A unit nobody waits for: a failure is logged. */
   const inBackground = (fn: () => void, what: string): void => {
     const done = store.transaction(fn);
-    if (done instanceof Promise) done.catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, `${what} failed`));
+    if (done instanceof Promise) done.catch((error: unknown) => logger.error({ err: errorText(error) }, `${what} failed`));
   };
   const table = new DeviceTable(store.collection<DeviceEntry>('identities'), clock, store.collection<Presence>('presence'), cluster?.processId);
   const links = new DeviceLinks(clock);
@@ -208,19 +209,18 @@ export function createCore(deps: CoreDeps): HubCore {
     logger,
   });
   let sharedLog: Pick<SharedEventLog, 'append' | 'clear'> | undefined;
+  /** Into the log, or on a cluster the log the processes share: then a promise of the event stored. */
+  const appendEvent = (event: NewHubEvent): void | Promise<void> => (sharedLog ? sharedLog.append(event) : void eventHub.append(event));
   const acceptTelemetry = (message: TelemetryMessage): void | Promise<void> => {
     events.emit('telemetry', message);
     // A plane that knows the sender's generation and model id says so; otherwise the registry does.
     const entry = message.generationId === undefined ? table.get(identityKey(message.deviceId, message.moduleId)) : undefined;
-    const event = telemetryEvent(message, entry ? { generationId: entry.generationId, ...(entry.modelId ? { modelId: entry.modelId } : {}) } : {});
-    if (sharedLog) return sharedLog.append(event);
-    eventHub.append(event);
+    return appendEvent(telemetryEvent(message, entry ? { generationId: entry.generationId, ...(entry.modelId ? { modelId: entry.modelId } : {}) } : {}));
   };
   const consumerGroups = sharedConsumerGroups(eventHub, store);
   attachMessageSources({
     append: (event) => {
-      if (!sharedLog) return void eventHub.append(event);
-      sharedLog.append(event).catch((error: unknown) => logger.warn({ deviceId: event.deviceId, source: event.messageSource, err: error instanceof Error ? error.message : String(error) }, 'an event could not be stored'));
+      appendEvent(event)?.catch((error: unknown) => logger.warn({ deviceId: event.deviceId, source: event.messageSource, err: errorText(error) }, 'an event could not be stored'));
     },
     events,
     hubName: eventHub.name,
@@ -310,7 +310,7 @@ export function createCore(deps: CoreDeps): HubCore {
       configurations.reset();
       eventHub.clear();
       eventHub.resetConsumerGroups();
-      sharedLog?.clear().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the shared event log could not be emptied'));
+      sharedLog?.clear().catch((error: unknown) => logger.warn({ err: errorText(error) }, 'the shared event log could not be emptied'));
       c2d.reset();
       traffic.clear();
       faults.clear();

@@ -27,6 +27,7 @@ import type { HubPorts } from './listeners.js';
 import type { FaultService } from './faults/fault-service.js';
 import type { MethodResult } from './methods/method-service.js';
 import type { MqttPlane } from './mqtt/device-plane.js';
+import { errorText } from './store/log-writes.js';
 
 /**
  * A running hub, as `startHub()` returns it: the core's event stream and services (`jobs`: jobs v2,
@@ -203,7 +204,7 @@ export function hubFacade({ core, mqtt, controls, ports, tls, clock, dashboard, 
         let sent = undefined as unknown as C2dMessage;
         const committed = core.store.transaction(() => (sent = core.c2d.enqueue(input)));
         // On a cluster the message commits in the background (`settled()` waits for it); a send another process overtook runs again.
-        if (committed instanceof Promise) committed.catch((error: unknown) => core.logger.warn({ deviceId, err: error instanceof Error ? error.message : String(error) }, 'C2D send failed'));
+        if (committed instanceof Promise) committed.catch((error: unknown) => core.logger.warn({ deviceId, err: errorText(error) }, 'C2D send failed'));
         return { ...sent, properties: { ...sent.properties }, body: Buffer.from(sent.body) };
       },
       pending: (deviceId) => core.c2d.pending(deviceId),

@@ -6,6 +6,7 @@ import type { ClockControl } from '../control/clock-control.js';
 import type { FaultControls } from '../control/faults-router.js';
 import type { FaultService } from '../faults/fault-service.js';
 import { closePubSub, openPubSub } from './pub-sub.js';
+import { errorText } from '../store/log-writes.js';
 
 /** What one process asks all the others to do for a test control (docs/scale-out.md, "Test controls"). */
 const ActionSchema = z.discriminatedUnion('op', [
@@ -142,7 +143,7 @@ export class ClusterControls {
         if (replies.length >= wait.expected) wait.done();
       }
     } catch (error) {
-      this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not reach the other hub processes');
+      this.deps.logger.warn({ err: errorText(error) }, 'could not reach the other hub processes');
       this.waiting.get(rid)?.done();
     }
     await answered;
@@ -155,7 +156,7 @@ export class ClusterControls {
     try {
       message = MessageSchema.parse(JSON.parse(text));
     } catch (error) {
-      this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'a test control from another hub process was not understood');
+      this.deps.logger.warn({ err: errorText(error) }, 'a test control from another hub process was not understood');
       return;
     }
     if (message.kind === 'reply') {
@@ -171,7 +172,7 @@ export class ClusterControls {
       const page = await this.carryOut(message.action);
       if (page) reply.page = page;
     } catch (error) {
-      reply.error = error instanceof Error ? error.message : String(error);
+      reply.error = errorText(error);
     }
     await this.publisher.publish(this.own(message.from), JSON.stringify(reply)).catch(() => undefined);
   }

@@ -2,6 +2,7 @@ import type { Logger } from '@hubemu/shared';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { closePubSub, openPubSub } from './pub-sub.js';
+import { errorText } from '../store/log-writes.js';
 
 /** One event as the dashboard's stream sends it, from the process where it happened. */
 const SharedEventSchema = z.object({ from: z.string(), name: z.string(), data: z.unknown() });
@@ -98,6 +99,6 @@ export class ClusterEvents {
   }
 
   private warn(error: unknown): void {
-    this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'the dashboard events of the other hub processes');
+    this.deps.logger.warn({ err: errorText(error) }, 'the dashboard events of the other hub processes');
   }
 }

@@ -6,6 +6,7 @@ import type { MethodService } from '../methods/method-service.js';
 import type { DeviceTable } from '../registry/device-table.js';
 import type { ClusterMembership } from './process-registry.js';
 import { closePubSub, openPubSub } from './pub-sub.js';
+import { errorText } from '../store/log-writes.js';
 
 /** What the processes of a cluster say to each other, one Redis pub/sub channel per process; checked on arrival. */
 const BusMessageSchema = z.discriminatedUnion('kind', [
@@ -117,7 +118,7 @@ export class ClusterLink implements DeviceLink {
         if (receivers === 0 && message.kind === 'method') this.deps.methods.fail(message.key, message.rid, new HubError('DeviceNotOnline', 'Timed out waiting for device to connect.'));
       },
       (error: unknown) => {
-        this.deps.logger.warn({ processId, kind: message.kind, err: error instanceof Error ? error.message : String(error) }, 'could not reach another hub process');
+        this.deps.logger.warn({ processId, kind: message.kind, err: errorText(error) }, 'could not reach another hub process');
       },
     );
   }
@@ -127,7 +128,7 @@ export class ClusterLink implements DeviceLink {
     try {
       message = BusMessageSchema.parse(JSON.parse(text));
     } catch (error) {
-      this.deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'a message from another hub process was not understood');
+      this.deps.logger.warn({ err: errorText(error) }, 'a message from another hub process was not understood');
       return;
     }
     switch (message.kind) {

@@ -2,6 +2,7 @@ import { HubError, type Logger } from '@hubemu/shared';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { eventBytes, type EventLog, type NewHubEvent } from './event-log.js';
+import { errorText } from '../store/log-writes.js';
 
 /**
  * Numbers one event in its partition and appends it to the partition's stream, atomically: sequence
@@ -100,7 +101,7 @@ export class SharedEventLog {
     try {
       await this.commands.hubemuAppendEvent(this.nextKey, this.streams[partition] as string, partition, eventBytes(input), this.options.now(), this.options.maxLength, event);
     } catch (error) {
-      throw new HubError('ServiceUnavailable', `The hub could not store the event in Redis (${error instanceof Error ? error.message : String(error)}); send it again.`);
+      throw new HubError('ServiceUnavailable', `The hub could not store the event in Redis (${errorText(error)}); send it again.`);
     }
   }
 
@@ -127,7 +128,7 @@ export class SharedEventLog {
         reply = (await this.tail.xread('COUNT', 500, 'BLOCK', 1000, 'STREAMS', ...this.streams, ...this.lastIds)) as typeof reply;
       } catch (error) {
         if (this.closed) return;
-        this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reading the shared event log failed, retrying');
+        this.options.logger.warn({ err: errorText(error) }, 'reading the shared event log failed, retrying');
         await new Promise((resolve) => setTimeout(resolve, 200));
         continue;
       }
@@ -152,7 +153,7 @@ export class SharedEventLog {
       const input: NewHubEvent = { ...parsed, body: Buffer.from(parsed.body, 'base64') } as NewHubEvent;
       this.options.log.appendAssigned(input, { sequenceNumber: Number(value('s')), offset: Number(value('o')), enqueuedTimeMs: Number(value('t')) });
     } catch (error) {
-      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'an entry of the shared event log could not be read; it is skipped');
+      this.options.logger.warn({ err: errorText(error) }, 'an entry of the shared event log could not be read; it is skipped');
     }
   }
 }
