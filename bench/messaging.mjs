@@ -25,15 +25,28 @@ async function startReader(mode, server) {
   const dir = mkdtempSync(join(tmpdir(), 'hubemu-bench-ca-'));
   writeFileSync(join(dir, 'ca.pem'), server.ca);
   const child = fork(READER, [mode], { env: { ...process.env, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const next = (type) => new Promise((resolve) => child.on('message', function on(m) { if (m.type === type) { child.off('message', on); resolve(m); } }));
+  // The reader's next message of `type`; fails, rather than waits for ever, when the reader exits first.
+  const next = (type) =>
+    new Promise((resolve, reject) => {
+      const exited = (code, signal) => reject(new Error(`the ${mode} reader exited (${signal ?? code}) before it said ${type}`));
+      const on = (m) => {
+        if (m.type !== type) return;
+        child.off('message', on).off('exit', exited);
+        resolve(m);
+      };
+      child.on('message', on).on('exit', exited);
+    });
   await next('ready');
   child.send({ type: 'start', port: server.port, ca: server.ca, connectionString: server.eventHubConnectionString });
   await next('started');
+  let total = 0;
   return {
-    async expect(count) {
-      child.send({ type: 'expect', count });
-      await next('expecting');
-      return next('done');
+    /** Resolves with the time the reader had read `count` more messages (it counts from its start, so none is missed). */
+    expect(count) {
+      total += count;
+      const done = next('done');
+      child.send({ type: 'expect', total });
+      return done;
     },
     stop() {
       child.kill('SIGKILL');
