@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { ClockControl } from '../control/clock-control.js';
 import type { FaultControls } from '../control/faults-router.js';
 import type { FaultService } from '../faults/fault-service.js';
-import { closePubSub, openPubSub } from './pub-sub.js';
+import { closePubSub, openPubSub, parseMessage } from './pub-sub.js';
 import { errorText } from '../store/log-writes.js';
 
 /** What one process asks all the others to do for a test control (docs/scale-out.md, "Test controls"). */
@@ -152,13 +152,8 @@ export class ClusterControls {
   }
 
   private async receive(text: string): Promise<void> {
-    let message: Message;
-    try {
-      message = MessageSchema.parse(JSON.parse(text));
-    } catch (error) {
-      this.deps.logger.warn({ err: errorText(error) }, 'a test control from another hub process was not understood');
-      return;
-    }
+    const message = parseMessage(MessageSchema, text, this.deps.logger, 'a test control from another hub process');
+    if (!message) return;
     if (message.kind === 'reply') {
       const wait = this.waiting.get(message.rid);
       if (!wait) return;

@@ -1,7 +1,7 @@
 import type { Logger } from '@hubemu/shared';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { closePubSub, openPubSub } from './pub-sub.js';
+import { closePubSub, openPubSub, parseMessage } from './pub-sub.js';
 import { errorText } from '../store/log-writes.js';
 
 /** One event as the dashboard's stream sends it, from the process where it happened. */
@@ -87,14 +87,8 @@ export class ClusterEvents {
   }
 
   private receive(text: string): void {
-    let event: z.infer<typeof SharedEventSchema>;
-    try {
-      event = SharedEventSchema.parse(JSON.parse(text));
-    } catch (error) {
-      this.warn(error);
-      return;
-    }
-    if (event.from === this.deps.processId) return;
+    const event = parseMessage(SharedEventSchema, text, this.deps.logger, 'a dashboard event from another hub process');
+    if (!event || event.from === this.deps.processId) return;
     for (const listener of this.listeners) listener(event.name, event.data);
   }
 

@@ -5,7 +5,7 @@ import type { DeviceLink, DeviceLinks, LinkChannel, MethodDelivery } from '../de
 import type { MethodService } from '../methods/method-service.js';
 import type { DeviceTable } from '../registry/device-table.js';
 import type { ClusterMembership } from './process-registry.js';
-import { closePubSub, openPubSub } from './pub-sub.js';
+import { closePubSub, openPubSub, parseMessage } from './pub-sub.js';
 import { errorText } from '../store/log-writes.js';
 
 /** What the processes of a cluster say to each other, one Redis pub/sub channel per process; checked on arrival. */
@@ -124,13 +124,8 @@ export class ClusterLink implements DeviceLink {
   }
 
   private receive(text: string): void {
-    let message: BusMessage;
-    try {
-      message = BusMessageSchema.parse(JSON.parse(text));
-    } catch (error) {
-      this.deps.logger.warn({ err: errorText(error) }, 'a message from another hub process was not understood');
-      return;
-    }
+    const message = parseMessage(BusMessageSchema, text, this.deps.logger, 'a message from another hub process');
+    if (!message) return;
     switch (message.kind) {
       case 'method':
         return this.relay(message);

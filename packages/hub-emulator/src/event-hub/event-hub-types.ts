@@ -4,8 +4,11 @@
  * kept per partition within the retention bounds. The AMQP plane renders them for `@azure/event-hubs`.
  */
 
+import { NON_TELEMETRY_MESSAGE_SOURCES } from '@hubemu/shared';
+
 /** What the service names `iothub-message-source`. */
-export type MessageSource = 'Telemetry' | 'twinChangeEvents' | 'deviceConnectionStateEvents' | 'deviceLifecycleEvents';
+export const MESSAGE_SOURCES = ['Telemetry', ...NON_TELEMETRY_MESSAGE_SOURCES] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /** One event in one partition. */
 export interface HubEvent {

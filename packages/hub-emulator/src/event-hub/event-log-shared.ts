@@ -1,8 +1,10 @@
 import { HubError, type Logger } from '@hubemu/shared';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { MESSAGE_SOURCES } from './event-hub-types.js';
 import { eventBytes, type EventLog, type NewHubEvent } from './event-log.js';
 import { errorText } from '../store/log-writes.js';
+import { connectRedis } from '../store/redis/redis-connections.js';
 
 /**
  * Numbers one event in its partition and appends it to the partition's stream, atomically: sequence
@@ -24,7 +26,7 @@ return seq
 const StreamEventSchema = z.object({
   deviceId: z.string(),
   moduleId: z.string().optional(),
-  messageSource: z.enum(['Telemetry', 'twinChangeEvents', 'deviceConnectionStateEvents', 'deviceLifecycleEvents']),
+  messageSource: z.enum(MESSAGE_SOURCES),
   annotations: z.record(z.string(), z.string()),
   properties: z.record(z.string(), z.string()),
   messageId: z.string().optional(),
@@ -75,20 +77,11 @@ export class SharedEventLog {
   }
 
   static async open(options: SharedEventLogOptions): Promise<SharedEventLog> {
-    const base = { lazyConnect: true, maxRetriesPerRequest: 2, retryStrategy: (times: number) => Math.min(times * 50, 500) };
-    const commands = new Redis(options.url, { ...base, enableAutoPipelining: true, connectionName: `hubemu-${options.processId}-eventhub` }) as AppendClient;
-    const tail = new Redis(options.url, { ...base, maxRetriesPerRequest: null, connectionName: `hubemu-${options.processId}-eventhub-tail` });
-    commands.on('error', () => undefined);
-    tail.on('error', () => undefined);
+    const [commands, tail] = (await connectRedis(options.url, [
+      { maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `hubemu-${options.processId}-eventhub` },
+      { maxRetriesPerRequest: null, connectionName: `hubemu-${options.processId}-eventhub-tail` },
+    ])) as [AppendClient, Redis];
     commands.defineCommand('hubemuAppendEvent', { numberOfKeys: 2, lua: APPEND_SCRIPT });
-    try {
-      await commands.connect();
-      await tail.connect();
-    } catch (error) {
-      commands.disconnect();
-      tail.disconnect();
-      throw error;
-    }
     const shared = new SharedEventLog(options, commands, tail);
     shared.following = shared.follow();
     return shared;
