@@ -129,10 +129,28 @@ it("turns the hub's connection string into the Event Hubs one as Microsoft's sam
   await client.close();
 });
 
+/** Runs `body`; if it has not finished within `ms`, fails with what `diagnosis` says (else a hang shows only as the test's timeout). */
+async function within<T>(ms: number, diagnosis: () => string, body: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Not done within ${ms} ms: ${diagnosis()}`)), ms);
+  });
+  try {
+    return await Promise.race([body(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe.each([
   ['TLS', {}],
   ['WebSockets', { webSocketOptions: { webSocket: WebSocket } }],
 ])('@azure/event-hubs EventHubConsumerClient over %s reads what devices sent', (_name, options) => {
+  /** Which step a failure (a timeout above all) stopped at, printed with what the hub saw meanwhile. */
+  let step = '';
+  /** What the SDK reported to processError (it retries on its own, so these do not fail the test by themselves). */
+  const sdkErrors: string[] = [];
+  const processError = async (error: Error): Promise<void> => void sdkErrors.push(`${new Date().toISOString()} while ${step}: ${error.name}: ${error.message}`);
   /** Reads until `count` events of `deviceId` arrived (or the deadline), from `position`, on every partition or one. */
   async function read(client: EventHubConsumerClient, deviceId: string, count: number, position: EventPosition, partitionId?: string): Promise<Array<ReceivedEventData & { partitionId: string }>> {
     const events: Array<ReceivedEventData & { partitionId: string }> = [];
@@ -140,63 +158,84 @@ describe.each([
       processEvents: async (batch: ReceivedEventData[], context: { partitionId: string }) => {
         for (const e of batch) if (e.systemProperties?.['iothub-connection-device-id'] === deviceId) events.push({ ...e, partitionId: context.partitionId });
       },
-      processError: async () => undefined,
+      processError,
     };
     const subscription = partitionId === undefined ? client.subscribe(handlers, { startPosition: position, maxWaitTimeInSeconds: 1 }) : client.subscribe(partitionId, handlers, { startPosition: position, maxWaitTimeInSeconds: 1 });
     try {
       await waitFor(() => (events.length >= count ? true : undefined), 30_000, `${count} events of ${deviceId}`);
     } finally {
+      step += ', then closing its subscription';
       await subscription.close();
     }
     return events;
   }
 
   it('from the earliest, the latest, a sequence number and an enqueued time, with system and application properties', async () => {
-    const deviceId = `tele-${_name}`;
-    const device = await openDevice(deviceId);
-    for (let i = 0; i < 3; i++) {
-      const m = new Message(JSON.stringify({ n: i }));
-      m.messageId = `mid-${i}`;
-      m.contentType = 'application/json';
-      m.contentEncoding = 'utf-8';
-      m.properties.add('level', `L${i}`);
-      await device.sendEvent(m);
-    }
-    const client = new EventHubConsumerClient('$Default', hub.eventHubConnectionString(), options);
-    const props = await client.getEventHubProperties();
-    expect(props.name).toBe('localhost');
-    expect(props.partitionIds.length).toBeGreaterThan(0);
+    step = 'opening the device';
+    sdkErrors.length = 0;
+    const began = hub.traffic().at(-1)?.seq ?? 0;
+    // A hang shows only as the test's timeout; this says where it stopped and what the hub saw meanwhile.
+    const diagnosis = (): string => {
+      const seen = hub.traffic().filter((r) => r.seq > began);
+      const lines = seen.map((r) => `${r.at} ${r.plane} ${r.direction} ${r.operation} ${r.topic ?? ''} ${r.status}${r.message ? ` ${r.message}` : ''}`);
+      return `stopped while ${step}.\nThe SDK's errors:\n${sdkErrors.join('\n')}\nThe hub's traffic meanwhile:\n${lines.join('\n')}`;
+    };
+    await within(55_000, diagnosis, async () => {
+      const deviceId = `tele-${_name}`;
+      const device = await openDevice(deviceId);
+      step = 'sending three events';
+      for (let i = 0; i < 3; i++) {
+        const m = new Message(JSON.stringify({ n: i }));
+        m.messageId = `mid-${i}`;
+        m.contentType = 'application/json';
+        m.contentEncoding = 'utf-8';
+        m.properties.add('level', `L${i}`);
+        await device.sendEvent(m);
+      }
+      step = 'reading the hub properties';
+      const client = new EventHubConsumerClient('$Default', hub.eventHubConnectionString(), options);
+      const props = await client.getEventHubProperties();
+      expect(props.name).toBe('localhost');
+      expect(props.partitionIds.length).toBeGreaterThan(0);
 
-    const earliest = await read(client, deviceId, 3, earliestEventPosition);
-    expect(earliest.map((e) => e.body)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
-    const [first] = earliest as [ReceivedEventData & { partitionId: string }];
-    expect(first.properties).toEqual({ level: 'L0' });
-    expect(first.messageId).toBe('mid-0');
-    expect(first.contentType).toBe('application/json');
-    expect(first.systemProperties).toMatchObject({ 'iothub-connection-device-id': deviceId, 'iothub-message-source': 'Telemetry', 'iothub-connection-auth-method': expect.any(String) });
-    expect(typeof first.sequenceNumber).toBe('number');
-    expect(first.enqueuedTimeUtc).toBeInstanceOf(Date);
+      step = 'reading from the earliest';
+      const earliest = await read(client, deviceId, 3, earliestEventPosition);
+      expect(earliest.map((e) => e.body)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+      const [first] = earliest as [ReceivedEventData & { partitionId: string }];
+      expect(first.properties).toEqual({ level: 'L0' });
+      expect(first.messageId).toBe('mid-0');
+      expect(first.contentType).toBe('application/json');
+      expect(first.systemProperties).toMatchObject({ 'iothub-connection-device-id': deviceId, 'iothub-message-source': 'Telemetry', 'iothub-connection-auth-method': expect.any(String) });
+      expect(typeof first.sequenceNumber).toBe('number');
+      expect(first.enqueuedTimeUtc).toBeInstanceOf(Date);
 
-    const pid = first.partitionId;
-    const partition = await client.getPartitionProperties(pid);
-    expect(partition).toMatchObject({ partitionId: pid, isEmpty: false, lastEnqueuedSequenceNumber: first.sequenceNumber + 2 });
+      const pid = first.partitionId;
+      step = 'reading the partition properties';
+      const partition = await client.getPartitionProperties(pid);
+      expect(partition).toMatchObject({ partitionId: pid, isEmpty: false, lastEnqueuedSequenceNumber: first.sequenceNumber + 2 });
 
-    const afterFirst = await read(client, deviceId, 2, { sequenceNumber: first.sequenceNumber }, pid);
-    expect(afterFirst.map((e) => e.body)).toEqual([{ n: 1 }, { n: 2 }]);
-    const fromTime = await read(client, deviceId, 3, { enqueuedOn: first.enqueuedTimeUtc.getTime() - 1 }, pid);
-    expect(fromTime.map((e) => e.body)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
+      step = 'reading after a sequence number';
+      const afterFirst = await read(client, deviceId, 2, { sequenceNumber: first.sequenceNumber }, pid);
+      expect(afterFirst.map((e) => e.body)).toEqual([{ n: 1 }, { n: 2 }]);
+      step = 'reading from an enqueued time';
+      const fromTime = await read(client, deviceId, 3, { enqueuedOn: first.enqueuedTimeUtc.getTime() - 1 }, pid);
+      expect(fromTime.map((e) => e.body)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }]);
 
-    const before = hub.traffic().at(-1)?.seq ?? 0;
-    const live: ReceivedEventData[] = [];
-    const subscription = client.subscribe(pid, { processEvents: async (b) => void live.push(...b), processError: async () => undefined }, { startPosition: latestEventPosition, maxWaitTimeInSeconds: 1 });
-    // Sent once the reader's link is attached (at the latest), as the hub records it.
-    await waitFor(() => hub.traffic({ operation: 'link.attach' }).find((r) => r.status === 200 && r.topic?.endsWith(`/Partitions/${pid}`) && r.seq > before), 30_000, 'the live reader');
-    await device.sendEvent(new Message(JSON.stringify({ n: 'live' })));
-    await waitFor(() => (live.some((e) => (e.body as { n: unknown }).n === 'live') ? true : undefined), 30_000, 'the live event');
-    expect(live.map((e) => e.body)).toEqual([{ n: 'live' }]);
-    await subscription.close();
-    await client.close();
-    await device.close();
+      step = 'attaching the live reader';
+      const before = hub.traffic().at(-1)?.seq ?? 0;
+      const live: ReceivedEventData[] = [];
+      const subscription = client.subscribe(pid, { processEvents: async (b) => void live.push(...b), processError }, { startPosition: latestEventPosition, maxWaitTimeInSeconds: 1 });
+      // Sent once the reader's link is attached (at the latest), as the hub records it.
+      await waitFor(() => hub.traffic({ operation: 'link.attach' }).find((r) => r.status === 200 && r.topic?.endsWith(`/Partitions/${pid}`) && r.seq > before), 30_000, 'the live reader');
+      step = 'sending and reading the live event';
+      await device.sendEvent(new Message(JSON.stringify({ n: 'live' })));
+      await waitFor(() => (live.some((e) => (e.body as { n: unknown }).n === 'live') ? true : undefined), 30_000, 'the live event');
+      expect(live.map((e) => e.body)).toEqual([{ n: 'live' }]);
+      step = 'closing the live reader, the client and the device';
+      await subscription.close();
+      await client.close();
+      await device.close();
+    });
   });
 
   it('refuses a connection string whose policy has no ServiceConnect', async () => {

@@ -1,5 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import { once } from 'node:events';
+import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '@hubemu/shared';
 import type { EventContext } from 'rhea';
@@ -161,5 +162,27 @@ describe('open timeout', () => {
     } finally {
       await quick.close();
     }
+  });
+});
+
+describe('sessions', () => {
+  // rhea's frame constructors, to send what rhea's own client sends when a delivery crosses its end.
+  const frames = createRequire(import.meta.url)('rhea/lib/frames.js') as { disposition(fields: Record<string, unknown>): unknown };
+
+  it('keeps the connection when the peer settles a delivery on a session it already ended (rhea does), and answers on it as before', async () => {
+    const c = await connect(kit.port);
+    const session = c.create_session();
+    session.begin();
+    await once(session, 'session_open');
+    const channel = (session as unknown as { local: { channel: number } }).local.channel;
+    session.close();
+    await once(session, 'session_close');
+    const dropped = once(c, 'disconnected').then(() => {
+      throw new Error('the hub closed the connection');
+    });
+    (c as unknown as { _write_frame(channel: number, frame: unknown): void })._write_frame(channel, frames.disposition({ role: true, first: 0, last: 0, settled: true }));
+    expect(await Promise.race([putToken(c, HOST, serviceToken(HOST)), dropped])).toEqual({ status: 200, description: 'OK' });
+    expect(kit.plane.connectionCount()).toBe(1);
+    c.close();
   });
 });

@@ -12,6 +12,7 @@ import { AmqpRequests } from './amqp-request.js';
 import { c2dRoutes } from './c2d-routes.js';
 import { cbsRoutes } from './cbs-node.js';
 import { ConnectionGrants } from './connection-grants.js';
+import { dropFramesAfterEnd } from './ended-channels.js';
 import { eventHubRoutes } from './event-hub-routes.js';
 import { LinkRefusal, matchRoute, type AmqpConnectionContext, type LinkDispose, type LinkRoute, type ReceiverRoute, type SenderRoute } from './link-routes.js';
 import { webSocketTransport, type AmqpTransportSocket } from './websocket-transport.js';
@@ -143,6 +144,7 @@ export function createAmqpPlane(deps: AmqpPlaneDeps): AmqpPlane {
   const accept = (socket: AmqpTransportSocket): void => {
     const connection = container.create_connection({ autoaccept: false } as unknown as ConnectionOptions);
     const state: ConnectionState = { id: `amqp-${nextId++}`, connection, socket, grants: new ConnectionGrants(clock), links: new Map() };
+    dropFramesAfterEnd(connection, (frame, channel) => logger.debug({ connection: state.id, frame, channel }, 'AMQP frame on an ended session: dropped'));
     open.set(connection, state);
     const linkOf = (ctx: EventContext): Sender | Receiver | undefined => ctx.sender ?? ctx.receiver;
     const failed = (what: string) => (e: unknown) => {
