@@ -230,6 +230,22 @@ export function createCore(deps: CoreDeps): HubCore {
   });
   const traffic = new TrafficRecorder(events, { capacity: options.trafficBufferSize, maxBytes: options.trafficBufferBytes });
 
+  /**
+   * Empties what this process holds of the hub's state, for a reset here or through another process
+   * (the store's side is the caller's). `afterPresence` runs once presence is gone and before the rest.
+   */
+  const forgetHeld = (afterPresence?: () => void): void => {
+    table.cleared();
+    table.presence.clear();
+    afterPresence?.();
+    query.reset();
+    jobs.reset();
+    configurations.reset();
+    c2d.reset();
+    eventHub.clear();
+    eventHub.resetConsumerGroups();
+  };
+
   followReplica({
     store,
     table,
@@ -238,17 +254,10 @@ export function createCore(deps: CoreDeps): HubCore {
     jobStored: (job) => jobs.jobStored(job),
     configurationsChanged: () => void (leading() ? configurations.evaluateNow() : undefined),
     // Another process reset the hub: what this one holds goes too (presence first, so the dropped connections write nothing).
-    cleared: () => {
-      table.cleared();
-      table.presence.clear();
-      for (const key of links.connectedKeys()) links.disconnectHere(key);
-      query.reset();
-      jobs.reset();
-      configurations.reset();
-      c2d.reset();
-      eventHub.clear();
-      eventHub.resetConsumerGroups();
-    },
+    cleared: () =>
+      forgetHeld(() => {
+        for (const key of links.connectedKeys()) links.disconnectHere(key);
+      }),
   });
 
   // Units: of processes starting together on one shared store, one seeds it and one makes the query secret.
@@ -303,15 +312,8 @@ export function createCore(deps: CoreDeps): HubCore {
         configurations.start();
         throw error;
       }
-      table.cleared();
-      table.presence.clear();
-      query.reset();
-      jobs.reset();
-      configurations.reset();
-      eventHub.clear();
-      eventHub.resetConsumerGroups();
+      forgetHeld();
       sharedLog?.clear().catch((error: unknown) => logger.warn({ err: errorText(error) }, 'the shared event log could not be emptied'));
-      c2d.reset();
       traffic.clear();
       faults.clear();
       const devices = seed ? applySeed(seed, registry, twins, configurations) : 0;
