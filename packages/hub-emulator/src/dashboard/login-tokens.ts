@@ -35,7 +35,7 @@ export class LoginTokens {
     for (const oldest of this.issued.keys()) {
       if (this.issued.size <= MAX_LOGIN_TOKENS) break;
       this.issued.delete(oldest);
-      this.forgetShared(oldest);
+      if (this.shared) this.forgetShared(sharedKey(oldest));
     }
     if (this.shared) {
       for (const key of [...this.shared.keys()]) if (key.startsWith(SHARED_PREFIX) && Number(this.shared.get(key)) <= this.clock.now()) this.shared.delete(key);
@@ -48,9 +48,10 @@ export class LoginTokens {
   redeem(candidate: string): boolean {
     if (this.shared) {
       // Minted by any process of the hub, and spent for all of them.
-      const expiresAt = this.shared.get(sharedKey(candidate));
+      const key = sharedKey(candidate);
+      const expiresAt = this.shared.get(key);
       if (expiresAt === undefined) return false;
-      this.forgetShared(candidate);
+      this.forgetShared(key);
       this.issued.delete(candidate);
       return Number(expiresAt) > this.clock.now();
     }
@@ -65,7 +66,7 @@ export class LoginTokens {
     return false;
   }
 
-  private forgetShared(token: string): void {
-    if (this.shared?.has(sharedKey(token))) this.shared.delete(sharedKey(token));
+  private forgetShared(key: string): void {
+    if (this.shared?.has(key)) this.shared.delete(key);
   }
 }

@@ -62,6 +62,8 @@ export interface SharedEventLogOptions {
  */
 export class SharedEventLog {
   private readonly streams: string[];
+  /** The hash that numbers the partitions' events. */
+  private readonly nextKey: string;
   private readonly lastIds: string[];
   private closed = false;
   private following: Promise<void> | undefined;
@@ -73,6 +75,7 @@ export class SharedEventLog {
   ) {
     const prefix = `hubemu:{${options.namespace}}:eh:`;
     this.streams = Array.from({ length: options.log.partitionCount }, (_, p) => `${prefix}${p}`);
+    this.nextKey = `${prefix}next`;
     this.lastIds = this.streams.map(() => '0-0');
   }
 
@@ -108,10 +111,6 @@ export class SharedEventLog {
     this.tail.disconnect();
     await this.following;
     await this.commands.quit().catch(() => undefined);
-  }
-
-  private get nextKey(): string {
-    return `hubemu:{${this.options.namespace}}:eh:next`;
   }
 
   private async follow(): Promise<void> {
