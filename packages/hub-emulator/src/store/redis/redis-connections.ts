@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-/** Reconnects within half a second of Redis coming back. */
-const reconnect = (times: number): number => Math.min(times * 50, 500);
+/** ioredis's retryStrategy for every connection of the hub: reconnects within half a second of Redis coming back. */
+export const reconnect = (times: number): number => Math.min(times * 50, 500);
 
 /**
  * Opens one connection per entry (each with its `connectionName` for Redis's CLIENT LIST), all or none:

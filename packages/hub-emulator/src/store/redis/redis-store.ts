@@ -5,6 +5,7 @@ import { MemoryCollection } from '../memory-store.js';
 import type { RecordSchemas } from '../log-replay.js';
 import type { StoreNotice } from '../store-notice.js';
 import { COMMIT_SCRIPT } from './commit-script.js';
+import { reconnect } from './redis-connections.js';
 import { RedisKeys } from './redis-keys.js';
 import { StaleUnit, Unit, type UnitWrite } from './unit.js';
 
@@ -82,7 +83,7 @@ export class RedisStore implements Store {
     this.notify = options.onNotice ?? (() => {});
     this.maxAttempts = options.maxAttempts ?? 20;
     // Reconnect within half a second of Redis coming back: reads wait for the tail, so it must not lag behind.
-    const base = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `hubemu-${options.processId}`, retryStrategy: (times: number) => Math.min(times * 50, 500) };
+    const base = { lazyConnect: true, maxRetriesPerRequest: 2, enableAutoPipelining: true, connectionName: `hubemu-${options.processId}`, retryStrategy: reconnect };
     this.commands = new Redis(options.url, base) as CommitClient;
     this.commands.defineCommand('hubemuCommit', { numberOfKeys: 3, lua: COMMIT_SCRIPT });
     this.tail = new Redis(options.url, { ...base, enableAutoPipelining: false, maxRetriesPerRequest: null });
