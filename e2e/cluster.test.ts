@@ -36,14 +36,20 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** Connects a device that exists with Microsoft's device SDK: to A (`localhost`), or to B (`GatewayHostName=127.0.0.2`). */
+async function connectDevice(deviceId: string, to: 'a' | 'b'): Promise<DeviceClient> {
+  const { responseBody } = await registry.get(deviceId);
+  const key = responseBody.authentication?.symmetricKey?.primaryKey as string;
+  const client = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=${deviceId};SharedAccessKey=${key}${to === 'b' ? ';GatewayHostName=127.0.0.2' : ''}`, Mqtt);
+  devices.push(client);
+  await client.open();
+  return client;
+}
+
 /** Creates the device through A (the service SDK) and connects it to B with Microsoft's device SDK. */
 async function deviceOnB(deviceId: string): Promise<{ client: DeviceClient; twin: DeviceTwin }> {
   await registry.create({ deviceId });
-  const { responseBody } = await registry.get(deviceId);
-  const key = responseBody.authentication?.symmetricKey?.primaryKey as string;
-  const client = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=${deviceId};SharedAccessKey=${key};GatewayHostName=127.0.0.2`, Mqtt);
-  devices.push(client);
-  await client.open();
+  const client = await connectDevice(deviceId, 'b');
   const twin = await client.getTwin();
   return { client, twin };
 }
@@ -81,11 +87,7 @@ describe('a hub of two processes on one Redis, through Microsoft SDKs', () => {
     const { client: first } = await deviceOnB('cluster-once');
     first.setRetryPolicy(new NoRetry());
     const dropped = new Promise<void>((resolve) => first.once('disconnect', () => resolve()));
-    const { responseBody } = await registry.get('cluster-once');
-    const key = responseBody.authentication?.symmetricKey?.primaryKey as string;
-    const second = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=cluster-once;SharedAccessKey=${key}`, Mqtt);
-    devices.push(second);
-    await second.open();
+    await connectDevice('cluster-once', 'a');
     await dropped;
     await waitFor(() => (b.connectedDevices().includes('cluster-once') ? undefined : true), 10_000, 'the connection to B gone');
     expect(a.connectedDevices()).toContain('cluster-once');
@@ -141,11 +143,7 @@ describe('cloud-to-device messages on a hub of two processes, through Microsoft 
 describe('the Event Hubs-compatible endpoint of a hub of two processes, through Microsoft SDKs', () => {
   it('reads through B, with @azure/event-hubs, what a device sent to A, numbered as A numbers it', async () => {
     await registry.create({ deviceId: 'cluster-eh' });
-    const { responseBody } = await registry.get('cluster-eh');
-    const key = responseBody.authentication?.symmetricKey?.primaryKey as string;
-    const device = DeviceClient.fromConnectionString(`HostName=localhost;DeviceId=cluster-eh;SharedAccessKey=${key}`, Mqtt);
-    devices.push(device);
-    await device.open();
+    const device = await connectDevice('cluster-eh', 'a');
     for (let i = 0; i < 3; i++) await device.sendEvent(new Message(JSON.stringify({ n: i })));
     expect(a.connectedDevices()).toContain('cluster-eh');
 
